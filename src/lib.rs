@@ -1,0 +1,89 @@
+//! Strata: strategy maps as code.
+//!
+//! The pipeline, one way: text -> AST (`syntax`) -> `Model` (`sema`) -> graph and
+//! method lints (`graph`, `lints`) -> diagnostics and exports. `check` is the one entry
+//! point the CLI and the language server share; it does no IO.
+
+pub mod config;
+pub mod diagnostics;
+pub mod lints;
+pub mod sema;
+pub mod source;
+pub mod syntax;
+pub mod workspace;
+
+use config::Config;
+use diagnostics::{Code, Diagnostic, Label, render::Sources};
+use sema::model::Model;
+use source::{FileId, Loc, SourceFile, Span};
+use syntax::ast::Ast;
+
+/// The `.strata` files checked together (one namespace), and `strata.toml` if any.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    /// The `.strata` files, in path order: `FileId(i)` is `files[i]`.
+    pub files: Vec<SourceFile>,
+    /// `strata.toml`, whose `FileId` is `files.len()`.
+    pub config: Option<SourceFile>,
+}
+
+impl Workspace {
+    pub fn config_id(&self) -> FileId {
+        FileId(self.files.len() as u32)
+    }
+}
+
+impl Sources for Workspace {
+    fn source(&self, file: FileId) -> &SourceFile {
+        match self.files.get(file.0 as usize) {
+            Some(source) => source,
+            None => self.config.as_ref().unwrap_or_else(|| panic!("no file with id {}", file.0)),
+        }
+    }
+}
+
+/// Everything `check` learned about a workspace.
+#[derive(Debug)]
+pub struct Analysis {
+    /// `asts[i]` is the tree of `files[i]` (empty for a file that is not UTF-8).
+    pub asts: Vec<Ast>,
+    pub model: Model,
+    pub config: Config,
+    /// Sorted by file, position and code; lint severities follow the configuration,
+    /// and lints set to `allow` or suppressed are gone.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == diagnostics::Severity::Error)
+    }
+}
+
+/// Checks a workspace: parses every file, analyses them together, runs the lints.
+pub fn check(workspace: &Workspace) -> Analysis {
+    let mut diags = Vec::new();
+    let config = match &workspace.config {
+        Some(file) => config::parse(workspace.config_id(), &file.text, &mut diags),
+        None => Config::default(),
+    };
+    let asts: Vec<Ast> =
+        workspace.files.iter().enumerate().map(|(i, file)| parse_file(FileId(i as u32), file, &mut diags)).collect();
+    let model = sema::analyze(&workspace.files, &asts, &config, &mut diags);
+    lints::run(workspace, &asts, &model, &config, &mut diags);
+    diagnostics::sort(&mut diags);
+    Analysis { asts, model, config, diagnostics: diags }
+}
+
+/// Parses one file, or reports it as not UTF-8.
+pub fn parse_file(id: FileId, file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Ast {
+    if let Some(at) = file.invalid_utf8_at {
+        let loc = Loc::new(id, Span::new(at, at));
+        let message = format!("`{}` is not valid UTF-8 (first bad byte at offset {at})", file.path);
+        let diag = Diagnostic::new(Code::InvalidEncoding, Label::new(loc, "not UTF-8 from here"), message)
+            .with_help("save the file as UTF-8; the rest of the workspace is still checked");
+        diags.push(diag);
+        return Ast::default();
+    }
+    syntax::parse(id, &file.text, diags)
+}

@@ -1,0 +1,233 @@
+//! The compiled model of a workspace: every node with its attributes resolved, in
+//! declaration order (files in path order, items in source order).
+
+use std::collections::HashMap;
+
+use super::period::Period;
+use crate::source::Loc;
+
+/// An index into one of the model's node lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeRef {
+    Layer(usize),
+    Group(usize),
+    Result(usize),
+    Measure(usize),
+    Action(usize),
+}
+
+impl NodeRef {
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            NodeRef::Layer(_) => "layer",
+            NodeRef::Group(_) => "group",
+            NodeRef::Result(_) => "result",
+            NodeRef::Measure(_) => "measure",
+            NodeRef::Action(_) => "action",
+        }
+    }
+}
+
+/// A value with the place it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub map: Option<MapInfo>,
+    pub layers: Vec<Layer>,
+    pub groups: Vec<Group>,
+    pub results: Vec<ResultNode>,
+    pub measures: Vec<Measure>,
+    pub actions: Vec<Action>,
+    pub links: Vec<Link>,
+    /// Every declared id, resolved to its first declaration.
+    pub symbols: HashMap<String, NodeRef>,
+    /// Every place an id is used (attributes and links), resolved.
+    pub references: Vec<Reference>,
+}
+
+/// A use of an id, and the node it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub loc: Loc,
+    pub target: NodeRef,
+}
+
+impl Model {
+    pub fn id(&self, node: NodeRef) -> &str {
+        match node {
+            NodeRef::Layer(i) => &self.layers[i].id,
+            NodeRef::Group(i) => &self.groups[i].id,
+            NodeRef::Result(i) => &self.results[i].id,
+            NodeRef::Measure(i) => &self.measures[i].id,
+            NodeRef::Action(i) => &self.actions[i].id,
+        }
+    }
+
+    /// Where the node's id is declared.
+    pub fn loc(&self, node: NodeRef) -> Loc {
+        match node {
+            NodeRef::Layer(i) => self.layers[i].loc,
+            NodeRef::Group(i) => self.groups[i].loc,
+            NodeRef::Result(i) => self.results[i].loc,
+            NodeRef::Measure(i) => self.measures[i].loc,
+            NodeRef::Action(i) => self.actions[i].loc,
+        }
+    }
+
+    /// The title, name or statement of a node.
+    pub fn title(&self, node: NodeRef) -> &str {
+        match node {
+            NodeRef::Layer(i) => &self.layers[i].title,
+            NodeRef::Group(i) => &self.groups[i].name,
+            NodeRef::Result(i) => &self.results[i].statement.value,
+            NodeRef::Measure(i) => &self.measures[i].name,
+            NodeRef::Action(i) => &self.actions[i].title,
+        }
+    }
+
+    pub fn method(&self) -> Method {
+        self.map.as_ref().and_then(|m| m.method.as_ref()).map_or(Method::Pump, |m| m.value)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Pump,
+    Bsc,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Pump => "pump",
+            Method::Bsc => "bsc",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MapInfo {
+    pub title: String,
+    pub purpose: Option<String>,
+    pub vision: Option<String>,
+    pub mission: Option<String>,
+    pub owner: Option<String>,
+    pub horizon: Option<Period>,
+    pub method: Option<Spanned<Method>>,
+    /// The title string.
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub id: String,
+    pub title: String,
+    pub note: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub intent: Option<Spanned<String>>,
+    pub share: Option<Spanned<f64>>,
+    pub gives: Option<String>,
+    pub gets: Option<String>,
+    pub proposition: Option<String>,
+    pub criteria: Option<String>,
+    pub note: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResultNode {
+    pub id: String,
+    pub statement: Spanned<String>,
+    pub layer: Option<usize>,
+    pub for_groups: Vec<Spanned<usize>>,
+    pub owner: Option<String>,
+    pub note: Option<String>,
+    /// Measures of this result, nested or by `of`, in declaration order.
+    pub measures: Vec<usize>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
+/// A baseline or target: `31.5% at 2026-09`, `35% by 2027-12`.
+#[derive(Clone, Debug)]
+pub struct Quantity {
+    pub value: f64,
+    pub percent: bool,
+    /// The value as written, for display (`31.5`).
+    pub raw: String,
+    pub when: Option<Spanned<Period>>,
+    /// The whole attribute value.
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Measure {
+    pub id: String,
+    pub name: String,
+    pub of: Option<usize>,
+    pub unit: Option<String>,
+    pub direction: Option<Direction>,
+    pub baseline: Option<Quantity>,
+    pub target: Option<Quantity>,
+    pub frequency: Option<String>,
+    pub formula: Option<String>,
+    pub source: Option<String>,
+    pub owner: Option<String>,
+    pub note: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub id: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<Period>,
+    pub status: Option<String>,
+    pub note: Option<String>,
+    pub loc: Loc,
+}
+
+/// One cause -> effect link; a chain `a -> b -> c` gives two.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// A result or an action.
+    pub from: NodeRef,
+    /// Always a result.
+    pub to: usize,
+    pub from_loc: Loc,
+    pub to_loc: Loc,
+    pub label: Option<String>,
+    pub strength: Option<String>,
+    /// `true` for `polarity: inverse`.
+    pub inverse: bool,
+    pub evidence: Option<String>,
+    pub assumption: Option<String>,
+    pub note: Option<String>,
+}

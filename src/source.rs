@@ -1,0 +1,249 @@
+//! Source files, byte spans and the line index that turns offsets into lines and columns.
+//!
+//! Everything inside Strata works on byte offsets. Columns are computed only at the
+//! edges (JSON, terminal, LSP) from one `LineIndex` per file, in the unit each edge
+//! wants: Unicode scalar values for the CLI, UTF-8 or UTF-16 for the language server.
+
+use std::fmt;
+
+/// A file of the workspace, by its position in `Workspace::files`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `[start, end)` within one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: to_u32(start), end: to_u32(end) }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    // Files are capped well below 4 GiB when they are read (see `MAX_FILE_BYTES`).
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The largest file Strata reads; larger ones are reported instead of parsed.
+pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+
+/// A span in a particular file: what diagnostics and the model point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Span) -> Loc {
+        Loc { file, span }
+    }
+}
+
+/// One file's text. Bytes that are not UTF-8 are kept lossily for display, and the
+/// offset of the first bad byte is remembered so that it can be reported.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as the user sees it: relative to where they ran the command, `/`-separated.
+    pub path: String,
+    pub text: String,
+    pub line_index: LineIndex,
+    /// Byte offset of the first byte that is not valid UTF-8, if any.
+    pub invalid_utf8_at: Option<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let line_index = LineIndex::new(&text);
+        SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None }
+    }
+
+    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> SourceFile {
+        match String::from_utf8(bytes) {
+            Ok(text) => SourceFile::new(path, text),
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                SourceFile { invalid_utf8_at: Some(at), ..SourceFile::new(path, text) }
+            }
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// How columns are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnUnit {
+    /// Bytes of UTF-8.
+    Utf8,
+    /// UTF-16 code units (the LSP default).
+    Utf16,
+    /// Unicode scalar values (the CLI and JSON output).
+    Char,
+}
+
+/// A 0-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line + 1, self.col + 1)
+    }
+}
+
+/// The byte offset where each line starts. `\n`, `\r\n` and a lone `\r` all end a line.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => line_starts.push(to_u32(i + 1)),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(to_u32(i + 1)),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { line_starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 0-based line holding `offset` (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = to_u32(offset);
+        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The byte range of line `line`, without its line break.
+    pub fn line_span(&self, text: &str, line: usize) -> Span {
+        let start = self.line_starts.get(line).map_or(text.len(), |&s| s as usize);
+        let mut end = self.line_starts.get(line + 1).map_or(text.len(), |&s| s as usize);
+        let bytes = text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        Span::new(start, end)
+    }
+
+    /// The line and column of a byte offset. An offset inside a character counts as
+    /// that character's start; an offset past the end clamps to the end.
+    pub fn line_col(&self, text: &str, offset: usize, unit: ColumnUnit) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_starts[line] as usize;
+        let prefix = &text[start..offset];
+        let col = match unit {
+            ColumnUnit::Utf8 => prefix.len(),
+            ColumnUnit::Utf16 => prefix.chars().map(char::len_utf16).sum(),
+            ColumnUnit::Char => prefix.chars().count(),
+        };
+        LineCol { line: to_u32(line), col: to_u32(col) }
+    }
+
+    /// The byte offset of a line and column, clamped: a line past the end gives the
+    /// end of the text, a column past the end of its line gives the end of the line,
+    /// and a column inside a character (half a surrogate pair) gives its start.
+    pub fn offset(&self, text: &str, pos: LineCol, unit: ColumnUnit) -> usize {
+        let line = pos.line as usize;
+        if line >= self.line_starts.len() {
+            return text.len();
+        }
+        let span = self.line_span(text, line);
+        let line_text = &text[span.range()];
+        let mut counted = 0usize;
+        for (i, ch) in line_text.char_indices() {
+            let width = match unit {
+                ColumnUnit::Utf8 => ch.len_utf8(),
+                ColumnUnit::Utf16 => ch.len_utf16(),
+                ColumnUnit::Char => 1,
+            };
+            if counted + width > pos.col as usize {
+                return span.start as usize + i;
+            }
+            counted += width;
+        }
+        span.end as usize
+    }
+}
+
+/// The largest char boundary at or before `offset`.
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_in_every_unit() {
+        let text = "a\r\n😀é x\rlast";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 3);
+        let x = text.find('x').unwrap_or_default();
+        let char_pos = index.line_col(text, x, ColumnUnit::Char);
+        assert_eq!(char_pos, LineCol { line: 1, col: 3 });
+        assert_eq!(index.line_col(text, x, ColumnUnit::Utf16).col, 4);
+        assert_eq!(index.line_col(text, x, ColumnUnit::Utf8).col, 7);
+        for unit in [ColumnUnit::Char, ColumnUnit::Utf16, ColumnUnit::Utf8] {
+            let pos = index.line_col(text, x, unit);
+            assert_eq!(index.offset(text, pos, unit), x);
+        }
+        let last = index.line_col(text, text.len(), ColumnUnit::Char);
+        assert_eq!(last, LineCol { line: 2, col: 4 });
+    }
+
+    #[test]
+    fn offsets_clamp() {
+        let text = "ab\n😀";
+        let index = LineIndex::new(text);
+        assert_eq!(index.offset(text, LineCol { line: 9, col: 0 }, ColumnUnit::Utf16), text.len());
+        assert_eq!(index.offset(text, LineCol { line: 0, col: 99 }, ColumnUnit::Utf16), 2);
+        // Inside the surrogate pair of the emoji: its start.
+        assert_eq!(index.offset(text, LineCol { line: 1, col: 1 }, ColumnUnit::Utf16), 3);
+        // Inside a multi-byte character: its start.
+        assert_eq!(index.line_col(text, 5, ColumnUnit::Char), LineCol { line: 1, col: 0 });
+    }
+}

@@ -1,0 +1,6 @@
+//! Syntax: text -> AST. The only code that knows pest.
+
+pub mod ast;
+mod parser;
+
+pub use parser::{MAX_NESTING, parse};

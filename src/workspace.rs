@@ -1,0 +1,182 @@
+//! Reading workspaces from disk: walks the paths given (hidden and `.gitignore`d entries
+//! skipped), groups the files by workspace root, finds `strata.toml`. The only file IO
+//! outside the CLI; a path that cannot be read is a `LoadError` (exit 2), not a diagnostic.
+//!
+//! One workspace per call, as spec section 1 says, except that a directory *below* the
+//! first path that holds its own `strata.toml` is a workspace of its own (like a nested
+//! Cargo package): a repository of several maps can be checked in one run.
+
+use std::path::{Path, PathBuf};
+
+use crate::Workspace;
+use crate::source::{MAX_FILE_BYTES, SourceFile};
+
+/// A path the tool could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A workspace and the directory it is rooted at, as the user wrote it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: String,
+    pub workspace: Workspace,
+}
+
+pub const CONFIG_FILE: &str = "strata.toml";
+
+/// Loads the workspaces under `paths` (default `.`), in order of their root paths.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut nested_roots: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let walker =
+            ignore::WalkBuilder::new(path).hidden(true).git_ignore(true).require_git(false).follow_links(false).build();
+        for entry in walker {
+            let entry =
+                entry.map_err(|e| LoadError { path: walk_error_path(&e, path), message: walk_error_message(&e) })?;
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let file = entry.into_path();
+            match file.file_name().and_then(|n| n.to_str()) {
+                Some(name) if name.ends_with(".strata") => files.push(file),
+                Some(CONFIG_FILE) if entry_depth(&file, path) > 0 => {
+                    nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
+                }
+                _ => {}
+            }
+        }
+    }
+    files.sort_by_key(|f| display(f));
+    files.dedup_by_key(|f| display(f));
+    nested_roots.sort();
+
+    let first = &paths[0];
+    let main_root = if std::fs::metadata(first).is_ok_and(|m| m.is_dir()) {
+        first.clone()
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let mut roots: Vec<(PathBuf, Vec<PathBuf>)> = vec![(main_root, Vec::new())];
+    roots.extend(nested_roots.into_iter().map(|r| (r, Vec::new())));
+    for file in files {
+        // The deepest nested root holding the file, else the main one.
+        let index = (1..roots.len()).rev().find(|&i| file.starts_with(&roots[i].0)).unwrap_or(0);
+        roots[index].1.push(file);
+    }
+
+    let mut loaded = Vec::new();
+    for (i, (root, files)) in roots.into_iter().enumerate() {
+        if i > 0 && files.is_empty() {
+            continue;
+        }
+        let config_path = if i == 0 { find_config(&root) } else { Some(root.join(CONFIG_FILE)) };
+        let config = match config_path {
+            Some(path) => Some(read(&path)?),
+            None => None,
+        };
+        let files = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
+        loaded.push(Loaded { root: display(&root), workspace: Workspace { files, config } });
+    }
+    loaded.sort_by(|a, b| a.root.cmp(&b.root));
+    Ok(loaded)
+}
+
+fn entry_depth(file: &Path, root: &Path) -> usize {
+    file.strip_prefix(root).map_or(0, |rel| rel.components().count().saturating_sub(1))
+}
+
+/// `strata.toml` in `dir` or its nearest ancestor that has one.
+fn find_config(dir: &Path) -> Option<PathBuf> {
+    let start = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    if start.join(CONFIG_FILE).is_file() {
+        return Some(start.join(CONFIG_FILE));
+    }
+    let absolute = std::fs::canonicalize(start).ok()?;
+    let found = absolute.ancestors().skip(1).map(|a| a.join(CONFIG_FILE)).find(|c| c.is_file())?;
+    let cwd = std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok());
+    Some(cwd.and_then(|cwd| relative(&cwd, &found)).unwrap_or(found))
+}
+
+/// `target` relative to `base`, both absolute: `../strata.toml`.
+fn relative(base: &Path, target: &Path) -> Option<PathBuf> {
+    let base: Vec<_> = base.components().collect();
+    let target: Vec<_> = target.components().collect();
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &target[common..] {
+        out.push(part);
+    }
+    Some(out)
+}
+
+fn read(path: &Path) -> Result<SourceFile, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        let message = format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024));
+        return Err(LoadError { path: display(path), message });
+    }
+    let bytes = std::fs::read(path).map_err(|e| error(path, &e))?;
+    Ok(SourceFile::from_bytes(display(path), bytes))
+}
+
+/// The path as the user sees it: `/`-separated, without a leading `./`.
+pub fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut text = text.as_str();
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest.trim_start_matches('/');
+    }
+    if text.is_empty() { ".".to_owned() } else { text.to_owned() }
+}
+
+fn error(path: &Path, err: &std::io::Error) -> LoadError {
+    let message = match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => err.to_string(),
+    };
+    LoadError { path: display(path), message }
+}
+
+fn walk_error_path(err: &ignore::Error, root: &Path) -> String {
+    match err {
+        ignore::Error::WithPath { path, .. } => display(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_path(err, root),
+        _ => display(root),
+    }
+}
+
+fn walk_error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_message(err),
+        ignore::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        other => other.to_string(),
+    }
+}
