@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod graph;
 pub mod lints;
 pub mod sema;
 pub mod source;
@@ -63,12 +64,20 @@ impl Analysis {
 /// Checks a workspace: parses every file, analyses them together, runs the lints.
 pub fn check(workspace: &Workspace) -> Analysis {
     let mut diags = Vec::new();
+    let asts: Vec<Ast> =
+        workspace.files.iter().enumerate().map(|(i, file)| parse_file(FileId(i as u32), file, &mut diags)).collect();
+    check_parsed(workspace, asts, diags)
+}
+
+/// The whole-workspace half of `check`, for a caller that keeps each file's parse and
+/// re-parses only the files that changed (the language server). `asts[i]` must be the
+/// tree `parse_file` gave for `workspace.files[i]`, and `diags` what those parses
+/// reported; the result is the same as `check(workspace)`.
+pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, mut diags: Vec<Diagnostic>) -> Analysis {
     let config = match &workspace.config {
         Some(file) => config::parse(workspace.config_id(), &file.text, &mut diags),
         None => Config::default(),
     };
-    let asts: Vec<Ast> =
-        workspace.files.iter().enumerate().map(|(i, file)| parse_file(FileId(i as u32), file, &mut diags)).collect();
     let model = sema::analyze(&workspace.files, &asts, &config, &mut diags);
     lints::run(workspace, &asts, &model, &config, &mut diags);
     diagnostics::sort(&mut diags);

@@ -1,12 +1,55 @@
-//! The method lints of spec section 5, and the step that applies lint levels.
+//! The method lints of spec section 5, one family per file, and the step that applies
+//! suppression comments and lint levels (`strata.toml`, the map's method).
 
+mod groups;
+mod measures;
+mod structure;
+mod suppress;
 pub mod vocabulary;
+mod wording;
 
 use crate::Workspace;
 use crate::config::Config;
-use crate::diagnostics::Diagnostic;
-use crate::sema::model::Model;
+use crate::diagnostics::{Diagnostic, Level, Severity};
+use crate::graph::MapGraph;
+use crate::sema::model::{Method, Model};
 use crate::syntax::ast::Ast;
 
-/// Runs every lint, then applies levels from `strata.toml` and the map's method.
-pub fn run(_workspace: &Workspace, _asts: &[Ast], _model: &Model, _config: &Config, _diags: &mut Vec<Diagnostic>) {}
+/// What every lint family reads, and where it reports.
+pub struct Lints<'a> {
+    pub workspace: &'a Workspace,
+    pub model: &'a Model,
+    found: Vec<Diagnostic>,
+}
+
+impl Lints<'_> {
+    pub fn push(&mut self, diag: Diagnostic) {
+        self.found.push(diag);
+    }
+}
+
+/// Runs every lint on the model, drops what suppression comments and `allow` levels
+/// silence, and sets each remaining lint's severity from its level.
+pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut lints = Lints { workspace, model, found: Vec::new() };
+    wording::check(&mut lints, &wording::Vocabularies::new(config));
+    measures::check(&mut lints);
+    structure::check(&mut lints, &MapGraph::new(model));
+    groups::check(&mut lints);
+    let mut found = lints.found;
+
+    let mut suppressions = suppress::collect(workspace, asts, &mut found);
+    suppress::apply(&mut suppressions, &mut found);
+    suppress::unused(&suppressions, &mut found);
+
+    let bsc = model.method() == Method::Bsc;
+    for mut diag in found {
+        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(bsc));
+        match level {
+            Some(Level::Deny) => diag.severity = Severity::Error,
+            Some(Level::Warn) => diag.severity = Severity::Warning,
+            Some(Level::Allow) | None => continue,
+        }
+        diags.push(diag);
+    }
+}

@@ -1,0 +1,120 @@
+//! Customer groups (Profit By Design): a two-way value exchange and an intent for every
+//! group, every group served by some result, none served that the business means to exit,
+//! and shares that add up.
+
+use super::Lints;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::sema::model::{Group, Model};
+
+pub fn check(lints: &mut Lints<'_>) {
+    let model = lints.model;
+    let groups = &model.groups;
+
+    for (i, group) in groups.iter().enumerate() {
+        let missing: Vec<&str> = [
+            ("intent", inherited(model, i, |g| g.intent.is_some())),
+            ("gives", inherited(model, i, |g| g.gives.is_some())),
+            ("gets", inherited(model, i, |g| g.gets.is_some())),
+            ("proposition", inherited(model, i, |g| g.proposition.is_some())),
+        ]
+        .iter()
+        .filter(|(_, has)| !has)
+        .map(|(name, _)| *name)
+        .collect();
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
+            let message = format!("group `{}` has no {}", group.id, names.join(", "));
+            let help = "state the value exchange: what the group gives the business, what it gets, the proposition written for it, and the business's intent";
+            lints.push(
+                Diagnostic::new(Code::GroupIncomplete, Label::new(group.loc, "incomplete group"), message)
+                    .with_help(help),
+            );
+        }
+    }
+
+    let mut served = vec![false; groups.len()];
+    for result in &model.results {
+        for target in &result.for_groups {
+            let mut at = Some(target.value);
+            while let Some(g) = at {
+                served[g] = true;
+                at = groups[g].parent;
+            }
+            if intent(model, target.value) == Some("exit") {
+                let group = &groups[target.value];
+                let message =
+                    format!("result `{}` is for `{}`, a group the business means to exit", result.id, group.id);
+                let help = "aim the result at the groups the strategy is for, or change the group's intent";
+                lints.push(
+                    Diagnostic::new(Code::ResultForExitGroup, Label::new(target.loc, "intent: exit"), message)
+                        .with_help(help),
+                );
+            }
+        }
+    }
+    for (group, served) in groups.iter().zip(&served) {
+        if group.parent.is_none() && !served {
+            let message = format!("no result is for group `{}` or any of its sub-groups", group.id);
+            let help = format!("add `for: {}` to the results meant for this group, or remove the group", group.id);
+            lints.push(
+                Diagnostic::new(Code::UnusedGroup, Label::new(group.loc, "unused group"), message).with_help(help),
+            );
+        }
+    }
+
+    let parents = std::iter::once(None).chain((0..groups.len()).map(Some));
+    for parent in parents {
+        let siblings: Vec<&Group> = groups.iter().filter(|g| g.parent == parent && g.share.is_some()).collect();
+        let total: f64 = siblings.iter().filter_map(|g| g.share.as_ref().map(|s| s.value)).sum();
+        if total <= 100.0 + 1e-9 {
+            continue;
+        }
+        let (loc, message) = match parent {
+            Some(p) => (
+                groups[p].loc,
+                format!("the sub-groups of `{}` have shares adding up to {}%", groups[p].id, trim(total)),
+            ),
+            None => match siblings.last() {
+                Some(last) => (last.loc, format!("the top-level groups have shares adding up to {}%", trim(total))),
+                None => continue,
+            },
+        };
+        let mut diag = Diagnostic::new(Code::GroupShareOverflow, Label::new(loc, "more than 100%"), message)
+            .with_help("shares of one level are parts of a whole: correct them so they add up to 100% at most");
+        for g in &siblings {
+            if let Some(share) = &g.share {
+                diag = diag.with_label(Label::new(share.loc, format!("`{}`: {}%", g.id, trim(share.value))));
+            }
+        }
+        lints.push(diag);
+    }
+}
+
+/// Whether the group, or an ancestor it inherits from, has the attribute.
+fn inherited(model: &Model, group: usize, has: impl Fn(&Group) -> bool) -> bool {
+    let mut at = Some(group);
+    while let Some(g) = at {
+        if has(&model.groups[g]) {
+            return true;
+        }
+        at = model.groups[g].parent;
+    }
+    false
+}
+
+/// The group's intent, inherited from its parents when it has none.
+fn intent(model: &Model, group: usize) -> Option<&str> {
+    let mut at = Some(group);
+    while let Some(g) = at {
+        if let Some(intent) = &model.groups[g].intent {
+            return Some(&intent.value);
+        }
+        at = model.groups[g].parent;
+    }
+    None
+}
+
+fn trim(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}

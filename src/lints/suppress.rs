@@ -1,0 +1,153 @@
+//! Suppression comments (spec 5.1): `# strata: allow(code, ...)` on the line before an
+//! item (or attribute) covers it, at the end of a line covers that line. Errors cannot be
+//! suppressed; a comment that suppresses nothing is `unused-suppression`.
+
+use crate::Workspace;
+use crate::diagnostics::{Code, Diagnostic, Label, suggest};
+use crate::source::{FileId, Loc, Span};
+use crate::syntax::ast::{Ast, Decl, Entry, Item};
+
+/// One parsed suppression comment.
+pub struct Suppression {
+    pub comment: Loc,
+    pub codes: Vec<Code>,
+    /// The byte range of the file it covers.
+    pub scope: Span,
+    pub used: bool,
+}
+
+/// Finds every suppression comment; reports the ones naming unknown codes or errors.
+pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -> Vec<Suppression> {
+    let mut found = Vec::new();
+    for (i, ast) in asts.iter().enumerate() {
+        let file = FileId(i as u32);
+        let source = &workspace.files[i];
+        for &span in &ast.comments {
+            let text = source.slice(span);
+            let Some(list) = allow_list(text) else { continue };
+            let comment = Loc::new(file, span);
+            let mut codes = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                match Code::from_name(name) {
+                    Some(code) if code.is_error() => {
+                        let message = format!("`{name}` is an error, and errors cannot be suppressed");
+                        let help = "fix the error instead; only lints can be allowed";
+                        out.push(
+                            Diagnostic::new(
+                                Code::InvalidSuppression,
+                                Label::new(comment, "cannot suppress an error"),
+                                message,
+                            )
+                            .with_help(help),
+                        );
+                    }
+                    Some(code) => codes.push(code),
+                    None => {
+                        let lints = Code::ALL.iter().filter(|c| !c.is_error()).map(|c| c.name());
+                        let help = match suggest(name, lints) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => "`strata explain --list` lists every lint".to_owned(),
+                        };
+                        let message = format!("unknown lint `{name}` in a suppression comment");
+                        out.push(
+                            Diagnostic::new(Code::InvalidSuppression, Label::new(comment, "unknown lint"), message)
+                                .with_help(help),
+                        );
+                    }
+                }
+            }
+            if codes.is_empty() {
+                continue;
+            }
+            let line_index = &source.line_index;
+            let line = line_index.line_of(span.start as usize);
+            let line_span = line_index.line_span(&source.text, line);
+            let own_line = source.text[line_span.start as usize..span.start as usize].trim().is_empty();
+            let scope = if own_line {
+                let next = line_span.end as usize;
+                let next_line = line_index.line_of(next.saturating_add(1).min(source.text.len()));
+                let next_span = line_index.line_span(&source.text, next_line);
+                covering(ast, next_span).unwrap_or(next_span)
+            } else {
+                line_span
+            };
+            found.push(Suppression { comment, codes, scope, used: false });
+        }
+    }
+    found
+}
+
+/// `strata: allow(a, b)` after the `#`, with anything after the `)`.
+fn allow_list(comment: &str) -> Option<&str> {
+    let rest = comment.strip_prefix('#')?.trim_start().strip_prefix("strata:")?.trim_start();
+    let rest = rest.strip_prefix("allow")?.trim_start().strip_prefix('(')?;
+    Some(&rest[..rest.find(')')?])
+}
+
+/// The span of the item, nested item or attribute that starts on `line`.
+fn covering(ast: &Ast, line: Span) -> Option<Span> {
+    fn in_decl(decl: &Decl, line: Span) -> Option<Span> {
+        if decl.span.start >= line.start && decl.span.start <= line.end {
+            return Some(decl.span);
+        }
+        if decl.span.start > line.end || decl.span.end < line.start {
+            return None;
+        }
+        let block = decl.block.as_ref()?;
+        block.entries.iter().find_map(|entry| match entry {
+            Entry::Decl(nested) => in_decl(nested, line),
+            Entry::Attribute(a) if a.span.start >= line.start && a.span.start <= line.end => Some(a.span),
+            Entry::Attribute(_) => None,
+        })
+    }
+    ast.items.iter().find_map(|item| match item {
+        Item::Decl(decl) => in_decl(decl, line),
+        Item::Link(link) if link.span.start >= line.start && link.span.start <= line.end => Some(link.span),
+        Item::Link(link) if link.span.start < line.start && link.span.end > line.start => {
+            link.block.iter().flat_map(|b| &b.entries).find_map(|e| match e {
+                Entry::Attribute(a) if a.span.start >= line.start && a.span.start <= line.end => Some(a.span),
+                _ => None,
+            })
+        }
+        Item::Link(_) => None,
+    })
+}
+
+/// Drops the lint diagnostics a suppression covers, marking those suppressions used.
+pub fn apply(suppressions: &mut [Suppression], diags: &mut Vec<Diagnostic>) {
+    if suppressions.is_empty() {
+        return;
+    }
+    diags.retain(|d| {
+        if d.code.is_error() {
+            return true;
+        }
+        let loc = d.loc();
+        let covering = suppressions.iter_mut().find(|s| {
+            s.comment.file == loc.file
+                && s.codes.contains(&d.code)
+                && s.scope.start <= loc.span.start
+                && loc.span.start <= s.scope.end
+        });
+        match covering {
+            Some(s) => {
+                s.used = true;
+                false
+            }
+            None => true,
+        }
+    });
+}
+
+/// `unused-suppression` for every comment that suppressed nothing.
+pub fn unused(suppressions: &[Suppression], out: &mut Vec<Diagnostic>) {
+    for s in suppressions.iter().filter(|s| !s.used) {
+        let names: Vec<String> = s.codes.iter().map(|c| format!("`{}`", c.name())).collect();
+        let message = format!("this suppression of {} suppresses nothing", names.join(", "));
+        let help = "remove the comment, or move it to the line just before the item it is meant for";
+        out.push(
+            Diagnostic::new(Code::UnusedSuppression, Label::new(s.comment, "suppresses nothing"), message)
+                .with_help(help),
+        );
+    }
+}

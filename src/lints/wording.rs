@@ -1,0 +1,141 @@
+//! How a result is worded (PuMP): an outcome written as if already true, one focus, no
+//! actions, no weasel words, no direction verbs (under `method: pump`), no targets.
+
+use super::Lints;
+use super::vocabulary::{Forms, Matcher, Word, words};
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::sema::model::ResultNode;
+use crate::source::{Loc, Span};
+
+pub struct Vocabularies {
+    weasel: Matcher,
+    action: Matcher,
+    direction: Matcher,
+}
+
+impl Vocabularies {
+    pub fn new(config: &crate::config::Config) -> Vocabularies {
+        Vocabularies {
+            weasel: Matcher::new(&config.weasel_words, Forms::Inflected),
+            action: Matcher::new(&config.action_verbs, Forms::BaseAndIng),
+            direction: Matcher::new(&config.direction_verbs, Forms::Inflected),
+        }
+    }
+}
+
+const JOINERS: &[&str] = &[" and ", " & ", " as well as "];
+
+pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies) {
+    for result in &lints.model.results {
+        let statement = Statement::new(lints, result);
+        let words = words(&statement.text);
+        let whole = Label::new(result.statement.loc, "the statement");
+        let id = &result.id;
+
+        if let Some(first) = words.first() {
+            if first.text == "to" {
+                let message = format!("result `{id}` is written as an aim (\"to ...\"), not as an outcome");
+                let help = "state the outcome as if it were already true, e.g. \"Commuters choose us first\"";
+                lints.push(Diagnostic::new(Code::ResultIsAction, whole.clone(), message).with_help(help));
+            } else if let Some(m) = vocab.action.at(&words, 0) {
+                let verb = statement.words_text(&words, m.start, m.end);
+                let message =
+                    format!("result `{id}` starts with the action verb `{verb}`: it is an action, not a result");
+                let help = "write the outcome the action should bring about, and declare the work itself as an `action` that links to it";
+                lints.push(Diagnostic::new(Code::ResultIsAction, whole.clone(), message).with_help(help));
+            } else if let Some(m) = vocab.direction.at(&words, 0) {
+                let verb = statement.words_text(&words, m.start, m.end);
+                let message = format!("result `{id}` starts with the direction word `{verb}`");
+                let help = "write the result as if it were already true (\"Revenue from new products grows every quarter\"), and put the direction on a measure";
+                lints.push(Diagnostic::new(Code::DirectionWord, whole.clone(), message).with_help(help));
+            }
+        }
+
+        for m in vocab.weasel.all(&words) {
+            let word = statement.words_text(&words, m.start, m.end);
+            let loc = statement.loc(words[m.start].start, words[m.end - 1].end);
+            let message = format!("result `{id}` uses the weasel word `{word}`");
+            let help = format!(
+                "say what `{word}` would look like if it were true, in words a stranger could observe and measure"
+            );
+            lints.push(Diagnostic::new(Code::WeaselWord, Label::new(loc, "weasel word"), message).with_help(help));
+        }
+
+        if let Some(number) = words.iter().find(|w| w.text.starts_with(|c: char| c.is_ascii_digit())) {
+            let shown = &statement.text[number.start..number.end];
+            let message = format!("result `{id}` contains the number `{shown}`: targets belong on measures");
+            let help = "remove the number, date or percentage from the statement and put it on a measure as a `target: ... by ...`";
+            lints.push(Diagnostic::new(Code::TargetInResult, whole.clone(), message).with_help(help));
+        }
+
+        let lower = statement.text.to_lowercase();
+        if let Some(joiner) = JOINERS.iter().find(|j| lower.contains(**j)) {
+            let message = format!("result `{id}` joins two outcomes with `{}`", joiner.trim());
+            let help = "split it into two results, one focus each, and link them if one causes the other";
+            lints.push(Diagnostic::new(Code::MultipleFocus, whole, message).with_help(help));
+        }
+    }
+}
+
+/// A result's statement decoded, with a map from its byte offsets back to the source.
+struct Statement {
+    text: String,
+    /// `source[i]` is the source offset of the statement's byte `i` (and one past the end).
+    source: Vec<usize>,
+    file: crate::source::FileId,
+}
+
+impl Statement {
+    fn new(lints: &Lints<'_>, result: &ResultNode) -> Statement {
+        let loc = result.statement.loc;
+        let file = &lints.workspace.files[loc.file.0 as usize];
+        let raw = file.slice(loc.span);
+        let body_start = loc.span.start as usize + 1;
+        let body = raw.get(1..).unwrap_or("");
+        let body = body.strip_suffix('"').filter(|b| !b.ends_with('\\') || b.ends_with("\\\\")).unwrap_or(body);
+        let mut text = String::with_capacity(body.len());
+        let mut source = Vec::with_capacity(body.len() + 1);
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, ch)) = chars.next() {
+            let decoded = if ch == '\\' {
+                match chars.next() {
+                    Some((_, 'n')) => '\n',
+                    Some((_, 't')) => '\t',
+                    Some((_, 'u')) => {
+                        let mut hex = String::new();
+                        while let Some(&(_, c)) = chars.peek() {
+                            chars.next();
+                            if c == '}' {
+                                break;
+                            }
+                            if c != '{' {
+                                hex.push(c);
+                            }
+                        }
+                        u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}')
+                    }
+                    Some((_, other)) => other,
+                    None => '\\',
+                }
+            } else {
+                ch
+            };
+            for _ in 0..decoded.len_utf8() {
+                source.push(body_start + i);
+            }
+            text.push(decoded);
+        }
+        source.push(body_start + body.len());
+        Statement { text, source, file: loc.file }
+    }
+
+    fn loc(&self, start: usize, end: usize) -> Loc {
+        let at = |i: usize| self.source.get(i).copied().unwrap_or(0);
+        Loc::new(self.file, Span::new(at(start), at(end)))
+    }
+
+    /// The words `[from, to)` as written.
+    fn words_text(&self, words: &[Word], from: usize, to: usize) -> String {
+        self.text[words[from].start..words[to - 1].end].to_owned()
+    }
+}

@@ -1,0 +1,6 @@
+//! The one integration-test binary: data fixtures under `tests/fixtures/`, each input
+//! beside its expected output. Bless changed outputs with `UPDATE_EXPECT=1 cargo test`
+//! (never under `CI=true`), then read the diff before committing it.
+
+mod check;
+mod common;
