@@ -59,7 +59,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
                 Some(table) => {
                     for (name, value) in table.iter() {
                         let name_span = table.key(name).and_then(|k| k.span());
-                        read_level(&mut config, name, name_span, value, &mut report);
+                        read_level(&mut config, text, name, name_span, value, &mut report);
                     }
                 }
                 None => report(item.span(), "`lints` must be a table".to_owned(), Some(LINTS_HELP.to_owned())),
@@ -105,6 +105,7 @@ type Report<'a> = dyn FnMut(Option<std::ops::Range<usize>>, String, Option<Strin
 
 fn read_level(
     config: &mut Config,
+    text: &str,
     name: &str,
     name_span: Option<std::ops::Range<usize>>,
     value: &toml_edit::Item,
@@ -132,7 +133,7 @@ fn read_level(
             config.levels.insert(code, level);
         }
         None => {
-            let shown = value.as_str().map_or_else(|| value.type_name().to_owned(), |s| format!("\"{s}\""));
+            let shown = value.span().and_then(|span| text.get(span)).unwrap_or_else(|| value.type_name());
             let help = "use \"allow\", \"warn\" or \"deny\"".to_owned();
             report(value.span(), format!("`{}` is not a lint level", shown.trim()), Some(help));
         }

@@ -80,7 +80,12 @@ impl SourceFile {
         SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None }
     }
 
-    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> SourceFile {
+    /// Decodes a file's bytes. A leading UTF-8 byte-order mark is dropped, as editors
+    /// do, so that columns match what the user sees (the formatter puts it back).
+    pub fn from_bytes(path: impl Into<String>, mut bytes: Vec<u8>) -> SourceFile {
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
         match String::from_utf8(bytes) {
             Ok(text) => SourceFile::new(path, text),
             Err(err) => {

@@ -1,6 +1,7 @@
-//! The registry of diagnostic codes: one line per code, its kind and default level,
-//! its one-line summary, and its explanation (`explain/CODE.md`, compiled in so that a
-//! missing file fails the build). Codes are never renamed or reused.
+//! The registry of diagnostic codes: one line per code with its kind and default level,
+//! and its explanation (`explain/CODE.md`, compiled in so that a missing file fails the
+//! build), whose first line is the code's one-line summary. Codes are never renamed or
+//! reused.
 
 /// How a lint is configured: `allow` hides it, `warn` and `deny` report it as a
 /// warning or an error.
@@ -38,7 +39,7 @@ pub enum Kind {
 }
 
 macro_rules! registry {
-    ($($variant:ident = $name:literal, $kind:expr, $summary:literal;)*) => {
+    ($($variant:ident = $name:literal, $kind:expr;)*) => {
         /// Every diagnostic code Strata can report.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
@@ -62,13 +63,6 @@ macro_rules! registry {
                 }
             }
 
-            /// One line saying when it fires.
-            pub fn summary(self) -> &'static str {
-                match self {
-                    $(Code::$variant => $summary,)*
-                }
-            }
-
             /// The long explanation printed by `strata explain CODE`.
             pub fn explanation(self) -> &'static str {
                 match self {
@@ -83,50 +77,56 @@ use Kind::{Error as E, Lint};
 use Level::{Allow, Warn};
 
 registry! {
-    SyntaxError = "syntax-error", E, "text that does not match the grammar";
-    InvalidEncoding = "invalid-encoding", E, "a file that is not UTF-8";
-    ReservedWord = "reserved-word", E, "a reserved word used as an id";
-    DuplicateId = "duplicate-id", E, "an id declared twice in the workspace";
-    UnknownReference = "unknown-reference", E, "a reference to an id nobody declared";
-    WrongKind = "wrong-kind", E, "a reference to an id of the wrong kind";
-    UnknownAttribute = "unknown-attribute", E, "an attribute the kind does not have";
-    DuplicateAttribute = "duplicate-attribute", E, "an attribute given twice in one block";
-    InvalidValue = "invalid-value", E, "a value of the wrong type, outside its set, or an impossible date";
-    MissingOf = "missing-of", E, "a top-level measure without `of`, or a nested one with `of`";
-    DuplicateMap = "duplicate-map", E, "more than one `map` item in the workspace";
-    SelfLink = "self-link", E, "a link from a result to itself";
-    LinkIntoAction = "link-into-action", E, "an action as the effect of a link";
-    InvalidConfig = "invalid-config", E, "a mistake in `strata.toml`";
-    ResultIsAction = "result-is-action", Lint(Warn), "a result statement that starts with an action verb or \"to\"";
-    WeaselWord = "weasel-word", Lint(Warn), "a result statement that contains a weasel word";
-    DirectionWord = "direction-word", Lint(Warn), "a result statement that starts with a direction verb";
-    TargetInResult = "target-in-result", Lint(Warn), "a result statement that contains a number, percentage or date";
-    MultipleFocus = "multiple-focus", Lint(Warn), "a result statement that joins two outcomes";
-    ResultWithoutMeasure = "result-without-measure", Lint(Warn), "a result with no measure";
-    MeasureIncomplete = "measure-incomplete", Lint(Warn), "a measure without `unit`, `direction` or `frequency`";
-    TargetWithoutBaseline = "target-without-baseline", Lint(Warn), "a measure with a target but no baseline";
-    TargetWithoutDate = "target-without-date", Lint(Warn), "a target without `by PERIOD`";
-    TargetWrongSide = "target-wrong-side", Lint(Warn), "a target that is not an improvement on the baseline";
-    TargetBeforeBaseline = "target-before-baseline", Lint(Warn), "a target dated no later than its baseline";
-    CausalCycle = "causal-cycle", Lint(Warn), "links that form a loop";
-    IsolatedResult = "isolated-result", Lint(Warn), "a result with no links at all";
-    UnlinkedAction = "unlinked-action", Lint(Warn), "an action that is the cause of no link";
-    DownwardLink = "downward-link", Lint(Warn), "a link whose effect sits in a lower layer than its cause";
-    NoPathToTop = "no-path-to-top", Lint(Warn), "a result with no path of links to the first layer";
-    DuplicateLink = "duplicate-link", Lint(Warn), "the same link stated twice";
-    EmptyLayer = "empty-layer", Lint(Warn), "a layer that holds no result";
-    GroupIncomplete = "group-incomplete", Lint(Warn), "a group without `intent`, `gives`, `gets` or `proposition`";
-    UnusedGroup = "unused-group", Lint(Warn), "a top-level group that no result is for";
-    ResultForExitGroup = "result-for-exit-group", Lint(Warn), "a result for a group the business means to exit";
-    GroupShareOverflow = "group-share-overflow", Lint(Warn), "group shares that add up to more than 100%";
-    MissingOwner = "missing-owner", Lint(Allow), "a result or measure without `owner`";
-    UnusedSuppression = "unused-suppression", Lint(Warn), "a suppression comment that suppressed nothing";
-    InvalidSuppression = "invalid-suppression", Lint(Warn), "a suppression comment naming an unknown code or an error";
+    SyntaxError = "syntax-error", E;
+    InvalidEncoding = "invalid-encoding", E;
+    ReservedWord = "reserved-word", E;
+    DuplicateId = "duplicate-id", E;
+    UnknownReference = "unknown-reference", E;
+    WrongKind = "wrong-kind", E;
+    UnknownAttribute = "unknown-attribute", E;
+    DuplicateAttribute = "duplicate-attribute", E;
+    InvalidValue = "invalid-value", E;
+    MissingOf = "missing-of", E;
+    DuplicateMap = "duplicate-map", E;
+    SelfLink = "self-link", E;
+    LinkIntoAction = "link-into-action", E;
+    InvalidConfig = "invalid-config", E;
+    ResultIsAction = "result-is-action", Lint(Warn);
+    WeaselWord = "weasel-word", Lint(Warn);
+    DirectionWord = "direction-word", Lint(Warn);
+    TargetInResult = "target-in-result", Lint(Warn);
+    MultipleFocus = "multiple-focus", Lint(Warn);
+    ResultWithoutMeasure = "result-without-measure", Lint(Warn);
+    MeasureIncomplete = "measure-incomplete", Lint(Warn);
+    TargetWithoutBaseline = "target-without-baseline", Lint(Warn);
+    TargetWithoutDate = "target-without-date", Lint(Warn);
+    TargetWrongSide = "target-wrong-side", Lint(Warn);
+    TargetBeforeBaseline = "target-before-baseline", Lint(Warn);
+    CausalCycle = "causal-cycle", Lint(Warn);
+    IsolatedResult = "isolated-result", Lint(Warn);
+    UnlinkedAction = "unlinked-action", Lint(Warn);
+    DownwardLink = "downward-link", Lint(Warn);
+    NoPathToTop = "no-path-to-top", Lint(Warn);
+    DuplicateLink = "duplicate-link", Lint(Warn);
+    EmptyLayer = "empty-layer", Lint(Warn);
+    GroupIncomplete = "group-incomplete", Lint(Warn);
+    UnusedGroup = "unused-group", Lint(Warn);
+    ResultForExitGroup = "result-for-exit-group", Lint(Warn);
+    GroupShareOverflow = "group-share-overflow", Lint(Warn);
+    MissingOwner = "missing-owner", Lint(Allow);
+    UnusedSuppression = "unused-suppression", Lint(Warn);
+    InvalidSuppression = "invalid-suppression", Lint(Warn);
 }
 
 impl Code {
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|code| code.name() == name)
+    }
+
+    /// One line saying when it fires: the explanation's title, after the code.
+    pub fn summary(self) -> &'static str {
+        let title = self.explanation().lines().next().unwrap_or_default();
+        title.split_once("`: ").map_or(title, |(_, summary)| summary.trim())
     }
 
     pub fn is_error(self) -> bool {

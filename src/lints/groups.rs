@@ -22,8 +22,7 @@ pub fn check(lints: &mut Lints<'_>) {
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
-            let message = format!("group `{}` has no {}", group.id, names.join(", "));
+            let message = format!("group `{}` has no {}", group.id, crate::sema::attributes::backticked(&missing));
             let help = "state the value exchange: what the group gives the business, what it gets, the proposition written for it, and the business's intent";
             lints.push(
                 Diagnostic::new(Code::GroupIncomplete, Label::new(group.loc, "incomplete group"), message)

@@ -11,8 +11,8 @@ pub fn check(lints: &mut Lints<'_>) {
         if result.measures.is_empty() {
             let message = format!("result `{}` has no measure", result.id);
             let help = format!(
-                "add a measure that would show whether \"{}\" is happening, nested in the result or with `of: {}`",
-                result.statement.value, result.id
+                "add a measure that shows whether the result is happening: nest a `measure` in its block, or declare one with `of: {}`",
+                result.id
             );
             lints.push(
                 Diagnostic::new(Code::ResultWithoutMeasure, Label::new(result.loc, "no measure"), message)
@@ -38,7 +38,7 @@ pub fn check(lints: &mut Lints<'_>) {
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {
-            let names = join(&missing);
+            let names = crate::sema::attributes::backticked(&missing);
             let message = format!("measure `{id}` has no {names}");
             let help = format!("add {names} so that a stranger could calculate the measure the same way");
             lints.push(
@@ -117,12 +117,4 @@ pub fn check(lints: &mut Lints<'_>) {
 
 fn shown(q: &crate::sema::model::Quantity) -> String {
     format!("{}{}", q.raw, if q.percent { "%" } else { "" })
-}
-
-fn join(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.as_slice() {
-        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
-        _ => quoted.join(""),
-    }
 }

@@ -141,7 +141,11 @@ impl Sema<'_> {
         let loc = Loc::new(file, id.span);
         if RESERVED_WORDS.contains(&id.name.as_str()) {
             let message = format!("`{}` is a reserved word and cannot be an id", id.name);
-            let help = format!("choose another id, such as `{}_{}`", id.name, decl.kind.keyword());
+            let help = format!(
+                "choose another id, such as `my_{}`: {} are reserved",
+                id.name,
+                attributes::backticked(RESERVED_WORDS)
+            );
             self.push(Diagnostic::new(Code::ReservedWord, Label::new(loc, "reserved word"), message).with_help(help));
             return Slot::Discard;
         }
@@ -399,16 +403,16 @@ impl Sema<'_> {
 
     fn wrong_kind_help(&self, node: NodeRef, expect: Expect) -> String {
         match (node, expect) {
-            (NodeRef::Measure(m), Expect::Cause | Expect::Effect) => {
+            (NodeRef::Measure(m), Expect::Cause | Expect::Effect | Expect::Middle) => {
                 match self.model.measures.get(m).and_then(|m| m.of) {
                     Some(r) => format!("link the result it measures instead: `{}`", self.model.results[r].id),
                     None => "links join results and actions; measures sit inside their result".to_owned(),
                 }
             }
-            (NodeRef::Group(_), Expect::Cause | Expect::Effect) => {
+            (NodeRef::Group(_), Expect::Cause | Expect::Effect | Expect::Middle) => {
                 "links join results and actions; say who a result is for with `for:` on the result".to_owned()
             }
-            (NodeRef::Layer(_), Expect::Cause | Expect::Effect) => {
+            (NodeRef::Layer(_), Expect::Cause | Expect::Effect | Expect::Middle) => {
                 "links join results and actions; place a result in a layer with `layer:` on the result".to_owned()
             }
             _ => format!("use the id of {}, e.g. `{}`", expect.a(), self.example(expect)),
@@ -452,10 +456,16 @@ impl Sema<'_> {
                 {
                     let message = format!("`{}` is an action, and an action cannot be the effect of a link", node.name);
                     let cause = &link.nodes[i - 1].name;
-                    let help = format!(
-                        "actions cause results; reverse the link (`{} -> {cause}`) or make `{}` a result",
-                        node.name, node.name
-                    );
+                    let help = match self.model.symbols.get(cause) {
+                        Some(NodeRef::Result(_)) => format!(
+                            "actions cause results: reverse the link (`{} -> {cause}`), or make `{}` a result",
+                            node.name, node.name
+                        ),
+                        _ => format!(
+                            "actions cause results: link `{cause}` and `{}` each to the results they move",
+                            node.name
+                        ),
+                    };
                     let label = Label::new(loc, "an action as an effect");
                     self.push(Diagnostic::new(Code::LinkIntoAction, label, message).with_help(help));
                     return None;

@@ -3,4 +3,6 @@
 //! (never under `CI=true`), then read the diff before committing it.
 
 mod check;
+mod cli;
 mod common;
+mod tidy;

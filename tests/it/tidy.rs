@@ -1,0 +1,91 @@
+//! Tidy checks over the repository itself: every code is explained and exercised by a
+//! fixture, no expected file is orphaned, every source file says what it is for.
+
+use std::path::{Path, PathBuf};
+
+use strata::diagnostics::{Code, Kind, Level};
+
+use crate::common::root;
+
+#[test]
+fn every_code_has_an_explanation_in_the_house_style() {
+    for code in Code::ALL {
+        let text = code.explanation();
+        let title = format!("# `{}`: ", code.name());
+        assert!(text.starts_with(&title), "{}: the explanation must start with `{title}`", code.name());
+        let summary = code.summary();
+        assert!(!summary.is_empty() && !summary.ends_with('.'), "{}: summary {summary:?}", code.name());
+        for section in ["## What it means", "## Example", "## How to fix"] {
+            assert!(text.contains(section), "{}: no `{section}` section", code.name());
+        }
+        let level = match code.kind() {
+            Kind::Error => "Default level: error",
+            Kind::Lint(Level::Allow) => "Default level: allow",
+            Kind::Lint(_) => "Default level: warn",
+        };
+        assert!(text.contains(level), "{}: the explanation must say `{level}`", code.name());
+        if !code.is_error() {
+            assert!(text.contains("## Why"), "{}: a lint must name its method basis under `## Why`", code.name());
+        }
+    }
+}
+
+#[test]
+fn every_code_is_exercised_by_a_fixture() {
+    let mut outputs = String::new();
+    for dir in ["tests/fixtures/check", "tests/fixtures/cli"] {
+        for path in files(&root().join(dir)) {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                outputs.push_str(&text);
+            }
+        }
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|name| !outputs.lines().any(|line| line.trim() == *name || line.contains(&format!("[{name}]"))))
+        .collect();
+    assert!(missing.is_empty(), "codes no fixture output shows: {missing:?}");
+}
+
+#[test]
+fn no_orphaned_expectations() {
+    let dir = root().join("tests/fixtures/check");
+    for path in files(&dir) {
+        if path.extension().is_some_and(|e| e == "out") {
+            let stem = path.with_extension("");
+            let input = stem.with_extension("strata");
+            assert!(input.exists() || stem.is_dir(), "{} has no input beside it", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_source_file_says_what_it_is_for() {
+    for dir in ["src", "tests/it"] {
+        for path in files(&root().join(dir)) {
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                assert!(text.starts_with("//!"), "{} must start with a `//!` line", path.display());
+            }
+        }
+    }
+}
+
+/// Every file below `dir`, recursively.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
