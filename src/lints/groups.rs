@@ -61,9 +61,12 @@ pub fn check(lints: &mut Lints<'_>) {
         }
     }
 
-    let parents = std::iter::once(None).chain((0..groups.len()).map(Some));
-    for parent in parents {
-        let siblings: Vec<&Group> = groups.iter().filter(|g| g.parent == parent && g.share.is_some()).collect();
+    // Groups with a share, bucketed by parent (`None` for the top level), in order.
+    let mut by_parent: std::collections::BTreeMap<Option<usize>, Vec<&Group>> = Default::default();
+    for group in groups.iter().filter(|g| g.share.is_some()) {
+        by_parent.entry(group.parent).or_default().push(group);
+    }
+    for (parent, siblings) in by_parent {
         let total: f64 = siblings.iter().filter_map(|g| g.share.as_ref().map(|s| s.value)).sum();
         if total <= 100.0 + 1e-9 {
             continue;

@@ -26,6 +26,8 @@ pub struct Sema<'a> {
     model: Model,
     /// The declaration of each id: where, so that `duplicate-id` can label it.
     declared: HashMap<String, Loc>,
+    /// How many declarations of each kind got a slot in the first pass: the next index.
+    slots: [usize; 5],
 }
 
 /// What a declaration became in the first pass.
@@ -38,7 +40,7 @@ enum Slot {
 
 /// Analyses a workspace. `asts[i]` is the tree of `sources[i]`.
 pub fn analyze(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, diags: &mut Vec<Diagnostic>) -> Model {
-    let mut sema = Sema { sources, config, diags, model: Model::default(), declared: HashMap::new() };
+    let mut sema = Sema { sources, config, diags, model: Model::default(), declared: HashMap::new(), slots: [0; 5] };
     let mut decls = Vec::new();
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
@@ -160,36 +162,21 @@ impl Sema<'_> {
             self.push(diag);
             return Slot::Discard;
         }
-        let m = &self.model;
-        let node = match decl.kind {
-            DeclKind::Layer => NodeRef::Layer(m.layers.len() + self.pending(DeclKind::Layer)),
-            DeclKind::Group => NodeRef::Group(m.groups.len() + self.pending(DeclKind::Group)),
-            DeclKind::Result => NodeRef::Result(m.results.len() + self.pending(DeclKind::Result)),
-            DeclKind::Measure => NodeRef::Measure(m.measures.len() + self.pending(DeclKind::Measure)),
-            DeclKind::Action => NodeRef::Action(m.actions.len() + self.pending(DeclKind::Action)),
+        // The second pass pushes kept nodes in this same order, so the index is the
+        // number of earlier slots of the kind.
+        let (counter, make): (usize, fn(usize) -> NodeRef) = match decl.kind {
+            DeclKind::Layer => (0, NodeRef::Layer),
+            DeclKind::Group => (1, NodeRef::Group),
+            DeclKind::Result => (2, NodeRef::Result),
+            DeclKind::Measure => (3, NodeRef::Measure),
+            DeclKind::Action => (4, NodeRef::Action),
             DeclKind::Map => return Slot::Discard,
         };
+        let node = make(self.slots[counter]);
+        self.slots[counter] += 1;
         self.declared.insert(id.name.clone(), loc);
         self.model.symbols.insert(id.name.clone(), node);
         Slot::Node(node)
-    }
-
-    /// How many declarations of `kind` were given slots so far (the lists fill later).
-    fn pending(&self, kind: DeclKind) -> usize {
-        self.model
-            .symbols
-            .values()
-            .filter(|node| {
-                matches!(
-                    (node, kind),
-                    (NodeRef::Layer(_), DeclKind::Layer)
-                        | (NodeRef::Group(_), DeclKind::Group)
-                        | (NodeRef::Result(_), DeclKind::Result)
-                        | (NodeRef::Measure(_), DeclKind::Measure)
-                        | (NodeRef::Action(_), DeclKind::Action)
-                )
-            })
-            .count()
     }
 
     /// Second pass: read the attributes of one declaration into its node.
