@@ -22,8 +22,12 @@ struct Cli {
 enum Command {
     /// Check a workspace: syntax, names, attributes and the method lints.
     Check(CheckArgs),
+    /// Export the compiled map as JSON, a Graphviz DOT map or a Mermaid flowchart.
+    Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Format .strata files in place, in the one canonical style (docs/formatting.md).
+    Fmt(FmtArgs),
 }
 
 #[derive(clap::Args)]
@@ -90,7 +94,9 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Export(args) => export(&args),
         Command::Explain(args) => explain(&args),
+        Command::Fmt(args) => fmt(&args),
     };
     match result {
         Ok(code) => code,
@@ -206,4 +212,181 @@ fn explain(args: &ExplainArgs) -> Result<i32, ToolError> {
             Err(ToolError(format!("unknown diagnostic code `{name}`{hint}")))
         }
     }
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// Files or directories of one workspace (directories are walked; default `.`).
+    paths: Vec<PathBuf>,
+    /// What to write.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Write the export to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Keep only the sub-map around this result, measure or action.
+    #[arg(long, value_name = "ID")]
+    focus: Option<String>,
+    /// With `--focus`: how many links away from it to keep, in either direction.
+    #[arg(long, value_name = "N", requires = "focus", default_value_t = 1)]
+    depth: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// The compiled model (spec 7.3).
+    Json,
+    /// A Graphviz digraph: `strata export --format dot | dot -Tsvg > map.svg`.
+    Dot,
+    /// A Mermaid `flowchart BT`, which GitHub renders.
+    Mermaid,
+}
+
+/// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
+fn export(args: &ExportArgs) -> Result<i32, ToolError> {
+    let loaded = workspace::load(&args.paths)?;
+    let item = match loaded.as_slice() {
+        [item] => item,
+        _ => {
+            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+            return Err(ToolError(format!(
+                "the paths hold {} workspaces ({}); export them one at a time",
+                loaded.len(),
+                roots.join(", ")
+            )));
+        }
+    };
+    let analysis = strata::check(&item.workspace);
+    if analysis.has_errors() {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let mut text = render::human(&item.workspace, &analysis.diagnostics, color, 100);
+        text.push_str(&render::summary(&analysis.diagnostics, item.workspace.files.len()));
+        text.push_str("\nnothing exported: fix the errors first\n");
+        write_output(None, &text, true)?;
+        return Ok(1);
+    }
+    let format = match args.format {
+        ExportFormat::Json => strata::export::Format::Json,
+        ExportFormat::Dot => strata::export::Format::Dot,
+        ExportFormat::Mermaid => strata::export::Format::Mermaid,
+    };
+    let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
+    let text = strata::export::export(&item.workspace, &analysis.model, format, focus.as_ref())
+        .map_err(|e| ToolError(e.to_string()))?;
+    write_output(args.output.as_ref(), &text, false)?;
+    Ok(0)
+}
+
+#[derive(clap::Args)]
+struct FmtArgs {
+    /// Files or directories to format (directories are walked; default `.`), or `-` to
+    /// read stdin and write the result to stdout.
+    paths: Vec<PathBuf>,
+    /// Write nothing: list the files that would change, and exit 1 if there are any.
+    #[arg(long)]
+    check: bool,
+}
+
+/// `strata fmt`: a file with syntax errors (or not UTF-8) is reported and left as it is,
+/// and the others are still formatted; exit 1 if any was, or if `--check` found changes.
+fn fmt(args: &FmtArgs) -> Result<i32, ToolError> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            return Err(ToolError("`-` (stdin) cannot be combined with other paths".to_owned()));
+        }
+        return fmt_stdin(args.check);
+    }
+    let loaded = workspace::load(&args.paths)?;
+    let mut files: Vec<(&SourceFile, &std::path::PathBuf)> =
+        loaded.iter().flat_map(|l| l.workspace.files.iter().zip(&l.disk_paths)).collect();
+    files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let (mut broken, mut unwritable) = (false, false);
+    let mut changed = String::new();
+    for (file, disk_path) in files {
+        match fmt_source(file) {
+            Ok(text) if text == file.text => {}
+            Ok(_) if args.check => {
+                changed.push_str(&file.path);
+                changed.push('\n');
+            }
+            Ok(text) => {
+                if let Err(ToolError(message)) = write_atomically(disk_path, &text) {
+                    eprintln!("error: {message}");
+                    unwritable = true;
+                }
+            }
+            Err(diagnostics) => {
+                report_unformatted(file, &diagnostics)?;
+                broken = true;
+            }
+        }
+    }
+    write_output(None, &changed, false)?;
+    Ok(if unwritable { 2 } else { i32::from(broken || !changed.is_empty()) })
+}
+
+/// `strata fmt -`: stdin to stdout; nothing on stdout when the text cannot be formatted.
+fn fmt_stdin(check: bool) -> Result<i32, ToolError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| ToolError(format!("cannot read stdin: {e}")))?;
+    let bom = bytes.starts_with(BOM);
+    let file = SourceFile::from_bytes("<stdin>", bytes);
+    match fmt_source(&file) {
+        Ok(text) if check => {
+            let changed = text != file.text;
+            write_output(None, if changed { "<stdin>\n" } else { "" }, false)?;
+            Ok(i32::from(changed))
+        }
+        Ok(text) => {
+            // `SourceFile` drops a byte-order mark: put it back.
+            let bom = if bom && !text.starts_with('\u{FEFF}') { "\u{FEFF}" } else { "" };
+            write_output(None, &format!("{bom}{text}"), false)?;
+            Ok(0)
+        }
+        Err(diagnostics) => {
+            report_unformatted(&file, &diagnostics)?;
+            Ok(1)
+        }
+    }
+}
+
+/// The formatted text of a file, or why it cannot be formatted.
+fn fmt_source(file: &SourceFile) -> Result<String, Vec<Diagnostic>> {
+    if file.invalid_utf8_at.is_some() {
+        let mut diagnostics = Vec::new();
+        strata::parse_file(FileId(0), file, &mut diagnostics);
+        return Err(diagnostics);
+    }
+    strata::fmt::format(&file.text)
+}
+
+fn report_unformatted(file: &SourceFile, diagnostics: &[Diagnostic]) -> Result<(), ToolError> {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut text = render::human(&AllSources { files: vec![file] }, diagnostics, color, 100);
+    text.push_str(&format!("`{}` was not formatted: fix the errors first\n", file.path));
+    write_output(None, &text, true)
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Replaces a file through a temporary file in the same directory and a rename, so that
+/// no reader ever sees half a file; keeps the permissions and a leading byte-order mark
+/// (which `SourceFile` drops), and a symbolic link stays one.
+fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), ToolError> {
+    let error = |e: std::io::Error| ToolError(format!("cannot write `{}`: {e}", workspace::display(path)));
+    let target = std::fs::canonicalize(path).map_err(error)?;
+    let permissions = std::fs::metadata(&target).map_err(error)?.permissions();
+    let mut start = Vec::with_capacity(BOM.len());
+    let original = std::fs::File::open(&target).map_err(error)?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(original, BOM.len() as u64), &mut start).map_err(error)?;
+    let dir = target.parent().unwrap_or(std::path::Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    if start == BOM && !text.starts_with('\u{FEFF}') {
+        temp.write_all(BOM).map_err(error)?;
+    }
+    temp.write_all(text.as_bytes()).map_err(error)?;
+    std::fs::set_permissions(temp.path(), permissions).map_err(error)?;
+    temp.persist(&target).map_err(|e| error(e.error))?;
+    Ok(())
 }

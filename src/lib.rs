@@ -6,11 +6,14 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod export;
+pub mod fmt;
 pub mod graph;
 pub mod lints;
 pub mod sema;
 pub mod source;
 pub mod syntax;
+pub mod synth;
 pub mod workspace;
 
 use config::Config;
@@ -63,10 +66,47 @@ impl Analysis {
 
 /// Checks a workspace: parses every file, analyses them together, runs the lints.
 pub fn check(workspace: &Workspace) -> Analysis {
-    let mut diags = Vec::new();
-    let asts: Vec<Ast> =
-        workspace.files.iter().enumerate().map(|(i, file)| parse_file(FileId(i as u32), file, &mut diags)).collect();
+    let (asts, diags) = parse_all(&workspace.files);
     check_parsed(workspace, asts, diags)
+}
+
+/// Parses every file, on several threads when there is enough text to share out.
+/// Files are parsed independently and the results are put back in file order, so the
+/// outcome is the same as parsing them one after another.
+pub fn parse_all(files: &[SourceFile]) -> (Vec<Ast>, Vec<Diagnostic>) {
+    const PARALLEL_BYTES: usize = 256 * 1024;
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(files.len());
+    let parse_range = |range: std::ops::Range<usize>| {
+        let mut diags = Vec::new();
+        let asts: Vec<Ast> = range.map(|i| parse_file(FileId(i as u32), &files[i], &mut diags)).collect();
+        (asts, diags)
+    };
+    if threads < 2 || total < PARALLEL_BYTES {
+        return parse_range(0..files.len());
+    }
+    // Contiguous ranges of about equal size, one per thread.
+    let mut bounds = vec![0];
+    let mut acc = 0;
+    for (i, file) in files.iter().enumerate() {
+        acc += file.text.len();
+        if acc * threads >= total * bounds.len() && bounds.len() < threads {
+            bounds.push(i + 1);
+        }
+    }
+    bounds.push(files.len());
+    bounds.dedup();
+    let parts: Vec<(Vec<Ast>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds.windows(2).map(|w| scope.spawn(move || parse_range(w[0]..w[1]))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut asts = Vec::with_capacity(files.len());
+    let mut diags = Vec::new();
+    for (a, d) in parts {
+        asts.extend(a);
+        diags.extend(d);
+    }
+    (asts, diags)
 }
 
 /// The whole-workspace half of `check`, for a caller that keeps each file's parse and

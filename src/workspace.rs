@@ -31,6 +31,9 @@ impl std::error::Error for LoadError {}
 pub struct Loaded {
     pub root: String,
     pub workspace: Workspace,
+    /// Where each of `workspace.files` is on disk (the path shown to users is lossy
+    /// for names that are not UTF-8): what `fmt` writes back to.
+    pub disk_paths: Vec<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "strata.toml";
@@ -93,8 +96,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             Some(path) => Some(read(&path)?),
             None => None,
         };
-        let files = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
-        loaded.push(Loaded { root: display(&root), workspace: Workspace { files, config } });
+        let sources = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
+        loaded.push(Loaded { root: display(&root), workspace: Workspace { files: sources, config }, disk_paths: files });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)

@@ -187,3 +187,26 @@ fn output_is_deterministic() {
     let run = || strata(&root(), &["check", "--format", "json", "tests/fixtures/check"]).stdout;
     assert_eq!(run(), run());
 }
+
+#[test]
+fn pre_commit_hooks_run_as_declared() {
+    // Each hook's `entry`, run the way pre-commit runs it, on a copy of an example.
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap_or_default();
+    let entries: Vec<&str> = hooks.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
+    assert_eq!(entries, ["strata check", "strata fmt"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    for name in ["coffee.strata", "strata.toml"] {
+        std::fs::copy(root().join("examples/coffee").join(name), dir.path().join(name)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for entry in entries {
+        let mut args: Vec<&str> = entry.split_whitespace().skip(1).collect();
+        if entry.ends_with("fmt") {
+            args.push("coffee.strata"); // pass_filenames: the staged files
+        }
+        let output = strata(dir.path(), &args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "`{entry}`: {stdout}{stderr}");
+    }
+    let after = std::fs::read(dir.path().join("coffee.strata")).unwrap_or_default();
+    assert_eq!(after, std::fs::read(root().join("examples/coffee/coffee.strata")).unwrap_or_default());
+}

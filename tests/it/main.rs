@@ -5,4 +5,6 @@
 mod check;
 mod cli;
 mod common;
+mod export;
+mod fmt;
 mod tidy;

@@ -1,0 +1,556 @@
+//! `export --format dot`: a Graphviz strategy map for `dot -Tsvg` (spec 7.4).
+//!
+//! The picture a leadership team puts on the wall: the map's title and purpose on top;
+//! one band (cluster) per layer, first layer at the top, its results on one rank in
+//! declaration order; each result a box with its statement, owner, customer groups and
+//! measures (baseline → target, by when); actions as dashed boxes outside the bands,
+//! pointing at the results they move; arrows from cause up to effect, thicker for
+//! stronger links, red and dashed with a `−` for inverse ones; a legend of the
+//! customer groups. Every string from a source file goes through `html` (HTML-like
+//! labels) or `quote` (quoted strings), so any text renders as text. The design and
+//! its reasons are in `docs/export.md`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use super::{display_lines, layer_members, measure_title, measure_values, wrap};
+use crate::sema::model::{Link, Model, NodeRef};
+
+const FONT: &str = "Helvetica,Arial,sans-serif";
+/// Band fills, alternating down the map.
+const BANDS: [&str; 2] = ["#f1f5f9", "#e8eef5"];
+/// One colour per top-level customer group (sub-groups take their root's).
+const GROUP_COLOURS: [&str; 8] =
+    ["#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626"];
+const MUTED: &str = "#475569";
+const INVERSE: &str = "#b91c1c";
+const ACTION: &str = "#a16207";
+
+/// The DOT text of the map; `center` (a focused export's centre) is drawn bold.
+pub fn export(model: &Model, center: Option<NodeRef>) -> String {
+    let mut out = String::new();
+    out.push_str("digraph \"strata\" {\n");
+    // `remincross=false`: Graphviz's last crossing pass over clusters would reorder the
+    // results inside their ranks, which are in declaration order by design.
+    let _ = write!(
+        out,
+        "  graph [rankdir=BT, newrank=true, remincross=false, nodesep=0.35, ranksep=0.55, pad=0.3, fontname={}, fontsize=12",
+        quote(FONT)
+    );
+    if let Some(map) = &model.map {
+        let title = styled("<FONT POINT-SIZE=\"20\">", &styled("<B>", &html(&wrap(&map.title, 60))));
+        let mut rows = vec![format!("<TR><TD>{title}</TD></TR>")];
+        if let Some(purpose) = &map.purpose {
+            let purpose = styled(&format!("<FONT COLOR=\"{MUTED}\">"), &styled("<I>", &html(&wrap(purpose, 80))));
+            rows.push(format!("<TR><TD>{purpose}</TD></TR>"));
+        }
+        let _ = write!(out, ", labelloc=t, label=<{}>", table(&rows, 2));
+    }
+    out.push_str("]\n");
+    let _ = writeln!(
+        out,
+        "  node [fontname={}, fontsize=11, shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", \
+         color=\"{MUTED}\", penwidth=1.2, margin=\"0.12,0.06\"]",
+        quote(FONT)
+    );
+    let _ = writeln!(
+        out,
+        "  edge [fontname={}, fontsize=9, color=\"#334155\", fontcolor=\"{MUTED}\", arrowsize=0.8, penwidth=1.6]",
+        quote(FONT)
+    );
+
+    let members = layer_members(model);
+    let colours = group_colours(model);
+    let pairs = linked_pairs(model);
+    // Each layered result's place, left to right, in its layer's rank.
+    let mut position: Vec<Option<usize>> = vec![None; model.results.len()];
+    let mut structure = Vec::new();
+    for (i, layer) in model.layers.iter().enumerate() {
+        let order = members.get(i).map_or(&[][..], Vec::as_slice);
+        for (at, &r) in order.iter().enumerate() {
+            if let Some(slot) = position.get_mut(r) {
+                *slot = Some(at);
+            }
+        }
+        write_layer(&mut out, model, i, order, &pairs, &colours, center);
+        if let Some(above) = i.checked_sub(1).and_then(|a| model.layers.get(a)) {
+            structure.push(format!("  {} -> {} [style=invis]", anchor(&layer.id), anchor(&above.id)));
+        }
+    }
+
+    let unlayered: Vec<usize> =
+        (0..model.results.len()).filter(|&r| model.results[r].layer.is_none_or(|l| l >= model.layers.len())).collect();
+    if !unlayered.is_empty() {
+        out.push('\n');
+    }
+    for r in unlayered {
+        write_result(&mut out, model, r, &colours, center, "  ");
+    }
+    if !model.actions.is_empty() {
+        out.push('\n');
+    }
+    for i in 0..model.actions.len() {
+        write_action(&mut out, model, i, center);
+    }
+
+    if !model.groups.is_empty() {
+        out.push('\n');
+        // Made-up ids start with `@`, which no Strata id can: `@LAYER` anchors a band,
+        // `@@groups` is the legend.
+        write_legend(&mut out, model, &colours);
+        if let Some(last) = model.layers.last() {
+            structure.push(format!("  \"@@groups\" -> {} [style=invis]", anchor(&last.id)));
+        }
+    }
+
+    if !model.links.is_empty() {
+        out.push('\n');
+    }
+    for links in edge_groups(model) {
+        write_edge(&mut out, model, &links, &position);
+    }
+    if !structure.is_empty() {
+        out.push('\n');
+        for line in structure {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The invisible node that holds a band's place: its results line up after it, and
+/// the bands stack by invisible edges between these.
+fn anchor(layer: &str) -> String {
+    quote(&format!("@{layer}"))
+}
+
+/// One band: a cluster with the layer's title and note, its results on one rank.
+fn write_layer(
+    out: &mut String,
+    model: &Model,
+    i: usize,
+    order: &[usize],
+    pairs: &HashSet<(usize, usize)>,
+    colours: &[&'static str],
+    center: Option<NodeRef>,
+) {
+    let Some(layer) = model.layers.get(i) else { return };
+    let anchor = anchor(&layer.id);
+    let _ = writeln!(out, "\n  subgraph {} {{", quote(&format!("cluster_{}", layer.id)));
+    let title = styled("<FONT POINT-SIZE=\"13\">", &styled("<B>", &html(&wrap(&layer.title, 60))));
+    let mut rows = vec![format!("<TR><TD ALIGN=\"LEFT\">{title}</TD></TR>")];
+    if let Some(note) = &layer.note {
+        let note = styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(note, 70)));
+        rows.push(format!("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">{note}</TD></TR>"));
+    }
+    // In a bottom-to-top drawing, `labelloc=b` puts the band's title at its top.
+    let _ = writeln!(
+        out,
+        "    graph [label=<{}>, labeljust=l, labelloc=b, style=\"rounded,filled\", color=\"#cbd5e1\", fillcolor=\"{}\", \
+         margin=14]",
+        table(&rows, 0),
+        BANDS[i % BANDS.len()]
+    );
+    let _ = writeln!(out, "    {anchor} [shape=point, style=invis, width=0, height=0, label=\"\"]");
+    for &r in order {
+        write_result(out, model, r, colours, center, "    ");
+    }
+    let mut same = format!("    {{ rank=same; {anchor};");
+    for &r in order {
+        let _ = write!(same, " {};", quote(&model.results[r].id));
+    }
+    same.push_str(" }\n");
+    out.push_str(&same);
+    // Invisible edges inside the rank keep the results in declaration order, left to
+    // right, except between two linked results: their one edge does it (two flat edges
+    // between neighbours trip Graphviz up).
+    let mut previous = anchor;
+    let mut previous_result: Option<usize> = None;
+    for &r in order {
+        let linked = previous_result.is_some_and(|p| pairs.contains(&(p.min(r), p.max(r))));
+        if !linked {
+            let _ = writeln!(out, "    {previous} -> {} [style=invis]", quote(&model.results[r].id));
+        }
+        previous = quote(&model.results[r].id);
+        previous_result = Some(r);
+    }
+    out.push_str("  }\n");
+}
+
+/// An action: a dashed box with its title and facts, filled by its status.
+fn write_action(out: &mut String, model: &Model, i: usize, center: Option<NodeRef>) {
+    let Some(action) = model.actions.get(i) else { return };
+    let mut rows = vec![format!("<TR><TD>{}</TD></TR>", html(&wrap(&action.title, 26)))];
+    let mut facts = Vec::new();
+    if let Some(owner) = &action.owner {
+        facts.push(owner.clone());
+    }
+    if let Some(due) = action.due {
+        facts.push(format!("due {due}"));
+    }
+    if let Some(status) = &action.status {
+        facts.push(status.clone());
+    }
+    if !facts.is_empty() {
+        let facts = styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(&facts.join(" · "), 36)));
+        rows.push(format!("<TR><TD>{facts}</TD></TR>"));
+    }
+    let fill = match action.status.as_deref() {
+        Some("active") => "#eff6ff",
+        Some("done") => "#f0fdf4",
+        Some("dropped") => "#f3f4f6",
+        _ => "#fefce8",
+    };
+    let bold = center == Some(NodeRef::Action(i));
+    let _ = writeln!(
+        out,
+        "  {} [label=<{}>, style=\"rounded,dashed,filled\", fillcolor=\"{fill}\", color=\"{ACTION}\"{}]",
+        quote(&action.id),
+        table(&rows, 2),
+        if bold { ", penwidth=3" } else { "" }
+    );
+}
+
+fn write_result(
+    out: &mut String,
+    model: &Model,
+    r: usize,
+    colours: &[&'static str],
+    center: Option<NodeRef>,
+    indent: &str,
+) {
+    let result = &model.results[r];
+    let statement = styled("<B>", &html(&wrap(&result.statement.value, 28)));
+    let mut rows = vec![format!("<TR><TD>{statement}</TD></TR>")];
+    if let Some(owner) = &result.owner {
+        let owner =
+            styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(&format!("Owner: {owner}"), 36)));
+        rows.push(format!("<TR><TD>{owner}</TD></TR>"));
+    }
+    if !result.for_groups.is_empty() {
+        let chips: Vec<String> = result
+            .for_groups
+            .iter()
+            .filter_map(|g| model.groups.get(g.value).map(|group| (g.value, group)))
+            .map(|(g, group)| {
+                let colour = colours.get(g).copied().unwrap_or(MUTED);
+                format!("<FONT COLOR=\"{colour}\">●</FONT> {}", html(&wrap(&group.name, 34)))
+            })
+            .collect();
+        rows.push(format!("<TR><TD><FONT POINT-SIZE=\"9\">{}</FONT></TD></TR>", chips.join("<BR/>")));
+    }
+    let measures: Vec<String> = result
+        .measures
+        .iter()
+        .filter_map(|&m| model.measures.get(m))
+        .map(|m| {
+            let mut text = html(&wrap(&measure_title(m), 40));
+            if let Some(values) = measure_values(m) {
+                let _ =
+                    write!(text, "<BR/>{}", styled(&format!("<FONT COLOR=\"{MUTED}\">"), &html(&wrap(&values, 40))));
+            }
+            format!("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">{}</TD></TR>", styled("<FONT POINT-SIZE=\"9\">", &text))
+        })
+        .collect();
+    if !measures.is_empty() {
+        rows.push("<HR/>".to_owned());
+        rows.extend(measures);
+    }
+    let bold = center == Some(NodeRef::Result(r));
+    let _ = writeln!(
+        out,
+        "{indent}{} [label=<{}>{}]",
+        quote(&result.id),
+        table(&rows, 2),
+        if bold { ", penwidth=3, color=\"#0f172a\"" } else { "" }
+    );
+}
+
+/// The links drawn as one edge: a link between results of different layers or from
+/// an action alone; every link between the same two results of one layer together.
+/// Graphviz fails to route two flat edges between neighbours on some maps (either
+/// way round), so a layer's pair gets one edge, with arrowheads at both ends for a
+/// loop.
+fn edge_groups(model: &Model) -> Vec<Vec<&Link>> {
+    let mut groups: Vec<Vec<&Link>> = Vec::new();
+    let mut flat_pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    for link in &model.links {
+        match flat_pair(model, link) {
+            Some(pair) => match flat_pairs.get(&pair) {
+                Some(&group) => groups[group].push(link),
+                None => {
+                    flat_pairs.insert(pair, groups.len());
+                    groups.push(vec![link]);
+                }
+            },
+            None => groups.push(vec![link]),
+        }
+    }
+    groups
+}
+
+/// The two results (smaller index first) of a link inside one layer.
+fn flat_pair(model: &Model, link: &Link) -> Option<(usize, usize)> {
+    let NodeRef::Result(from) = link.from else { return None };
+    let layer = model.results.get(from)?.layer?;
+    (model.results.get(link.to)?.layer == Some(layer)).then_some((from.min(link.to), from.max(link.to)))
+}
+
+/// One edge for a group of `edge_groups`. A flat edge runs left to right in its rank
+/// (`dir=back` or `both` show the links' real direction), and its label is an
+/// `xlabel`, placed after layout: routing labelled flat edges fails on some maps.
+fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Option<usize>]) {
+    let Some(first) = links.first() else { return };
+    let Some(effect) = model.results.get(first.to) else { return };
+    let cause = match first.from {
+        NodeRef::Result(i) if i < model.results.len() => model.id(first.from),
+        NodeRef::Action(i) if i < model.actions.len() => model.id(first.from),
+        _ => return,
+    };
+    let flat = flat_pair(model, first).is_some();
+    let at = |node: NodeRef| match node {
+        NodeRef::Result(r) => position.get(r).copied().flatten(),
+        _ => None,
+    };
+    // Tail and head as drawn: for a flat edge, left and right.
+    let (tail, head) = match (flat, at(first.from), at(NodeRef::Result(first.to))) {
+        (true, Some(a), Some(b)) if a > b => (NodeRef::Result(first.to), first.from),
+        _ => (first.from, NodeRef::Result(first.to)),
+    };
+    let forward: Vec<&&Link> = links.iter().filter(|l| l.from == tail).collect();
+    let backward: Vec<&&Link> = links.iter().filter(|l| l.from != tail).collect();
+
+    let mut attrs = Vec::new();
+    match (forward.is_empty(), backward.is_empty()) {
+        (true, _) => attrs.push("dir=back".to_owned()),
+        (false, false) => attrs.push("dir=both".to_owned()),
+        (false, true) => {}
+    }
+    // A label of blank lines is left out: with a `headlabel`, it crashes Graphviz.
+    let text: Vec<&str> = links.iter().filter_map(|l| l.label.as_deref()).collect();
+    let label = wrap(&text.join("\n"), 26);
+    if label.iter().any(|l| !l.is_empty()) {
+        attrs.push(format!("{}=<{}>", if flat { "xlabel" } else { "label" }, html(&label)));
+    }
+    let strength = links.iter().map(|l| strength_rank(l.strength.as_deref())).max().unwrap_or(0);
+    let (penwidth, weight) = match strength {
+        1 => ("1", 1),
+        2 => ("2.4", 2),
+        3 => ("3.6", 3),
+        _ => ("", 1),
+    };
+    if !penwidth.is_empty() {
+        attrs.push(format!("penwidth={penwidth}"));
+    }
+    if weight > 1 {
+        attrs.push(format!("weight={weight}"));
+    }
+    if links.iter().all(|l| l.inverse) {
+        attrs.push(format!("color=\"{INVERSE}\", style=dashed"));
+    } else if matches!(first.from, NodeRef::Action(_)) {
+        attrs.push(format!("color=\"{ACTION}\""));
+    }
+    let marks = [("headlabel", forward.iter().any(|l| l.inverse)), ("taillabel", backward.iter().any(|l| l.inverse))];
+    for (end, inverse) in marks {
+        if inverse {
+            attrs.push(format!("{end}=<<B>−</B>>"));
+        }
+    }
+    if links.iter().any(|l| l.inverse) {
+        attrs.push(format!("labelfontcolor=\"{INVERSE}\", labelfontsize=14"));
+    }
+    // A link down the layers keeps the bands in order instead of pulling them apart.
+    let layer = |node: NodeRef| match node {
+        NodeRef::Result(i) => model.results.get(i).and_then(|r| r.layer),
+        _ => None,
+    };
+    if let (Some(from), Some(to)) = (layer(first.from), effect.layer)
+        && from < to
+    {
+        attrs.push("constraint=false".to_owned());
+    }
+    let notes: Vec<String> =
+        links.iter().map(|l| link_notes(model, l, links.len() > 1)).filter(|n| !n.is_empty()).collect();
+    if !notes.is_empty() {
+        attrs.push(format!("tooltip={}", quote_text(&notes.join("\n\n"))));
+    }
+    let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
+    let name = |node: NodeRef| if node == first.from { cause } else { effect.id.as_str() };
+    let _ = writeln!(out, "  {} -> {}{attrs}", quote(name(tail)), quote(name(head)));
+}
+
+fn strength_rank(strength: Option<&str>) -> u8 {
+    match strength {
+        Some("weak") => 1,
+        Some("moderate") => 2,
+        Some("strong") => 3,
+        _ => 0,
+    }
+}
+
+/// A link's attributes for its tooltip, one per line; `named` starts with the link
+/// itself (`a -> b`), for an edge that stands for several links.
+fn link_notes(model: &Model, link: &Link, named: bool) -> String {
+    let mut notes = Vec::new();
+    if named && let Some(effect) = model.results.get(link.to) {
+        notes.push(format!("{} -> {}", model.id(link.from), effect.id));
+    }
+    if let Some(strength) = &link.strength {
+        notes.push(format!("strength: {strength}"));
+    }
+    if link.inverse {
+        notes.push("polarity: inverse".to_owned());
+    }
+    for (name, value) in [("evidence", &link.evidence), ("assumption", &link.assumption), ("note", &link.note)] {
+        if let Some(value) = value {
+            notes.push(format!("{name}: {value}"));
+        }
+    }
+    if notes.len() == usize::from(named) { String::new() } else { notes.join("\n") }
+}
+
+fn write_legend(out: &mut String, model: &Model, colours: &[&'static str]) {
+    let mut rows = vec!["<TR><TD COLSPAN=\"3\" ALIGN=\"LEFT\"><B>Customer groups</B></TD></TR>".to_owned()];
+    for (g, group) in model.groups.iter().enumerate() {
+        let depth = depth(model, g);
+        let colour = colours.get(g).copied().unwrap_or(MUTED);
+        let indent = "&#160;&#160;&#160;".repeat(depth);
+        let marker = if depth == 0 { "●" } else { "○" };
+        let mut facts = Vec::new();
+        if let Some(intent) = &group.intent {
+            facts.push(intent.value.clone());
+        }
+        if let Some(share) = &group.share {
+            facts.push(format!("{}%", share.value));
+        }
+        let proposition = group.proposition.as_ref().map(|p| html(&wrap(p, 44))).unwrap_or_default();
+        let proposition = styled("<FONT POINT-SIZE=\"9\">", &styled("<I>", &proposition));
+        let facts = styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&[facts.join(" · ")]));
+        rows.push(format!(
+            "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">{indent}<FONT COLOR=\"{colour}\">{marker}</FONT> {}</TD>\
+             <TD ALIGN=\"LEFT\">{facts}</TD><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">{proposition}</TD></TR>",
+            html(&wrap(&group.name, 30)),
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "  \"@@groups\" [shape=plain, label=<<TABLE BORDER=\"1\" STYLE=\"ROUNDED\" COLOR=\"#cbd5e1\" BGCOLOR=\"#ffffff\" \
+         CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"3\">{}</TABLE>>]",
+        rows.join("")
+    );
+}
+
+/// How deep a group is nested (0 for a top-level group).
+fn depth(model: &Model, group: usize) -> usize {
+    let mut depth = 0;
+    let mut next = model.groups.get(group).and_then(|g| g.parent);
+    while let Some(parent) = next {
+        depth += 1;
+        if depth > model.groups.len() {
+            break;
+        }
+        next = model.groups.get(parent).and_then(|g| g.parent);
+    }
+    depth
+}
+
+/// Each group's colour: its top-level ancestor's, by that ancestor's position.
+fn group_colours(model: &Model) -> Vec<&'static str> {
+    let mut roots = 0;
+    let mut root_colour = Vec::with_capacity(model.groups.len());
+    for (g, group) in model.groups.iter().enumerate() {
+        match group.parent {
+            Some(parent) if parent < g => {
+                let colour = root_colour.get(parent).copied().unwrap_or(MUTED);
+                root_colour.push(colour);
+            }
+            _ => {
+                root_colour.push(GROUP_COLOURS[roots % GROUP_COLOURS.len()]);
+                roots += 1;
+            }
+        }
+    }
+    root_colour
+}
+
+/// The pairs of results joined by a link, either way, smaller index first.
+fn linked_pairs(model: &Model) -> HashSet<(usize, usize)> {
+    model
+        .links
+        .iter()
+        .filter_map(|l| match l.from {
+            NodeRef::Result(from) => Some((from.min(l.to), from.max(l.to))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `content` inside an element such as `<B>` or `<FONT …>`, or nothing: Graphviz
+/// rejects an empty element.
+fn styled(open: &str, content: &str) -> String {
+    if content.is_empty() {
+        return String::new();
+    }
+    let name = open.trim_start_matches('<').split([' ', '>']).next().unwrap_or_default();
+    format!("{open}{content}</{name}>")
+}
+
+/// An HTML-like label table of rows.
+fn table(rows: &[String], padding: u8) -> String {
+    format!(
+        "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"{padding}\">{}</TABLE>",
+        rows.join("")
+    )
+}
+
+/// Lines of text as the content of an HTML-like label: escaped, joined by `<BR/>`.
+fn html(lines: &[String]) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<BR/>");
+        }
+        for c in line.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                // A text of nothing but `]` is a syntax error to Graphviz's HTML parser.
+                ']' => out.push_str("&#93;"),
+                // Graphviz expands `\G`, `\N`, `\L`... even in HTML-like labels (after
+                // decoding entities, so `&#92;` is no way out) and reads `\\` as `\`.
+                '\\' => out.push_str("\\\\"),
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// A DOT quoted string (an id, or an escString such as a tooltip): `"` and `\`
+/// escaped, line breaks as `\n`, control characters made visible.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, line) in display_lines(text).iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\n");
+        }
+        for c in line.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for a quoted attribute that Graphviz writes into the SVG (a tooltip): also
+/// `&` as `&amp;`, since Graphviz passes anything that looks like an entity through.
+fn quote_text(text: &str) -> String {
+    quote(&text.replace('&', "&amp;"))
+}

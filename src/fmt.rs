@@ -1,0 +1,750 @@
+//! `strata fmt`: the AST and its comments -> canonical text (docs/formatting.md).
+//!
+//! The printer walks the tree in source order and writes every token from the source
+//! text at its span, so strings, numbers and ids keep their bytes. Only whitespace
+//! changes, and commas at the end of lists; a `{` may move up past the comment that
+//! ends its item's header. Comments are written when the walk passes their position:
+//! a comment that ends a line of code ends the same line of output, and a comment on
+//! its own line stays on its own line, before what followed it. The result is re-parsed and compared with the input (tokens and
+//! comments) before it is returned: if anything differs, the input comes back unchanged.
+//! Like the rest of the core, this does no IO.
+
+use crate::diagnostics::Diagnostic;
+use crate::source::{FileId, Span};
+use crate::syntax::{
+    self,
+    ast::{Ast, Attribute, Block, Decl, Entry, Item, Link, Value, ValueKind},
+};
+
+/// Lines longer than this (in characters) break lists one element per line, and keep
+/// one-attribute blocks from sharing their item's line. Strings are never broken.
+pub const MAX_WIDTH: usize = 100;
+
+const INDENT: &str = "  ";
+const BOM: char = '\u{FEFF}';
+
+/// Formats one file. A file with syntax errors is not formatted: its diagnostics come
+/// back instead (file id 0). Never loses text: should the formatted text not hold the
+/// same tokens and comments as the input, the input is returned unchanged.
+pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let ast = syntax::parse(FileId(0), text, &mut diags);
+    if ast.has_errors || !diags.is_empty() {
+        return Err(diags);
+    }
+    let formatted = print(text, &ast);
+    if same_content(text, &ast, &formatted) { Ok(formatted) } else { Ok(text.to_owned()) }
+}
+
+/// One replacement that turns a text into another: what an editor applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes of the old text to replace.
+    pub span: Span,
+    pub text: String,
+}
+
+/// The smallest single edit turning `old` into `new` (`None` when they are equal): the
+/// common prefix and suffix are kept. Never splits a character or a `\r\n`.
+pub fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
+    if old == new {
+        return None;
+    }
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !old.is_char_boundary(prefix) || (prefix > 0 && a[prefix - 1] == b'\r' && splits_crlf(a, b, prefix)) {
+        prefix -= 1;
+    }
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let mut suffix = a.iter().rev().zip(b.iter().rev()).take(max_suffix).take_while(|(x, y)| x == y).count();
+    while !old.is_char_boundary(a.len() - suffix)
+        || (suffix > 0 && a[a.len() - suffix] == b'\n' && ends_with_cr(a, b, suffix))
+    {
+        suffix -= 1;
+    }
+    Some(Edit { span: Span::new(prefix, a.len() - suffix), text: new[prefix..b.len() - suffix].to_owned() })
+}
+
+/// Whether a `\r` just before `at` is followed by `\n` in either text.
+fn splits_crlf(a: &[u8], b: &[u8], at: usize) -> bool {
+    a.get(at) == Some(&b'\n') || b.get(at) == Some(&b'\n')
+}
+
+/// Whether the byte before a common suffix of length `suffix` is `\r` in either text.
+fn ends_with_cr(a: &[u8], b: &[u8], suffix: usize) -> bool {
+    let before = |t: &[u8]| t.len().checked_sub(suffix + 1).and_then(|i| t.get(i)) == Some(&b'\r');
+    before(a) || before(b)
+}
+
+// ---------------------------------------------------------------------------------
+// The printer.
+
+/// A comment of the input, classified once.
+struct Comment<'a> {
+    span: Span,
+    /// The comment without trailing spaces or tabs.
+    text: &'a str,
+    /// Code precedes it on its line: it annotates that line.
+    trailing: bool,
+    /// The spaces between that code and the comment (at least one): hand-aligned
+    /// comments stay aligned.
+    gap: usize,
+    /// A blank line precedes it (own-line comments only).
+    blank_before: bool,
+}
+
+/// A line of a block: an attribute, a nested declaration, or a top-level item.
+#[derive(Clone, Copy)]
+enum Stmt<'a> {
+    Decl(&'a Decl),
+    Link(&'a Link),
+    Attribute(&'a Attribute),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `{}`.
+    Empty,
+    /// `{ name: value }` on the item's line.
+    Inline,
+    /// `{`, one entry per line, `}`.
+    Expanded,
+}
+
+struct Printer<'a> {
+    src: &'a str,
+    comments: Vec<Comment<'a>>,
+    /// The first comment not yet written.
+    next: usize,
+    newline: &'static str,
+    out: String,
+    /// The line being built, without its indentation.
+    line: String,
+    /// The indentation of `line`, in levels.
+    line_indent: usize,
+    /// The indentation of the statement being written.
+    indent: usize,
+    /// A comment broke the statement: its next lines are indented one level more.
+    cont: bool,
+    /// A blank line is wanted before the next line.
+    blank: bool,
+    /// Nothing written yet in this block (or file): blank lines are not wanted here.
+    fresh: bool,
+    /// Where the last token written ends in the source.
+    last_end: u32,
+}
+
+fn print(src: &str, ast: &Ast) -> String {
+    let newline = match src.find('\n') {
+        Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    };
+    let comments = ast
+        .comments
+        .iter()
+        .map(|&span| Comment {
+            span,
+            text: src[span.range()].trim_end_matches([' ', '\t']),
+            trailing: code_before_on_line(src, span.start as usize),
+            gap: gap_before(src, span.start as usize),
+            blank_before: blank_line_before(src, span.start as usize),
+        })
+        .collect();
+    let mut p = Printer {
+        src,
+        comments,
+        next: 0,
+        newline,
+        out: String::with_capacity(src.len() + src.len() / 8),
+        line: String::new(),
+        line_indent: 0,
+        indent: 0,
+        cont: false,
+        blank: false,
+        fresh: true,
+        last_end: 0,
+    };
+    if src.starts_with(BOM) {
+        p.out.push(BOM);
+    }
+    let stmts: Vec<Stmt<'_>> = ast
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Decl(decl) => Stmt::Decl(decl),
+            Item::Link(link) => Stmt::Link(link),
+        })
+        .collect();
+    p.stmts(&stmts, u32::try_from(src.len()).unwrap_or(u32::MAX));
+    p.out
+}
+
+impl<'a> Printer<'a> {
+    fn slice(&self, span: Span) -> &'a str {
+        self.src.get(span.range()).unwrap_or("")
+    }
+
+    // --- lines ---
+
+    /// Puts text on the current line, starting the line if needed.
+    fn word(&mut self, text: &str, space: bool) {
+        if self.line.is_empty() {
+            if self.blank && !self.fresh {
+                self.out.push_str(self.newline);
+            }
+            self.blank = false;
+            self.fresh = false;
+            self.line_indent = self.indent + usize::from(self.cont);
+        } else if space {
+            self.line.push(' ');
+        }
+        self.line.push_str(text);
+    }
+
+    /// Writes a token of the source (as `text`): the comments before it come first.
+    fn token(&mut self, span: Span, text: &str, space: bool) {
+        self.comments_before(span.start);
+        self.word(text, space);
+        self.last_end = span.end;
+    }
+
+    /// Writes a token as it is in the source.
+    fn tok(&mut self, span: Span, space: bool) {
+        self.token(span, self.slice(span), space);
+    }
+
+    /// Writes the punctuation `text`, the next token in the source.
+    fn punct(&mut self, text: &str, space: bool) {
+        let start = self.token_after(self.last_end).unwrap_or(self.last_end) as usize;
+        self.token(Span::new(start, start + text.len()), text, space);
+    }
+
+    /// Where the first token after `pos` starts: past whitespace and comments.
+    fn token_after(&self, pos: u32) -> Option<u32> {
+        let mut at = pos as usize;
+        loop {
+            let rest = self.src.get(at..)?;
+            let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r', BOM]);
+            at += rest.len() - trimmed.len();
+            if !trimmed.starts_with('#') {
+                return (!trimmed.is_empty()).then_some(at as u32);
+            }
+            at += trimmed.find(['\n', '\r']).unwrap_or(trimmed.len());
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        for _ in 0..self.line_indent {
+            self.out.push_str(INDENT);
+        }
+        self.out.push_str(&self.line);
+        self.out.push_str(self.newline);
+        self.line.clear();
+    }
+
+    /// The column after the current line (or where a new line would start).
+    fn width(&self) -> usize {
+        let indent = if self.line.is_empty() { self.indent + usize::from(self.cont) } else { self.line_indent };
+        indent * INDENT.len() + self.line.chars().count()
+    }
+
+    // --- comments ---
+
+    /// Writes every comment before `pos` inside a statement: one that ended a line of
+    /// code ends the current line, one on its own line gets its own line; either way the
+    /// statement goes on on a continuation line.
+    fn comments_before(&mut self, pos: u32) {
+        while let Some(comment) = self.comments.get(self.next).filter(|c| c.span.start < pos) {
+            let (text, trailing, gap) = (comment.text, comment.trailing, comment.gap);
+            self.next += 1;
+            if trailing && !self.line.is_empty() {
+                self.push_trailing(text, gap);
+            } else {
+                self.end_line();
+                self.cont = true;
+                self.word(text, false);
+            }
+            self.end_line();
+            self.cont = true;
+        }
+    }
+
+    /// Writes the comment that follows the last token on its source line, if any, at
+    /// the end of the current line.
+    fn trailing(&mut self) {
+        let Some(comment) = self.comments.get(self.next) else { return };
+        if !self.line.is_empty() && self.trails(self.last_end, comment.span.start) {
+            let (text, gap) = (comment.text, comment.gap);
+            self.push_trailing(text, gap);
+            self.next += 1;
+        }
+    }
+
+    /// Whether only spaces and tabs lie between `from` and `to`: a comment at `to`
+    /// ends the line of the token ending at `from`.
+    fn trails(&self, from: u32, to: u32) -> bool {
+        self.src.get(from as usize..to as usize).is_some_and(is_blank)
+    }
+
+    fn push_trailing(&mut self, text: &str, gap: usize) {
+        self.line.extend(std::iter::repeat_n(' ', gap));
+        self.line.push_str(text);
+    }
+
+    /// Writes the own-line comments before `pos`, between two statements. `force` may
+    /// set more blank lines: `blanks` holds one entry per comment, then one for `pos`.
+    fn own_line_comments(&mut self, pos: u32, force: impl FnOnce(&mut Vec<bool>)) {
+        let first = self.next;
+        let count = self.comments[first..].iter().take_while(|c| c.span.start < pos).count();
+        let mut blanks: Vec<bool> = self.comments[first..first + count].iter().map(|c| c.blank_before).collect();
+        blanks.push(blank_line_before(self.src, pos as usize));
+        force(&mut blanks);
+        for (i, &blank) in blanks.iter().enumerate().take(count) {
+            let text = self.comments[first + i].text;
+            self.blank |= blank;
+            self.word(text, false);
+            self.end_line();
+        }
+        self.next = first + count;
+        self.blank |= blanks[count];
+    }
+
+    // --- statements ---
+
+    /// The statements of a block (or file), one per line, then the comments before `end`.
+    fn stmts(&mut self, stmts: &[Stmt<'_>], end: u32) {
+        let mut after_multiline = false;
+        for &stmt in stmts {
+            let multiline = self.is_multiline(stmt);
+            self.cont = false;
+            self.own_line_comments(stmt_start(stmt), |blanks| {
+                // A declaration with a block is set apart by blank lines, together with
+                // the comments right above it.
+                if after_multiline {
+                    blanks[0] = true;
+                }
+                if multiline {
+                    let mut k = blanks.len() - 1;
+                    while k > 0 && !blanks[k] {
+                        k -= 1;
+                    }
+                    blanks[k] = true;
+                }
+            });
+            self.stmt(stmt);
+            self.trailing();
+            self.end_line();
+            after_multiline = multiline;
+        }
+        self.cont = false;
+        self.own_line_comments(end, |_| {});
+        // No blank line before a `}` or at the end of the file.
+        self.blank = false;
+    }
+
+    fn stmt(&mut self, stmt: Stmt<'_>) {
+        match stmt {
+            Stmt::Decl(decl) => {
+                self.tok(decl.keyword, false);
+                if let Some(id) = &decl.id {
+                    self.tok(id.span, true);
+                }
+                self.tok(decl.title.span, true);
+                if let Some(block) = &decl.block {
+                    self.block(stmt, block);
+                }
+            }
+            Stmt::Link(link) => {
+                for (i, node) in link.nodes.iter().enumerate() {
+                    if i > 0 {
+                        self.punct("->", true);
+                    }
+                    self.tok(node.span, i > 0);
+                }
+                if let Some(label) = &link.label {
+                    self.punct(":", false);
+                    self.tok(label.span, true);
+                }
+                if let Some(block) = &link.block {
+                    self.block(stmt, block);
+                }
+            }
+            Stmt::Attribute(attribute) => {
+                self.tok(attribute.name.span, false);
+                self.punct(":", false);
+                self.value(&attribute.value, true);
+            }
+        }
+    }
+
+    fn block(&mut self, owner: Stmt<'_>, block: &Block) {
+        let close = block.close.unwrap_or(Span::new(block.span.end as usize, block.span.end as usize));
+        let layout = self.layout(owner, block);
+        // `result x "X"   # note` with `{` on the next line: the brace moves up, before
+        // the comment, unless another comment ends the brace's own line.
+        let brace_line_end = if layout == Layout::Empty { close.end } else { block.open.end };
+        let moved = self.comments.get(self.next).is_some_and(|c| {
+            c.span.start < block.open.start
+                && self.trails(self.last_end, c.span.start)
+                && self
+                    .comments
+                    .get(self.next + 1)
+                    .is_none_or(|n| n.span.start > block.open.start && !self.trails(brace_line_end, n.span.start))
+        });
+        if moved {
+            let (text, gap) = (self.comments[self.next].text, self.comments[self.next].gap);
+            self.next += 1;
+            let brace = if layout == Layout::Empty { "{}" } else { "{" };
+            self.word(brace, true);
+            self.push_trailing(text, gap);
+            self.last_end = brace_line_end;
+        }
+        match layout {
+            Layout::Empty if moved => {}
+            Layout::Empty => self.token(block.open.to(close), "{}", true),
+            Layout::Inline => {
+                self.token(block.open, "{", true);
+                for entry in &block.entries {
+                    if let Entry::Attribute(attribute) = entry {
+                        self.line.push(' ');
+                        self.stmt(Stmt::Attribute(attribute));
+                    }
+                }
+                self.token(close, "}", true);
+            }
+            Layout::Expanded => {
+                if !moved {
+                    self.token(block.open, "{", true);
+                }
+                self.trailing();
+                self.end_line();
+                let (indent, cont) = (self.indent, self.cont);
+                self.indent = self.line_indent + 1;
+                self.fresh = true;
+                let stmts: Vec<Stmt<'_>> = block.entries.iter().map(entry_stmt).collect();
+                self.stmts(&stmts, close.start);
+                self.indent = indent;
+                self.cont = cont;
+                self.fresh = false;
+                self.token(close, "}", false);
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Value, space: bool) {
+        match &value.kind {
+            ValueKind::List(items) => self.list(value, items, space),
+            ValueKind::Quantity(quantity) => {
+                self.tok(quantity.number.span, space);
+                if let Some(when) = &quantity.when {
+                    self.tok(when.keyword, true);
+                    self.value(&when.value, true);
+                }
+            }
+            ValueKind::Str(_) | ValueKind::Ident(_) | ValueKind::Period(_) => self.tok(value.span, space),
+        }
+    }
+
+    /// `[a, b]` on one line when it fits and holds no comment; else one element a line,
+    /// each with a comma.
+    fn list(&mut self, list: &Value, items: &[Value], space: bool) {
+        let span = list.span;
+        let open = Span::new(span.start as usize, span.start as usize + 1);
+        let close = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
+        let fits = self.width() + 1 + self.inline_value(list).chars().count() <= MAX_WIDTH;
+        if fits && !self.has_comment_in(span.start, span.end) {
+            self.token(open, "[", space);
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    self.word(",", false);
+                }
+                self.value(item, i > 0);
+            }
+            self.token(close, "]", false);
+            return;
+        }
+        self.token(open, "[", space);
+        self.trailing();
+        self.end_line();
+        let (indent, cont) = (self.indent, self.cont);
+        self.indent = self.line_indent + 1;
+        for item in items {
+            self.cont = false;
+            self.own_line_comments(item.span.start, |_| {});
+            self.blank = false;
+            self.value(item, false);
+            // The comma as written, or one added after the last element.
+            let comma =
+                self.token_after(self.last_end).filter(|&at| self.src.as_bytes().get(at as usize) == Some(&b','));
+            match comma {
+                Some(_) => self.punct(",", false),
+                None => self.word(",", false),
+            }
+            self.trailing();
+            self.end_line();
+        }
+        self.cont = false;
+        self.own_line_comments(close.start, |_| {});
+        self.blank = false;
+        self.indent = indent;
+        self.cont = cont;
+        self.token(close, "]", false);
+    }
+
+    // --- layout decisions ---
+
+    /// Whether a comment starts strictly between `from` and `to`.
+    fn has_comment_in(&self, from: u32, to: u32) -> bool {
+        let first = self.comments.partition_point(|c| c.span.start <= from);
+        self.comments.get(first).is_some_and(|c| c.span.start < to)
+    }
+
+    fn layout(&self, owner: Stmt<'_>, block: &Block) -> Layout {
+        let Some(close) = block.close else { return Layout::Expanded };
+        if block.entries.is_empty() && !self.has_comment_in(block.open.start, close.start) {
+            return Layout::Empty;
+        }
+        let one_line = !self.slice(Span::new(stmt_start(owner) as usize, close.end as usize)).contains(['\n', '\r']);
+        let [Entry::Attribute(attribute)] = block.entries.as_slice() else { return Layout::Expanded };
+        if !one_line {
+            return Layout::Expanded;
+        }
+        // The whole line, as it would be written: indent, header, ` { `, entry, ` }`.
+        let header = match owner {
+            Stmt::Decl(decl) => {
+                let mut words = vec![self.slice(decl.keyword)];
+                words.extend(decl.id.as_ref().map(|id| self.slice(id.span)));
+                words.push(self.slice(decl.title.span));
+                words.join(" ")
+            }
+            Stmt::Link(link) => {
+                let nodes: Vec<&str> = link.nodes.iter().map(|n| self.slice(n.span)).collect();
+                let label = link.label.as_ref().map(|l| format!(": {}", self.slice(l.span))).unwrap_or_default();
+                format!("{}{label}", nodes.join(" -> "))
+            }
+            Stmt::Attribute(_) => return Layout::Expanded,
+        };
+        let entry = format!("{}: {}", self.slice(attribute.name.span), self.inline_value(&attribute.value));
+        let width = self.indent * INDENT.len() + header.chars().count() + entry.chars().count() + " {  }".len();
+        if width <= MAX_WIDTH { Layout::Inline } else { Layout::Expanded }
+    }
+
+    fn is_multiline(&self, stmt: Stmt<'_>) -> bool {
+        match stmt {
+            Stmt::Decl(decl) => decl.block.as_ref().is_some_and(|b| self.layout(stmt, b) == Layout::Expanded),
+            Stmt::Link(_) | Stmt::Attribute(_) => false,
+        }
+    }
+
+    /// A value as it is written on one line (lists with `, ` between elements).
+    fn inline_value(&self, value: &Value) -> String {
+        match &value.kind {
+            ValueKind::List(items) => {
+                let items: Vec<String> = items.iter().map(|item| self.inline_value(item)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            ValueKind::Quantity(quantity) => match &quantity.when {
+                Some(when) => format!(
+                    "{} {} {}",
+                    self.slice(quantity.number.span),
+                    self.slice(when.keyword),
+                    self.inline_value(&when.value)
+                ),
+                None => self.slice(quantity.number.span).to_owned(),
+            },
+            ValueKind::Str(_) | ValueKind::Ident(_) | ValueKind::Period(_) => self.slice(value.span).to_owned(),
+        }
+    }
+}
+
+fn entry_stmt(entry: &Entry) -> Stmt<'_> {
+    match entry {
+        Entry::Attribute(attribute) => Stmt::Attribute(attribute),
+        Entry::Decl(decl) => Stmt::Decl(decl),
+    }
+}
+
+fn stmt_start(stmt: Stmt<'_>) -> u32 {
+    match stmt {
+        Stmt::Decl(decl) => decl.span.start,
+        Stmt::Link(link) => link.span.start,
+        Stmt::Attribute(attribute) => attribute.span.start,
+    }
+}
+
+fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| matches!(c, ' ' | '\t' | BOM))
+}
+
+fn line_start(src: &str, pos: usize) -> usize {
+    src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+}
+
+/// Whether something other than whitespace precedes `pos` on its line.
+fn code_before_on_line(src: &str, pos: usize) -> bool {
+    !is_blank(&src[line_start(src, pos)..pos])
+}
+
+/// How many spaces or tabs precede `pos`, at least one.
+fn gap_before(src: &str, pos: usize) -> usize {
+    src[..pos].chars().rev().take_while(|&c| matches!(c, ' ' | '\t')).count().max(1)
+}
+
+/// Whether `pos` starts its line and the line before it is blank.
+fn blank_line_before(src: &str, pos: usize) -> bool {
+    let pos = pos.min(src.len());
+    let start = line_start(src, pos);
+    if start == 0 || code_before_on_line(src, pos) {
+        return false;
+    }
+    let mut end = start - 1;
+    if src.as_bytes()[end] == b'\n' && end > 0 && src.as_bytes()[end - 1] == b'\r' {
+        end -= 1;
+    }
+    is_blank(&src[line_start(src, end)..end])
+}
+
+// ---------------------------------------------------------------------------------
+// The safety net: the formatted text must hold the same words as the input.
+
+/// Whether `formatted` parses cleanly to the same tokens, in the same order, with the
+/// same comments, each still ending a line of code or standing on its own line.
+fn same_content(src: &str, ast: &Ast, formatted: &str) -> bool {
+    let mut diags = Vec::new();
+    let after = syntax::parse(FileId(0), formatted, &mut diags);
+    if after.has_errors || !diags.is_empty() || src.starts_with(BOM) != formatted.starts_with(BOM) {
+        return false;
+    }
+    let comments = |text: &str, ast: &Ast| -> Vec<(String, bool)> {
+        ast.comments
+            .iter()
+            .map(|c| {
+                let comment = text[c.range()].trim_end_matches([' ', '\t']).to_owned();
+                (comment, code_before_on_line(text, c.start as usize))
+            })
+            .collect()
+    };
+    comments(src, ast) == comments(formatted, &after) && tokens(src, ast) == tokens(formatted, &after)
+}
+
+/// Every token of a tree in order, commas aside, as written.
+fn tokens<'t>(text: &'t str, ast: &Ast) -> Vec<&'t str> {
+    let mut tokens = Tokens { text, out: Vec::new() };
+    for item in &ast.items {
+        match item {
+            Item::Decl(decl) => tokens.decl(decl),
+            Item::Link(link) => {
+                for (i, node) in link.nodes.iter().enumerate() {
+                    if i > 0 {
+                        tokens.out.push("->");
+                    }
+                    tokens.push(node.span);
+                }
+                if let Some(label) = &link.label {
+                    tokens.out.push(":");
+                    tokens.push(label.span);
+                }
+                if let Some(block) = &link.block {
+                    tokens.block(block);
+                }
+            }
+        }
+    }
+    tokens.out
+}
+
+struct Tokens<'t> {
+    text: &'t str,
+    out: Vec<&'t str>,
+}
+
+impl<'t> Tokens<'t> {
+    fn push(&mut self, span: Span) {
+        // A span outside the text cannot match anything real.
+        self.out.push(self.text.get(span.range()).unwrap_or("\u{0}"));
+    }
+
+    fn decl(&mut self, decl: &Decl) {
+        self.push(decl.keyword);
+        if let Some(id) = &decl.id {
+            self.push(id.span);
+        }
+        self.push(decl.title.span);
+        if let Some(block) = &decl.block {
+            self.block(block);
+        }
+    }
+
+    fn block(&mut self, block: &Block) {
+        self.out.push("{");
+        for entry in &block.entries {
+            match entry {
+                Entry::Attribute(attribute) => {
+                    self.push(attribute.name.span);
+                    self.out.push(":");
+                    self.value(&attribute.value);
+                }
+                Entry::Decl(decl) => self.decl(decl),
+            }
+        }
+        self.out.push("}");
+    }
+
+    fn value(&mut self, value: &Value) {
+        match &value.kind {
+            ValueKind::List(items) => {
+                self.out.push("[");
+                for item in items {
+                    self.value(item);
+                }
+                self.out.push("]");
+            }
+            ValueKind::Quantity(quantity) => {
+                self.push(quantity.number.span);
+                if let Some(when) = &quantity.when {
+                    self.push(when.keyword);
+                    self.value(&when.value);
+                }
+            }
+            ValueKind::Str(_) | ValueKind::Ident(_) | ValueKind::Period(_) => self.push(value.span),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_edit_keeps_common_ends() {
+        let edit = minimal_edit("a  -> b\n", "a -> b\n");
+        assert_eq!(edit, Some(Edit { span: Span::new(2, 3), text: String::new() }));
+        let edit = minimal_edit("x:1\n", "x: 1\n");
+        assert_eq!(edit, Some(Edit { span: Span::new(2, 2), text: " ".to_owned() }));
+        assert_eq!(minimal_edit("same", "same"), None);
+        // Never inside a character or a CRLF.
+        let edit = minimal_edit("é\r\nx", "è\r\nx");
+        assert_eq!(edit, Some(Edit { span: Span::new(0, 2), text: "è".to_owned() }));
+        let edit = minimal_edit("a\r\n", "a\r\r\n");
+        assert!(edit.is_some_and(|e| e.span.start <= 1 && e.text.starts_with('\r')));
+    }
+
+    #[test]
+    fn syntax_errors_come_back() {
+        let diags = format("result \"no id\"\n").err().unwrap_or_default();
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn a_broken_invariant_returns_the_input() {
+        let text = "result a \"A\"\n";
+        let mut diags = Vec::new();
+        let ast = syntax::parse(FileId(0), text, &mut diags);
+        assert!(same_content(text, &ast, text));
+        assert!(!same_content(text, &ast, "result a \"B\"\n"));
+        assert!(!same_content(text, &ast, "result a \"A\" # new\n"));
+    }
+}
