@@ -183,16 +183,7 @@ fn write_layer(
 fn write_action(out: &mut String, model: &Model, i: usize, center: Option<NodeRef>) {
     let Some(action) = model.actions.get(i) else { return };
     let mut rows = vec![format!("<TR><TD>{}</TD></TR>", html(&wrap(&action.title, 26)))];
-    let mut facts = Vec::new();
-    if let Some(owner) = &action.owner {
-        facts.push(owner.clone());
-    }
-    if let Some(due) = action.due {
-        facts.push(format!("due {due}"));
-    }
-    if let Some(status) = &action.status {
-        facts.push(status.clone());
-    }
+    let facts = super::action_facts(action);
     if !facts.is_empty() {
         let facts = styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(&facts.join(" · "), 36)));
         rows.push(format!("<TR><TD>{facts}</TD></TR>"));

@@ -39,16 +39,7 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
     }
     for action in &model.actions {
         let mut label = text(&action.title);
-        let mut facts = Vec::new();
-        if let Some(owner) = &action.owner {
-            facts.push(owner.clone());
-        }
-        if let Some(due) = action.due {
-            facts.push(format!("due {due}"));
-        }
-        if let Some(status) = &action.status {
-            facts.push(status.clone());
-        }
+        let facts = super::action_facts(action);
         if !facts.is_empty() {
             let _ = write!(label, "<br/><i>{}</i>", text(&facts.join(" · ")));
         }

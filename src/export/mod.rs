@@ -335,3 +335,18 @@ mod tests {
         assert_eq!(wrap("\n a\n\nb \n", 10), ["a", "", "b"]);
     }
 }
+
+/// What a map shows under an action's title: owner, due date and status, as present.
+fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(owner) = &action.owner {
+        facts.push(owner.clone());
+    }
+    if let Some(due) = action.due {
+        facts.push(format!("due {due}"));
+    }
+    if let Some(status) = &action.status {
+        facts.push(status.clone());
+    }
+    facts
+}

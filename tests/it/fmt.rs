@@ -95,20 +95,7 @@ fn formatting_keeps_every_word_and_the_model() {
 
 /// `.strata` files below `dir`, sorted.
 fn strata_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "strata") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::common::files_below(dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "strata")).collect()
 }
 
 fn parse(text: &str) -> Ast {

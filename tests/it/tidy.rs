@@ -1,11 +1,9 @@
 //! Tidy checks over the repository itself: every code is explained and exercised by a
 //! fixture, no expected file is orphaned, every source file says what it is for.
 
-use std::path::{Path, PathBuf};
-
 use strata::diagnostics::{Code, Kind, Level};
 
-use crate::common::root;
+use crate::common::{files_below as files, root};
 
 #[test]
 fn every_code_has_an_explanation_in_the_house_style() {
@@ -70,22 +68,4 @@ fn every_source_file_says_what_it_is_for() {
             }
         }
     }
-}
-
-/// Every file below `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
