@@ -97,7 +97,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             None => None,
         };
         let sources = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
-        loaded.push(Loaded { root: display(&root), workspace: Workspace { files: sources, config }, disk_paths: files });
+        loaded.push(Loaded {
+            root: display(&root),
+            workspace: Workspace { files: sources, config },
+            disk_paths: files,
+        });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)

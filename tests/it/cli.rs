@@ -196,7 +196,8 @@ fn pre_commit_hooks_run_as_declared() {
     assert_eq!(entries, ["strata check", "strata fmt"]);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     for name in ["coffee.strata", "strata.toml"] {
-        std::fs::copy(root().join("examples/coffee").join(name), dir.path().join(name)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(root().join("examples/coffee").join(name), dir.path().join(name))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     for entry in entries {
         let mut args: Vec<&str> = entry.split_whitespace().skip(1).collect();
