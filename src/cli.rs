@@ -28,6 +28,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Format .strata files in place, in the one canonical style (docs/formatting.md).
     Fmt(FmtArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp,
 }
 
 #[derive(clap::Args)]
@@ -97,6 +99,7 @@ pub fn run() -> i32 {
         Command::Export(args) => export(&args),
         Command::Explain(args) => explain(&args),
         Command::Fmt(args) => fmt(&args),
+        Command::Lsp => lsp(),
     };
     match result {
         Ok(code) => code,
@@ -275,6 +278,19 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
         .map_err(|e| ToolError(e.to_string()))?;
     write_output(args.output.as_ref(), &text, false)?;
     Ok(0)
+}
+
+/// `strata lsp`: serves until the client exits; 0 after a `shutdown`, 1 without one
+/// (as LSP asks), 2 when the runtime cannot start.
+fn lsp() -> Result<i32, ToolError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ToolError(format!("cannot start the language server: {e}")))?;
+    let clean = runtime.block_on(strata::lsp::run_stdio());
+    // An analysis still running on a blocking thread is not waited for.
+    runtime.shutdown_background();
+    Ok(if clean { 0 } else { 1 })
 }
 
 #[derive(clap::Args)]

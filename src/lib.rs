@@ -10,6 +10,7 @@ pub mod export;
 pub mod fmt;
 pub mod graph;
 pub mod lints;
+pub mod lsp;
 pub mod sema;
 pub mod source;
 pub mod syntax;
@@ -113,15 +114,27 @@ pub fn parse_all(files: &[SourceFile]) -> (Vec<Ast>, Vec<Diagnostic>) {
 /// re-parses only the files that changed (the language server). `asts[i]` must be the
 /// tree `parse_file` gave for `workspace.files[i]`, and `diags` what those parses
 /// reported; the result is the same as `check(workspace)`.
-pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, mut diags: Vec<Diagnostic>) -> Analysis {
+pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, diags: Vec<Diagnostic>) -> Analysis {
+    let (model, config, diagnostics) = check_trees(workspace, &asts, diags);
+    Analysis { asts, model, config, diagnostics }
+}
+
+/// `check_parsed` for a caller that keeps the trees itself (the language server shares
+/// them with its requests instead of copying them): the model, the configuration and
+/// the sorted diagnostics.
+pub fn check_trees(
+    workspace: &Workspace,
+    asts: &[Ast],
+    mut diags: Vec<Diagnostic>,
+) -> (Model, Config, Vec<Diagnostic>) {
     let config = match &workspace.config {
         Some(file) => config::parse(workspace.config_id(), &file.text, &mut diags),
         None => Config::default(),
     };
-    let model = sema::analyze(&workspace.files, &asts, &config, &mut diags);
-    lints::run(workspace, &asts, &model, &config, &mut diags);
+    let model = sema::analyze(&workspace.files, asts, &config, &mut diags);
+    lints::run(workspace, asts, &model, &config, &mut diags);
     diagnostics::sort(&mut diags);
-    Analysis { asts, model, config, diagnostics: diags }
+    (model, config, diags)
 }
 
 /// Parses one file, or reports it as not UTF-8.

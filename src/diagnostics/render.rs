@@ -196,7 +196,6 @@ pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
             "tool": { "driver": {
                 "name": "strata",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/strata-maps/strata",
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",

@@ -310,6 +310,21 @@ pub(crate) fn layer_members(model: &Model) -> Vec<Vec<usize>> {
     members
 }
 
+/// What a map shows under an action's title: owner, due date and status, as present.
+fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(owner) = &action.owner {
+        facts.push(owner.clone());
+    }
+    if let Some(due) = action.due {
+        facts.push(format!("due {due}"));
+    }
+    if let Some(status) = &action.status {
+        facts.push(status.clone());
+    }
+    facts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,19 +349,4 @@ mod tests {
         assert_eq!(wrap("\n\n", 10), [""]);
         assert_eq!(wrap("\n a\n\nb \n", 10), ["a", "", "b"]);
     }
-}
-
-/// What a map shows under an action's title: owner, due date and status, as present.
-fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
-    let mut facts = Vec::new();
-    if let Some(owner) = &action.owner {
-        facts.push(owner.clone());
-    }
-    if let Some(due) = action.due {
-        facts.push(format!("due {due}"));
-    }
-    if let Some(status) = &action.status {
-        facts.push(status.clone());
-    }
-    facts
 }

@@ -335,13 +335,14 @@ impl Builder<'_> {
             Some(Rule::strict_attribute)
         } else {
             let rest = chunk[word.len()..].trim_start();
-            if !rest.starts_with("->") && !rest.starts_with('#') {
-                if let Some(kw) = suggest(word, RESERVED_WORDS.iter().copied()) {
-                    let at = Span::new(span.start as usize, span.start as usize + word.len());
-                    let help = format!("did you mean `{kw}`?");
-                    self.error(at, format!("unknown item kind `{word}`"), Some("not an item keyword"), Some(&help));
-                    return;
-                }
+            if !rest.starts_with("->")
+                && !rest.starts_with('#')
+                && let Some(kw) = suggest(word, RESERVED_WORDS.iter().copied())
+            {
+                let at = Span::new(span.start as usize, span.start as usize + word.len());
+                let help = format!("did you mean `{kw}`?");
+                self.error(at, format!("unknown item kind `{word}`"), Some("not an item keyword"), Some(&help));
+                return;
             }
             Some(Rule::strict_link)
         };

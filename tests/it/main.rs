@@ -7,4 +7,5 @@ mod cli;
 mod common;
 mod export;
 mod fmt;
+mod lsp;
 mod tidy;

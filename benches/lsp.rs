@@ -1,0 +1,262 @@
+//! Benchmark of `strata lsp` (run with `cargo bench --bench lsp`; numbers go in
+//! BENCHMARKS.md): the release binary over stdio, spoken to as an editor would, on a
+//! generated workspace of 10,000 results (`strata::synth`, 200 files). Measures the
+//! first analysis, the latency from a `didChange` to the `publishDiagnostics` of that
+//! version, hover on a settled workspace, and hover right after an edit (which waits
+//! for the analysis of the edit). Prints a Markdown table of medians, p90 and maxima.
+//! Not a test: nothing here asserts a time.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(binary: &Path) -> Server {
+        let mut child = Command::new(binary)
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+        let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (tx, messages) = channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let mut chunk = vec![0u8; 1 << 16];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    return;
+                }
+                bytes.extend_from_slice(&chunk[..n]);
+                while let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let header = String::from_utf8_lossy(&bytes[..split]).into_owned();
+                    let length: usize = header
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .and_then(|n| n.trim().parse().ok())
+                        .unwrap_or(0);
+                    if bytes.len() < split + 4 + length {
+                        break;
+                    }
+                    let body: Vec<u8> = bytes.drain(..split + 4 + length).skip(split + 4).collect();
+                    if tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Server { child, stdin, messages, next_id: 0 }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.stdin.write_all(frame.as_bytes()).unwrap_or_else(|e| panic!("write: {e}"));
+        self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    fn wait(&mut self, ok: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.messages.recv_timeout(TIMEOUT).unwrap_or_else(|e| panic!("no message in time: {e}"));
+            if ok(&message) {
+                return message;
+            }
+        }
+    }
+
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.request(method, params);
+        self.wait(|m| m["id"] == id)
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn stats(samples: &mut [Duration]) -> String {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    format!("{} | {} | {} | {}", samples.len(), ms(at(0.5)), ms(at(0.9)), ms(at(1.0)))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and then this
+    // runs once on a small workspace, as a smoke test of the harness.
+    let bench = std::env::args().any(|a| a == "--bench");
+    let results: usize = std::env::var("STRATA_BENCH_RESULTS").ok().and_then(|n| n.parse().ok()).unwrap_or(if bench {
+        10_000
+    } else {
+        200
+    });
+    let runs: usize =
+        std::env::var("STRATA_BENCH_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(if bench { 30 } else { 3 });
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-bench-{results}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = strata::synth::workspace(results, 50, 42);
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    for file in &files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+        }
+        std::fs::write(&path, &file.text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    // The file edited: one in the middle of the workspace.
+    let edited = files
+        .iter()
+        .filter(|f| f.path.starts_with("results/"))
+        .nth(files.len() / 2)
+        .unwrap_or_else(|| panic!("no results file"));
+    let path = dir.join(&edited.path);
+    let text = edited.text.clone();
+    let doc = uri(&path);
+    println!(
+        "workspace: {results} results, {} files, {:.1} MB; edited file `{}` ({} lines)\n",
+        files.len(),
+        bytes as f64 / 1e6,
+        edited.path,
+        text.lines().count()
+    );
+
+    let mut server = Server::start(&binary);
+    let start = Instant::now();
+    server.call(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(&dir), "capabilities": {},
+                "workspaceFolders": [{ "uri": uri(&dir), "name": "bench" }] }),
+    );
+    server.notify("initialized", json!({}));
+    let initialized = start.elapsed();
+    // A hover waits for the first analysis of the whole workspace.
+    let (link_line, link_col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| line.find(" -> r").map(|c| (i, c + 5)))
+        .unwrap_or_else(|| panic!("no link in the edited file"));
+    let hover_params =
+        json!({ "textDocument": { "uri": doc }, "position": { "line": link_line, "character": link_col } });
+    let hover = server.call("textDocument/hover", hover_params.clone());
+    assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|t| t.contains("result")), "{hover}");
+    let first_analysis = start.elapsed();
+
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": doc, "languageId": "strata", "version": 1, "text": text } }),
+    );
+    // The first `layer: ` value of the file: broken and fixed in turn.
+    let (layer_line, layer_col, layer_len) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| {
+            let at = line.find("layer: ")?;
+            Some((i, at + 7, line.len() - at - 7))
+        })
+        .unwrap_or_else(|| panic!("no layer in the edited file"));
+    let original = text.lines().nth(layer_line).map(|l| l[layer_col..].to_owned()).unwrap_or_default();
+    let mut change = Vec::new();
+    let mut version = 1;
+    let mut broken = false;
+    for _ in 0..runs {
+        version += 1;
+        broken = !broken;
+        let new = if broken { "nowhere_layer" } else { original.as_str() };
+        let old_len = if broken { layer_len } else { "nowhere_layer".len() };
+        let edit = json!({
+            "textDocument": { "uri": doc, "version": version },
+            "contentChanges": [{ "range": {
+                "start": { "line": layer_line, "character": layer_col },
+                "end": { "line": layer_line, "character": layer_col + old_len } }, "text": new }],
+        });
+        let sent = Instant::now();
+        server.notify("textDocument/didChange", edit);
+        let v = version;
+        let d = doc.clone();
+        server.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == d && m["params"]["version"] == v
+        });
+        change.push(sent.elapsed());
+    }
+    if broken {
+        // Leave the workspace clean for the hovers.
+        version += 1;
+        let edit = json!({
+            "textDocument": { "uri": doc, "version": version },
+            "contentChanges": [{ "range": {
+                "start": { "line": layer_line, "character": layer_col },
+                "end": { "line": layer_line, "character": layer_col + "nowhere_layer".len() } }, "text": original }],
+        });
+        server.notify("textDocument/didChange", edit);
+    }
+    let mut hovers = Vec::new();
+    for _ in 0..if bench { runs.max(100) } else { runs } {
+        let sent = Instant::now();
+        let answer = server.call("textDocument/hover", hover_params.clone());
+        hovers.push(sent.elapsed());
+        assert!(answer["result"].is_object(), "{answer}");
+    }
+    // Hover right after an edit: it waits for the analysis of the edit.
+    let mut after_edit = Vec::new();
+    for _ in 0..runs {
+        version += 1;
+        let edit = json!({
+            "textDocument": { "uri": doc, "version": version },
+            "contentChanges": [{ "range": {
+                "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "" }],
+        });
+        let sent = Instant::now();
+        server.notify("textDocument/didChange", edit);
+        let answer = server.call("textDocument/hover", hover_params.clone());
+        after_edit.push(sent.elapsed());
+        assert!(answer["result"].is_object(), "{answer}");
+    }
+    let completion_params =
+        json!({ "textDocument": { "uri": doc }, "position": { "line": link_line, "character": link_col } });
+    let mut completions = Vec::new();
+    for _ in 0..runs {
+        let sent = Instant::now();
+        server.call("textDocument/completion", completion_params.clone());
+        completions.push(sent.elapsed());
+    }
+    server.call("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    let _ = server.child.wait();
+
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    println!("| what | samples | median | p90 | max |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| `initialize` answered (folders read) | 1 | {} | | |", ms(initialized));
+    println!("| first hover answered (first analysis of the workspace) | 1 | {} | | |", ms(first_analysis));
+    println!("| `didChange` -> `publishDiagnostics` of that version | {} |", stats(&mut change));
+    println!("| hover, settled workspace | {} |", stats(&mut hovers));
+    println!("| hover right after a `didChange` | {} |", stats(&mut after_edit));
+    println!("| completion after `->`, settled | {} |", stats(&mut completions));
+}

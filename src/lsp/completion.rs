@@ -1,0 +1,137 @@
+//! Completion by context: item keywords at the top level, the attributes the enclosing
+//! block has and does not use yet, enum values after `direction:` and the like, and ids
+//! of the right kind after `layer:`, `for:`, `of:` and `->`, with their titles.
+
+use tower_lsp_server::ls_types as lsp;
+
+use super::lookup::{self, Context, Owner};
+use super::state::Snapshot;
+use super::{convert, docs};
+use crate::sema::model::{Model, NodeRef};
+use crate::syntax::ast::DeclKind;
+
+/// The most ids one answer offers; the client asks again as the user types more.
+const MAX_IDS: usize = 200;
+
+fn kind(node: NodeRef) -> lsp::CompletionItemKind {
+    match node {
+        NodeRef::Layer(_) => lsp::CompletionItemKind::MODULE,
+        NodeRef::Group(_) => lsp::CompletionItemKind::STRUCT,
+        NodeRef::Result(_) => lsp::CompletionItemKind::CLASS,
+        NodeRef::Measure(_) => lsp::CompletionItemKind::FIELD,
+        NodeRef::Action(_) => lsp::CompletionItemKind::FUNCTION,
+    }
+}
+
+struct Items {
+    range: lsp::Range,
+    items: Vec<lsp::CompletionItem>,
+    incomplete: bool,
+}
+
+impl Items {
+    fn push(&mut self, label: &str, insert: String, kind: lsp::CompletionItemKind, detail: Option<String>, sort: u8) {
+        self.items.push(lsp::CompletionItem {
+            label: label.to_owned(),
+            kind: Some(kind),
+            detail,
+            sort_text: Some(format!("{sort}{label}")),
+            filter_text: Some(label.to_owned()),
+            text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range: self.range, new_text: insert })),
+            ..Default::default()
+        });
+    }
+
+    /// Ids of the nodes `accept` takes, closest to what is typed first.
+    fn ids(&mut self, model: &Model, typed: &str, accept: impl Fn(NodeRef) -> bool, sort: u8) {
+        let typed = typed.to_lowercase();
+        let mut nodes: Vec<(&str, NodeRef)> = model
+            .symbols
+            .iter()
+            .filter(|(id, node)| accept(**node) && id.to_lowercase().contains(&typed))
+            .map(|(id, node)| (id.as_str(), *node))
+            .collect();
+        nodes.sort_by_key(|(id, _)| (!id.to_lowercase().starts_with(&typed), *id));
+        if nodes.len() > MAX_IDS {
+            nodes.truncate(MAX_IDS);
+            self.incomplete = true;
+        }
+        for (id, node) in nodes {
+            self.push(id, id.to_owned(), kind(node), Some(model.title(node).to_owned()), sort);
+        }
+    }
+}
+
+const TOP_LEVEL: &[DeclKind] =
+    &[DeclKind::Result, DeclKind::Measure, DeclKind::Action, DeclKind::Group, DeclKind::Layer, DeclKind::Map];
+
+pub fn completion(snap: &Snapshot, params: &lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
+    let at = &params.text_document_position;
+    let file = snap.file(&at.text_document.uri)?;
+    let ast = file.ast?;
+    let offset = snap.position(&file, at.position);
+    let found = lookup::completion(ast, &file.source.text, offset);
+    let typed = file.source.slice(found.replace);
+    let range = convert::range(file.source, found.replace, snap.encoding);
+    let model = &file.unit.analysis.model;
+    let mut items = Items { range, items: Vec::new(), incomplete: false };
+    match found.context {
+        Context::Nothing => return None,
+        Context::TopLevel => {
+            for &kind in TOP_LEVEL {
+                let word = kind.keyword();
+                items.push(
+                    word,
+                    format!("{word} "),
+                    lsp::CompletionItemKind::KEYWORD,
+                    Some(docs::keyword(kind).to_owned()),
+                    0,
+                );
+            }
+            // A line may also start a link: its cause is a result or an action.
+            items.ids(model, typed, |n| matches!(n, NodeRef::Result(_) | NodeRef::Action(_)), 1);
+        }
+        Context::AttributeName { owner, used } => {
+            for doc in docs::attributes(owner) {
+                let nested_of = doc.name == "of" && owner == (Owner::Decl { kind: DeclKind::Measure, nested: true });
+                if used.iter().any(|u| u == doc.name) || nested_of {
+                    continue;
+                }
+                let detail = format!("{}: {}", doc.value, doc.meaning);
+                items.push(doc.name, format!("{}: ", doc.name), lsp::CompletionItemKind::PROPERTY, Some(detail), 0);
+            }
+            let nested = match owner {
+                Owner::Decl { kind: DeclKind::Result, .. } => Some(DeclKind::Measure),
+                Owner::Decl { kind: DeclKind::Group, .. } => Some(DeclKind::Group),
+                _ => None,
+            };
+            if let Some(kind) = nested {
+                let word = kind.keyword();
+                items.push(
+                    word,
+                    format!("{word} "),
+                    lsp::CompletionItemKind::KEYWORD,
+                    Some(docs::keyword(kind).to_owned()),
+                    1,
+                );
+            }
+        }
+        Context::Value { attribute, .. } => {
+            if let Some(values) = docs::values(&attribute, &file.unit.analysis.config) {
+                for value in values {
+                    let detail = Some(format!("`{attribute}` value"));
+                    items.push(&value, value.clone(), lsp::CompletionItemKind::ENUM_MEMBER, detail, 0);
+                }
+            } else {
+                match attribute.as_str() {
+                    "layer" => items.ids(model, typed, |n| matches!(n, NodeRef::Layer(_)), 0),
+                    "for" => items.ids(model, typed, |n| matches!(n, NodeRef::Group(_)), 0),
+                    "of" => items.ids(model, typed, |n| matches!(n, NodeRef::Result(_)), 0),
+                    _ => return None,
+                }
+            }
+        }
+        Context::LinkEffect => items.ids(model, typed, |n| matches!(n, NodeRef::Result(_)), 0),
+    }
+    Some(lsp::CompletionResponse::List(lsp::CompletionList { is_incomplete: items.incomplete, items: items.items }))
+}

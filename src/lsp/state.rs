@@ -1,0 +1,568 @@
+//! The server's state: every document (open in the editor, or read from disk under the
+//! workspace folders), how the documents group into workspaces, and the analysis of
+//! each workspace as of one moment (`Snapshot`).
+//!
+//! Edits are applied to `State` synchronously, each bumping `generation`; a background
+//! task turns the state into a new `Snapshot`, re-parsing only the documents whose text
+//! changed and re-running the whole-workspace analysis (`crate::check_parsed`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+use super::convert::{self, Files};
+use crate::Workspace;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::render::Sources;
+use crate::sema::model::Model;
+use crate::source::{ColumnUnit, FileId, MAX_FILE_BYTES, SourceFile};
+use crate::syntax::ast::Ast;
+use crate::workspace::CONFIG_FILE;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    Strata,
+    Config,
+}
+
+impl DocKind {
+    fn of(path: &str) -> Option<DocKind> {
+        if path.ends_with(".strata") {
+            Some(DocKind::Strata)
+        } else if path == CONFIG_FILE || path.ends_with(&format!("/{CONFIG_FILE}")) {
+            Some(DocKind::Config)
+        } else {
+            None
+        }
+    }
+}
+
+/// One document: a `.strata` file or a `strata.toml`.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    /// As the client spelled it when it opened the document, else made from the path.
+    pub uri: Uri,
+    pub path: Option<PathBuf>,
+    pub kind: DocKind,
+    /// Its text; `source.path` is set when the workspaces are planned.
+    pub source: SourceFile,
+    /// The editor's version while the document is open.
+    pub version: Option<i32>,
+    /// Found on disk by a scan of the folders (or a watched-file event): it stays known
+    /// when the editor closes it.
+    pub member: bool,
+    /// Bumped on every change of the text: a kept tree is reused only for the same count.
+    pub edits: u64,
+}
+
+/// What documents are known and in which encoding positions are exchanged.
+#[derive(Debug)]
+pub struct State {
+    pub generation: u64,
+    pub encoding: ColumnUnit,
+    pub folders: Vec<PathBuf>,
+    /// A `strata.toml` above a folder (its nearest ancestor that has one), by folder.
+    pub ancestor_configs: BTreeMap<PathBuf, PathBuf>,
+    /// By `key`.
+    pub docs: BTreeMap<String, Doc>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            generation: 0,
+            encoding: ColumnUnit::Utf16,
+            folders: Vec::new(),
+            ancestor_configs: BTreeMap::new(),
+            docs: BTreeMap::new(),
+        }
+    }
+}
+
+/// The key of a document: its file path, or its URI when it is not a file.
+pub fn key(uri: &Uri) -> (String, Option<PathBuf>) {
+    if uri.scheme().as_str().eq_ignore_ascii_case("file")
+        && let Some(path) = uri.to_file_path()
+    {
+        let path = path.into_owned();
+        return (path.to_string_lossy().into_owned(), Some(path));
+    }
+    (uri.as_str().to_owned(), None)
+}
+
+/// Reads a file as Strata reads it (see `workspace::load`): too large a file is an error,
+/// bytes that are not UTF-8 are kept for the `invalid-encoding` diagnostic.
+pub fn read(path: &Path) -> Result<SourceFile, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    Ok(SourceFile::from_bytes(path.to_string_lossy(), bytes))
+}
+
+/// The `.strata` files and `strata.toml` files under a folder, as `strata check` finds
+/// them: hidden and `.gitignore`d entries are skipped.
+pub fn scan(folder: &Path) -> Vec<PathBuf> {
+    let walker =
+        ignore::WalkBuilder::new(folder).hidden(true).git_ignore(true).require_git(false).follow_links(false).build();
+    let mut found = Vec::new();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if name.ends_with(".strata") || name == CONFIG_FILE {
+            found.push(entry.into_path());
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `strata.toml` in the nearest strict ancestor of `folder` that has one.
+pub fn ancestor_config(folder: &Path) -> Option<PathBuf> {
+    folder.ancestors().skip(1).map(|dir| dir.join(CONFIG_FILE)).find(|path| path.is_file())
+}
+
+/// The `/`-separated path of `path` below `root`.
+fn relative(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}
+
+impl State {
+    fn bump(&mut self) {
+        self.generation += 1;
+    }
+
+    /// Adds or replaces a document read from disk (not one open in the editor).
+    pub fn load(&mut self, path: &Path, source: SourceFile) {
+        let name = path.to_string_lossy().into_owned();
+        let Some(kind) = DocKind::of(&name) else { return };
+        let Some(uri) = Uri::from_file_path(path) else { return };
+        match self.docs.get_mut(&name) {
+            Some(doc) if doc.version.is_some() => {
+                doc.member = true;
+                return;
+            }
+            Some(doc) => {
+                doc.member = true;
+                if doc.source.text == source.text && doc.source.invalid_utf8_at == source.invalid_utf8_at {
+                    return;
+                }
+                doc.source = source;
+                doc.edits += 1;
+            }
+            None => {
+                let path = Some(path.to_path_buf());
+                let doc = Doc { uri, path, kind, source, version: None, member: true, edits: 0 };
+                self.docs.insert(name, doc);
+            }
+        }
+        self.bump();
+    }
+
+    /// Forgets a document that is not open in the editor.
+    pub fn unload(&mut self, key: &str) {
+        if self.docs.get(key).is_some_and(|doc| doc.version.is_none()) {
+            self.docs.remove(key);
+            self.bump();
+        }
+    }
+
+    /// `textDocument/didOpen`: the editor's text overrides the disk.
+    pub fn open(&mut self, uri: Uri, text: String, version: i32) {
+        let (key, path) = key(&uri);
+        let kind = DocKind::of(&key).or_else(|| DocKind::of(uri.as_str())).unwrap_or(DocKind::Strata);
+        let source = SourceFile::new(key.clone(), text);
+        match self.docs.get_mut(&key) {
+            Some(doc) => {
+                doc.uri = uri;
+                doc.version = Some(version);
+                if doc.source.text != source.text || doc.source.invalid_utf8_at.is_some() {
+                    doc.source = source;
+                    doc.edits += 1;
+                }
+            }
+            None => {
+                let doc = Doc { uri, path, kind, source, version: Some(version), member: false, edits: 0 };
+                self.docs.insert(key, doc);
+            }
+        }
+        self.bump();
+    }
+
+    /// `textDocument/didChange`: applies the changes in order.
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<lsp::TextDocumentContentChangeEvent>,
+    ) -> Result<(), String> {
+        let encoding = self.encoding;
+        let (key, _) = key(uri);
+        let Some(doc) = self.docs.get_mut(&key).filter(|doc| doc.version.is_some()) else {
+            return Err(format!("ignored a change to `{}`, which is not open", uri.as_str()));
+        };
+        let mut text = std::mem::take(&mut doc.source.text);
+        let mut index = std::mem::take(&mut doc.source.line_index);
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let a = convert::offset_in(&text, &index, range.start, encoding);
+                    let b = convert::offset_in(&text, &index, range.end, encoding);
+                    text.replace_range(a.min(b)..a.max(b), &change.text);
+                }
+                None => text = change.text,
+            }
+            index = crate::source::LineIndex::new(&text);
+        }
+        doc.source =
+            SourceFile { path: std::mem::take(&mut doc.source.path), text, line_index: index, invalid_utf8_at: None };
+        doc.version = Some(version);
+        doc.edits += 1;
+        self.bump();
+        Ok(())
+    }
+
+    /// `textDocument/didClose`: the disk is the truth again. `disk` is the file as read
+    /// now (`None` when it is gone); a document no folder scan found is forgotten.
+    pub fn close(&mut self, uri: &Uri, disk: Option<SourceFile>) {
+        let (key, _) = key(uri);
+        let Some(doc) = self.docs.get(&key) else { return };
+        let keep = doc.member || self.is_ancestor_config(doc);
+        let Some(doc) = self.docs.get_mut(&key) else { return };
+        doc.version = None;
+        match disk {
+            Some(source) if keep => {
+                if let Some(uri) = doc.path.as_deref().and_then(Uri::from_file_path) {
+                    doc.uri = uri;
+                }
+                if doc.source.text != source.text || doc.source.invalid_utf8_at != source.invalid_utf8_at {
+                    doc.source = source;
+                    doc.edits += 1;
+                }
+            }
+            _ => {
+                self.docs.remove(&key);
+            }
+        }
+        self.bump();
+    }
+
+    /// Whether a document is a `strata.toml` above a folder, kept for that folder.
+    pub fn is_ancestor_config(&self, doc: &Doc) -> bool {
+        doc.path.as_ref().is_some_and(|path| self.ancestor_configs.values().any(|p| p == path))
+    }
+
+    /// Whether a path lies under one of the workspace folders.
+    pub fn in_folder(&self, path: &Path) -> Option<&Path> {
+        self.folders.iter().filter(|f| path.starts_with(f)).max_by_key(|f| f.as_os_str().len()).map(PathBuf::as_path)
+    }
+
+    pub fn is_open(&self, key: &str) -> bool {
+        self.docs.get(key).is_some_and(|doc| doc.version.is_some())
+    }
+
+    /// Splits the documents into workspaces, as `strata check` on each folder would:
+    /// a directory below a folder with its own `strata.toml` is a workspace of its own,
+    /// and a document outside every folder is checked alone.
+    pub fn plan(&self) -> Vec<Plan> {
+        let mut roots: Vec<PathBuf> = self.folders.clone();
+        for doc in self.docs.values() {
+            if doc.kind != DocKind::Config {
+                continue;
+            }
+            let Some(dir) = doc.path.as_deref().and_then(Path::parent) else { continue };
+            if self.folders.iter().any(|f| dir.starts_with(f) && dir != f.as_path()) {
+                roots.push(dir.to_path_buf());
+            }
+        }
+        roots.sort();
+        roots.dedup();
+        let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
+        let mut alone: Vec<Plan> = Vec::new();
+        for (key, doc) in &self.docs {
+            if doc.kind != DocKind::Strata {
+                continue;
+            }
+            let root = doc
+                .path
+                .as_deref()
+                .and_then(|p| roots.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len()));
+            match (root, &doc.path) {
+                (Some(root), Some(path)) => {
+                    let plan = plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone())));
+                    plan.files.push((relative(path, root), key.clone()));
+                }
+                (_, path) => {
+                    let root = path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+                    let mut plan = Plan::new(root);
+                    let name = path.as_deref().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+                    plan.files.push((name.unwrap_or_else(|| key.clone()), key.clone()));
+                    alone.push(plan);
+                }
+            }
+        }
+        for root in &roots {
+            let config = self.config_for(root);
+            if config.is_some() || self.folders.contains(root) {
+                plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone()))).config = config;
+            }
+        }
+        for plan in &mut alone {
+            plan.config = plan.root.as_deref().and_then(|dir| {
+                dir.ancestors()
+                    .map(|d| d.join(CONFIG_FILE).to_string_lossy().into_owned())
+                    .find(|k| self.docs.contains_key(k))
+            });
+        }
+        let mut plans: Vec<Plan> = plans.into_values().chain(alone).collect();
+        for plan in &mut plans {
+            plan.files.sort();
+        }
+        plans
+    }
+
+    fn config_for(&self, root: &Path) -> Option<String> {
+        let own = root.join(CONFIG_FILE).to_string_lossy().into_owned();
+        if self.docs.contains_key(&own) {
+            return Some(own);
+        }
+        let above = self.ancestor_configs.get(root)?.to_string_lossy().into_owned();
+        self.docs.contains_key(&above).then_some(above)
+    }
+
+    /// What the background analysis needs: a copy of every document, planned.
+    pub fn input(&self) -> Input {
+        let units = self
+            .plan()
+            .into_iter()
+            .map(|plan| {
+                let file = |(rel, key): &(String, String)| {
+                    let doc = self.docs.get(key)?;
+                    let mut source = doc.source.clone();
+                    source.path = rel.clone();
+                    Some(FileInput {
+                        key: key.clone(),
+                        uri: doc.uri.clone(),
+                        version: doc.version,
+                        edits: doc.edits,
+                        source,
+                    })
+                };
+                let config = plan.config.as_ref().and_then(|key| file(&(CONFIG_FILE.to_owned(), key.clone())));
+                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config }
+            })
+            .collect();
+        Input { generation: self.generation, encoding: self.encoding, units }
+    }
+}
+
+/// One workspace to check: its root, its `.strata` files (relative path, key) and its
+/// `strata.toml`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub root: Option<PathBuf>,
+    pub files: Vec<(String, String)>,
+    pub config: Option<String>,
+}
+
+impl Plan {
+    fn new(root: Option<PathBuf>) -> Plan {
+        Plan { root, files: Vec::new(), config: None }
+    }
+}
+
+pub struct Input {
+    pub generation: u64,
+    pub encoding: ColumnUnit,
+    pub units: Vec<UnitInput>,
+}
+
+pub struct UnitInput {
+    pub root: Option<PathBuf>,
+    pub files: Vec<FileInput>,
+    pub config: Option<FileInput>,
+}
+
+pub struct FileInput {
+    pub key: String,
+    pub uri: Uri,
+    pub version: Option<i32>,
+    pub edits: u64,
+    pub source: SourceFile,
+}
+
+/// Every workspace analysed, as of one generation of the state.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub generation: u64,
+    pub encoding: ColumnUnit,
+    pub units: Vec<Unit>,
+    /// Where each document is: its unit and its file id there.
+    index: HashMap<String, (usize, FileId)>,
+    /// Set when the analysis itself failed (a bug): requests answer with an error.
+    pub failed: bool,
+}
+
+/// What `check` learned about a workspace (its trees are in `Unit::asts`).
+#[derive(Debug)]
+pub struct Analysis {
+    pub model: Model,
+    pub config: Config,
+    /// Sorted, with the severities `strata.toml` sets: exactly what `strata check` reports.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One workspace and what `check` learned about it.
+#[derive(Debug)]
+pub struct Unit {
+    pub root: Option<PathBuf>,
+    pub workspace: Workspace,
+    pub analysis: Analysis,
+    /// By file id: the tree of each `.strata` file, shared with the analysis task.
+    pub asts: Vec<Arc<Ast>>,
+    /// By file id: the `.strata` files, then `strata.toml`.
+    pub uris: Vec<Uri>,
+    pub versions: Vec<Option<i32>>,
+    /// How many times each file's text had changed: equal counts, equal text.
+    pub edits: Vec<u64>,
+}
+
+impl Unit {
+    pub fn source(&self, file: FileId) -> &SourceFile {
+        self.workspace.source(file)
+    }
+
+    pub fn files(&self) -> Files<'_> {
+        Files { sources: &self.workspace, uris: &self.uris }
+    }
+
+    pub fn location(&self, loc: crate::source::Loc, encoding: ColumnUnit) -> Option<lsp::Location> {
+        self.files().location(loc, encoding)
+    }
+
+    pub fn ast(&self, file: FileId) -> Option<&Ast> {
+        self.asts.get(file.0 as usize).map(|ast| &**ast)
+    }
+
+    pub fn uri(&self, file: FileId) -> Option<&Uri> {
+        self.uris.get(file.0 as usize)
+    }
+}
+
+/// A document found in a snapshot.
+pub struct FileRef<'a> {
+    pub unit: &'a Unit,
+    pub id: FileId,
+    pub source: &'a SourceFile,
+    /// `None` for `strata.toml`.
+    pub ast: Option<&'a Ast>,
+    pub uri: &'a Uri,
+}
+
+impl Snapshot {
+    pub fn empty(generation: u64) -> Snapshot {
+        Snapshot { generation, encoding: ColumnUnit::Utf16, units: Vec::new(), index: HashMap::new(), failed: false }
+    }
+
+    pub fn file(&self, uri: &Uri) -> Option<FileRef<'_>> {
+        let (key, _) = key(uri);
+        let &(unit, id) = self.index.get(&key)?;
+        let unit = self.units.get(unit)?;
+        Some(FileRef { unit, id, source: unit.source(id), ast: unit.ast(id), uri: unit.uri(id)? })
+    }
+
+    pub fn position(&self, file: &FileRef<'_>, pos: lsp::Position) -> usize {
+        convert::offset(file.source, pos, self.encoding)
+    }
+}
+
+/// A file's tree, kept by the analysis task between analyses: one copy it lends to
+/// the whole-workspace analysis, one shared with requests. Its diagnostics point at
+/// `FileId(0)`.
+struct Tree {
+    edits: u64,
+    path: String,
+    ast: Ast,
+    shared: Arc<Ast>,
+    diags: Vec<Diagnostic>,
+}
+
+/// The trees of the last analysis, by document key. Only a file whose text changed
+/// is parsed (and its tree copied) again.
+#[derive(Default)]
+pub struct Trees {
+    by_key: HashMap<String, Tree>,
+}
+
+/// Analyses every workspace of `input` (no IO; runs on a blocking thread), reusing and
+/// updating `trees`.
+pub fn analyze(input: Input, trees: &mut Trees) -> Snapshot {
+    let mut kept = HashMap::with_capacity(trees.by_key.len());
+    let mut snapshot = Snapshot::empty(input.generation);
+    snapshot.encoding = input.encoding;
+    for unit in input.units {
+        let index = snapshot.units.len();
+        let count = unit.files.len() + 1;
+        let (mut files, mut uris, mut versions, mut edits) = (
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+        );
+        let mut owned: Vec<(String, Tree)> = Vec::with_capacity(count);
+        let mut asts = Vec::with_capacity(count);
+        let mut shared = Vec::with_capacity(count);
+        let mut diags = Vec::new();
+        for (i, file) in unit.files.into_iter().enumerate() {
+            let id = FileId(i as u32);
+            let reuse = trees.by_key.remove(&file.key).filter(|t| t.edits == file.edits && t.path == file.source.path);
+            let mut tree = reuse.unwrap_or_else(|| {
+                let mut own = Vec::new();
+                let ast = crate::parse_file(FileId(0), &file.source, &mut own);
+                let shared = Arc::new(ast.clone());
+                Tree { edits: file.edits, path: file.source.path.clone(), ast, shared, diags: own }
+            });
+            asts.push(std::mem::take(&mut tree.ast));
+            shared.push(tree.shared.clone());
+            diags.extend(tree.diags.iter().cloned().map(|mut d| {
+                d.primary.loc.file = id;
+                for label in &mut d.secondary {
+                    label.loc.file = id;
+                }
+                d
+            }));
+            snapshot.index.insert(file.key.clone(), (index, id));
+            owned.push((file.key, tree));
+            uris.push(file.uri);
+            versions.push(file.version);
+            edits.push(file.edits);
+            files.push(file.source);
+        }
+        let config = unit.config.map(|config| {
+            snapshot.index.insert(config.key, (index, FileId(files.len() as u32)));
+            uris.push(config.uri);
+            versions.push(config.version);
+            edits.push(config.edits);
+            config.source
+        });
+        let workspace = Workspace { files, config };
+        let (model, config, diagnostics) = crate::check_trees(&workspace, &asts, diags);
+        for ((key, mut tree), ast) in owned.into_iter().zip(asts) {
+            tree.ast = ast;
+            kept.insert(key, tree);
+        }
+        let analysis = Analysis { model, config, diagnostics };
+        snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits });
+    }
+    // Trees of documents gone since are dropped with the old map.
+    trees.by_key = kept;
+    snapshot
+}

@@ -1,0 +1,1003 @@
+//! The language server in-process: a JSON-RPC client drives `strata::lsp::service()`
+//! (draining the client socket in the background, as a real client would), one test
+//! per capability, plus the bad inputs it must survive. The binary over stdio is tested
+//! at the end, and with a real third-party client in `tests/lsp/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use strata::lsp::{Backend, service};
+use tokio::sync::mpsc;
+use tower_lsp_server::LspService;
+use tower_lsp_server::jsonrpc::Request;
+use tower_lsp_server::ls_types::Uri;
+use tower_service::Service;
+
+/// How long a test waits for the server before it fails.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Client {
+    service: LspService<Backend>,
+    inbox: mpsc::UnboundedReceiver<Request>,
+    next_id: i64,
+    /// The latest `publishDiagnostics` for each URI.
+    diagnostics: BTreeMap<String, Value>,
+    logs: Vec<String>,
+    pub root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn uri(path: &Path) -> String {
+    Uri::from_file_path(path).map(|u| u.as_str().to_owned()).unwrap_or_else(|| panic!("no URI for {}", path.display()))
+}
+
+/// A workspace in a temporary directory: `(relative path, text)` pairs.
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create directory");
+        }
+        std::fs::write(path, text).expect("write file");
+    }
+    dir
+}
+
+impl Client {
+    /// A server that has not been initialized.
+    fn bare() -> Client {
+        let (service, mut socket) = service();
+        let (tx, inbox) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(message) = socket.next().await {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            service,
+            inbox,
+            next_id: 0,
+            diagnostics: BTreeMap::new(),
+            logs: Vec::new(),
+            root: PathBuf::new(),
+            _dir: None,
+        }
+    }
+
+    /// A server initialized on `dir` (negotiating UTF-8 when `utf8`).
+    async fn start(dir: tempfile::TempDir, utf8: bool) -> Client {
+        let mut client = Client::bare();
+        client.root = dir.path().to_path_buf();
+        let encodings = if utf8 { json!(["utf-8", "utf-16"]) } else { json!(["utf-16"]) };
+        let params = json!({
+            "processId": null,
+            "rootUri": uri(dir.path()),
+            "capabilities": { "general": { "positionEncodings": encodings } },
+            "workspaceFolders": [{ "uri": uri(dir.path()), "name": "ws" }],
+        });
+        let result = client.request("initialize", params).await.expect("initialize");
+        let expected = if utf8 { "utf-8" } else { "utf-16" };
+        assert_eq!(result["capabilities"]["positionEncoding"], expected);
+        client.notify("initialized", json!({})).await;
+        client._dir = Some(dir);
+        client
+    }
+
+    fn uri(&self, rel: &str) -> String {
+        uri(&self.root.join(rel))
+    }
+
+    async fn send(&mut self, request: Request) -> Option<tower_lsp_server::jsonrpc::Response> {
+        futures::future::poll_fn(|cx| self.service.poll_ready(cx)).await.expect("service ready");
+        let response = tokio::time::timeout(TIMEOUT, self.service.call(request)).await.expect("no answer in time");
+        response.expect("server exited")
+    }
+
+    /// A request: its result, or its error object.
+    async fn request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        self.next_id += 1;
+        let request = Request::build(method.to_owned()).params(params).id(self.next_id).finish();
+        let response = self.send(request).await.expect("a request has a response");
+        let (_, body) = response.into_parts();
+        body.map_err(|e| serde_json::to_value(e).unwrap_or_default())
+    }
+
+    async fn ok(&mut self, method: &str, params: Value) -> Value {
+        match self.request(method, params).await {
+            Ok(value) => value,
+            Err(error) => panic!("{method} failed: {error}"),
+        }
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        let request = Request::build(method.to_owned()).params(params).finish();
+        assert!(self.send(request).await.is_none(), "a notification has no response");
+    }
+
+    async fn open(&mut self, rel: &str, text: &str) {
+        let params = json!({ "textDocument": {
+            "uri": self.uri(rel), "languageId": "strata", "version": 1, "text": text } });
+        self.notify("textDocument/didOpen", params).await;
+    }
+
+    /// Replaces the range with `text` (positions in the negotiated encoding).
+    async fn edit(&mut self, rel: &str, version: i32, range: [u32; 4], text: &str) {
+        let [sl, sc, el, ec] = range;
+        let params = json!({
+            "textDocument": { "uri": self.uri(rel), "version": version },
+            "contentChanges": [{ "range": {
+                "start": { "line": sl, "character": sc }, "end": { "line": el, "character": ec } },
+                "text": text }],
+        });
+        self.notify("textDocument/didChange", params).await;
+    }
+
+    fn take(&mut self, message: Request) {
+        let (method, _, params) = message.into_parts();
+        let params = params.unwrap_or_default();
+        match &*method {
+            "textDocument/publishDiagnostics" => {
+                let uri = params["uri"].as_str().unwrap_or_default().to_owned();
+                self.diagnostics.insert(uri, params["diagnostics"].clone());
+            }
+            "window/logMessage" => self.logs.push(params["message"].as_str().unwrap_or_default().to_owned()),
+            _ => {}
+        }
+    }
+
+    /// Waits until the diagnostics published for `rel` satisfy `ok`, and returns them.
+    async fn diagnostics(&mut self, rel: &str, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let uri = self.uri(rel);
+        self.diagnostics_of(&uri, ok).await
+    }
+
+    /// `diagnostics` for a URI outside the first folder.
+    async fn diagnostics_of(&mut self, uri: &str, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let rel = uri;
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let current: Vec<Value> = self.diagnostics.get(uri).and_then(Value::as_array).cloned().unwrap_or_default();
+            if ok(&current) {
+                return current;
+            }
+            match tokio::time::timeout_at(deadline, self.inbox.recv()).await {
+                Ok(Some(message)) => self.take(message),
+                _ => panic!("diagnostics of {rel} never matched; last: {current:#?}"),
+            }
+        }
+    }
+
+    /// The diagnostics published for `rel` once its errors have exactly `codes`.
+    async fn expect_errors(&mut self, rel: &str, codes: &[&str]) -> Vec<Value> {
+        let diags = self.diagnostics(rel, |d| errors_of(d) == codes).await;
+        diags.into_iter().filter(|d| d["severity"] == 1).collect()
+    }
+
+    fn pos(&self, rel: &str, line: u32, character: u32) -> Value {
+        json!({ "textDocument": { "uri": self.uri(rel) }, "position": { "line": line, "character": character } })
+    }
+}
+
+fn codes_of(diags: &[Value]) -> Vec<&str> {
+    diags.iter().map(|d| d["code"].as_str().unwrap_or_default()).collect()
+}
+
+fn errors_of(diags: &[Value]) -> Vec<&str> {
+    diags.iter().filter(|d| d["severity"] == 1).map(|d| d["code"].as_str().unwrap_or_default()).collect()
+}
+
+/// The line and UTF-16 column of the first `needle` in `text` (+ `delta` characters).
+fn at16(text: &str, needle: &str, delta: usize) -> (u32, u32) {
+    let offset = text.find(needle).unwrap_or_else(|| panic!("no {needle:?}"));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..offset].matches('\n').count() as u32;
+    let col: usize = text[line_start..offset].chars().map(char::len_utf16).sum::<usize>() + delta;
+    (line, col as u32)
+}
+
+const MAP: &str = "map \"Acme\" {\n  method: pump\n}\n\nlayer financial \"Financial\"\nlayer customer \"Customer\"\n";
+
+const FINANCE: &str = "result profit \"Profit grows year on year\" {\n  layer: financial\n  owner: \"CFO\"\n\n  measure margin \"Gross margin\" {\n    unit: \"%\"\n    direction: up\n    baseline: 31.5% at 2026-09\n    target: 35% by 2027-12\n    frequency: monthly\n  }\n}\n";
+
+const CUSTOMERS: &str = "group regulars \"Daily regulars\" {\n  intent: grow\n  gives: \"Revenue\"\n  gets: \"Coffee\"\n  proposition: \"Fast\"\n}\n\nresult loyal \"Regulars come back every working day\" {\n  layer: customer\n  for: regulars\n\n  measure repeat_rate \"Repeat rate\" {\n    unit: \"%\"\n    direction: up\n    baseline: 42% at 2026-Q3\n    target: 50% by 2027-06\n    frequency: weekly\n  }\n}\n\nloyal -> profit\n";
+
+fn coffee() -> tempfile::TempDir {
+    workspace(&[("map.strata", MAP), ("finance.strata", FINANCE), ("customers.strata", CUSTOMERS)])
+}
+
+#[tokio::test]
+async fn diagnostics_match_check_for_every_file_on_disk() {
+    let root = strata::workspace::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/library")])
+        .expect("load the example");
+    let expected = strata::check(&root[0].workspace);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut rels = Vec::new();
+    for file in root[0].workspace.files.iter().chain(&root[0].workspace.config) {
+        let name = Path::new(&file.path).file_name().expect("file name").to_string_lossy().into_owned();
+        std::fs::write(dir.path().join(&name), &file.text).expect("write");
+        rels.push(name);
+    }
+    // A broken file, so that there is something to compare.
+    std::fs::write(
+        dir.path().join("zz_broken.strata"),
+        "result broken \"Broken\" {\n  layer: nowhere\n}\nbroken -> proft\n",
+    )
+    .expect("write");
+    let mut workspace =
+        strata::Workspace { files: root[0].workspace.files.clone(), config: root[0].workspace.config.clone() };
+    workspace.files.push(strata::source::SourceFile::new(
+        "zz_broken.strata",
+        std::fs::read_to_string(dir.path().join("zz_broken.strata")).expect("read"),
+    ));
+    let expected_broken = strata::check(&workspace);
+    assert!(expected.diagnostics.len() < expected_broken.diagnostics.len());
+    let mut client = Client::start(dir, false).await;
+    let published = client.diagnostics("zz_broken.strata", |d| d.len() >= 2).await;
+    let want: Vec<(String, String, u32)> = expected_broken
+        .diagnostics
+        .iter()
+        .filter(|d| workspace.files.get(d.loc().file.0 as usize).is_some_and(|f| f.path == "zz_broken.strata"))
+        .map(|d| {
+            let file = &workspace.files[d.loc().file.0 as usize];
+            let line = file.line_index.line_of(d.loc().span.start as usize) as u32;
+            (d.code.name().to_owned(), d.severity.as_str().to_owned(), line)
+        })
+        .collect();
+    let got: Vec<(String, String, u32)> = published
+        .iter()
+        .map(|d| {
+            let severity = if d["severity"] == 1 { "error" } else { "warning" };
+            (
+                d["code"].as_str().unwrap_or_default().to_owned(),
+                severity.to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap_or(0) as u32,
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let first = published.iter().find(|d| d["code"] == "unknown-reference").expect("an unknown reference");
+    assert!(first["message"].as_str().unwrap_or_default().starts_with("unknown layer `nowhere`"), "{first}");
+    assert!(first["codeDescription"]["href"].as_str().unwrap_or_default().ends_with("/unknown-reference.md"));
+    assert_eq!(first["source"], "strata");
+}
+
+#[tokio::test]
+async fn typing_an_error_shows_it_and_fixing_it_clears_it_in_every_file() {
+    let mut client = Client::start(coffee(), false).await;
+    client.open("finance.strata", FINANCE).await;
+    // Rename `profit` in its declaration: the link in customers.strata breaks.
+    client.edit("finance.strata", 2, [0, 7, 0, 13], "proft").await;
+    let diags = client.expect_errors("customers.strata", &["unknown-reference"]).await;
+    assert!(diags[0]["message"].as_str().unwrap_or_default().contains("did you mean `proft`?"));
+    let (line, character) = at16(CUSTOMERS, "-> profit", 3);
+    assert_eq!(diags[0]["range"]["start"], json!({ "line": line, "character": character }));
+    // Fix it: the error is cleared in the other file.
+    client.edit("finance.strata", 3, [0, 7, 0, 12], "profit").await;
+    client.expect_errors("customers.strata", &[]).await;
+    // An error in the open file itself, with a version.
+    client.edit("finance.strata", 4, [1, 9, 1, 18], "finansial").await;
+    client.expect_errors("finance.strata", &["unknown-reference"]).await;
+    client.edit("finance.strata", 5, [1, 9, 1, 18], "financial").await;
+    client.expect_errors("finance.strata", &[]).await;
+}
+
+#[tokio::test]
+async fn many_quick_edits_end_with_the_diagnostics_of_the_last_text() {
+    let mut client = Client::start(coffee(), false).await;
+    client.open("finance.strata", FINANCE).await;
+    for version in 2..40 {
+        // Alternately break and fix the layer reference.
+        let text = if version % 2 == 0 { "financiaX" } else { "financial" };
+        client.edit("finance.strata", version, [1, 9, 1, 18], text).await;
+    }
+    client.edit("finance.strata", 40, [1, 9, 1, 18], "financiaY").await;
+    let diags = client.diagnostics("finance.strata", |d| errors_of(d) == ["unknown-reference"]).await;
+    let diags: Vec<&Value> = diags.iter().filter(|d| d["code"] == "unknown-reference").collect();
+    assert!(diags[0]["message"].as_str().unwrap_or_default().contains("financiaY"));
+}
+
+#[tokio::test]
+async fn positions_are_exact_with_emoji_cjk_and_crlf() {
+    let text = "result 顧客 \"常連客が毎日 🙂\" { layer: 層x }\r\nlayer l \"L 😀\"\r\n";
+    let reference = text.find("層x").expect("needle");
+    for utf8 in [false, true] {
+        let mut client = Client::start(workspace(&[("a.strata", text)]), utf8).await;
+        let diags = client.diagnostics("a.strata", |d| codes_of(d).contains(&"unknown-reference")).await;
+        let d = diags.iter().find(|d| d["code"] == "unknown-reference").expect("unknown reference");
+        let (start, end) = if utf8 {
+            (reference as u32, (reference + "層x".len()) as u32)
+        } else {
+            let (_, c) = at16(text, "層x", 0);
+            (c, c + 2)
+        };
+        assert_eq!(d["range"]["start"], json!({ "line": 0, "character": start }), "utf8: {utf8}");
+        assert_eq!(d["range"]["end"], json!({ "line": 0, "character": end }), "utf8: {utf8}");
+        let hover = client.ok("textDocument/hover", client.pos("a.strata", 0, 8)).await;
+        assert!(hover["contents"]["value"].as_str().unwrap_or_default().contains("result `顧客`"), "{hover}");
+        // Edits in the client's units: replace `層x` with `l`, then add a line.
+        client.open("a.strata", text).await;
+        client.edit("a.strata", 2, [0, start, 0, end], "l").await;
+        client.diagnostics("a.strata", |d| !codes_of(d).contains(&"unknown-reference")).await;
+        client.edit("a.strata", 3, [1, 0, 1, 0], "layer 層x \"😀\"\r\n").await;
+        let diags = client.diagnostics("a.strata", |d| codes_of(d).contains(&"empty-layer")).await;
+        let empty: Vec<u64> = diags
+            .iter()
+            .filter(|d| d["code"] == "empty-layer")
+            .map(|d| d["range"]["start"]["line"].as_u64().unwrap_or(99))
+            .collect();
+        assert_eq!(empty, [1], "the new layer is on line 1, the CRLF counted once");
+    }
+}
+
+fn text_of(hover: &Value) -> String {
+    hover["contents"]["value"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn hover_shows_nodes_attributes_keywords_and_codes() {
+    let extra = "# strata: allow(weasel-word)\nresult service \"Our service is world-class\" {\n  layer: customer\n}\nservice -> loyal\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("service.strata"), extra).expect("write");
+    let mut client = Client::start(dir, false).await;
+    let at_decl = client.ok("textDocument/hover", client.pos("finance.strata", 0, 9)).await;
+    let text = text_of(&at_decl);
+    for needle in [
+        "**result `profit`**: Profit grows year on year",
+        "layer: `financial` Financial",
+        "owner: CFO",
+        "measure: `margin` Gross margin: 31.5% at 2026-09 → 35% by 2027-12 (up is better)",
+        "caused by: `loyal` Regulars come back every working day",
+        "causes: none",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+    }
+    assert_eq!(
+        at_decl["range"],
+        json!({ "start": { "line": 0, "character": 7 }, "end": { "line": 0, "character": 13 } })
+    );
+    // The same node from a reference in another file.
+    let (line, character) = at16(CUSTOMERS, "-> profit", 4);
+    let at_use = client.ok("textDocument/hover", client.pos("customers.strata", line, character)).await;
+    assert_eq!(text_of(&at_use), text);
+    let (line, character) = at16(CUSTOMERS, "for: regulars", 7);
+    let group = text_of(&client.ok("textDocument/hover", client.pos("customers.strata", line, character)).await);
+    assert!(group.contains("**group `regulars`**: Daily regulars") && group.contains("intent: `grow`"), "{group}");
+    let (line, character) = at16(FINANCE, "direction", 2);
+    let attribute = text_of(&client.ok("textDocument/hover", client.pos("finance.strata", line, character)).await);
+    assert!(
+        attribute.contains("**`direction`**: `up` | `down`") && attribute.contains("Which way is better"),
+        "{attribute}"
+    );
+    let keyword = text_of(&client.ok("textDocument/hover", client.pos("finance.strata", 4, 4)).await);
+    assert!(keyword.contains("a performance measure"), "{keyword}");
+    let code = text_of(&client.ok("textDocument/hover", client.pos("service.strata", 0, 20)).await);
+    assert!(code.contains("**`weasel-word`** (warn by default)") && code.contains("## How to fix"), "{code}");
+    let value = text_of(&client.ok("textDocument/hover", client.pos("finance.strata", 6, 16)).await);
+    assert!(value.contains("`up`: one of `up`, `down`"), "{value}");
+    let nothing = client.ok("textDocument/hover", client.pos("finance.strata", 3, 0)).await;
+    assert_eq!(nothing, Value::Null);
+}
+
+#[tokio::test]
+async fn definition_references_and_highlights_cross_files() {
+    let mut client = Client::start(coffee(), false).await;
+    let (line, character) = at16(CUSTOMERS, "-> profit", 5);
+    let definition = client.ok("textDocument/definition", client.pos("customers.strata", line, character)).await;
+    assert_eq!(definition["uri"], client.uri("finance.strata"));
+    assert_eq!(
+        definition["range"],
+        json!({ "start": { "line": 0, "character": 7 }, "end": { "line": 0, "character": 13 } })
+    );
+    // `financial` is declared in map.strata and used in finance.strata.
+    let mut params = client.pos("finance.strata", 1, 12);
+    params["context"] = json!({ "includeDeclaration": true });
+    let references = client.ok("textDocument/references", params.clone()).await;
+    let files: Vec<&str> =
+        references.as_array().into_iter().flatten().map(|l| l["uri"].as_str().unwrap_or_default()).collect();
+    assert_eq!(files, [client.uri("map.strata"), client.uri("finance.strata")]);
+    params["context"] = json!({ "includeDeclaration": false });
+    let references = client.ok("textDocument/references", params).await;
+    assert_eq!(references.as_array().map(Vec::len), Some(1));
+    let (line, character) = at16(CUSTOMERS, "loyal ->", 1);
+    let highlights = client.ok("textDocument/documentHighlight", client.pos("customers.strata", line, character)).await;
+    let kinds: Vec<u64> =
+        highlights.as_array().into_iter().flatten().map(|h| h["kind"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(kinds, [3, 2], "the declaration is written, the link reads it");
+    // Nothing to find on a title.
+    let none = client.ok("textDocument/definition", client.pos("finance.strata", 0, 20)).await;
+    assert_eq!(none, Value::Null);
+}
+
+#[tokio::test]
+async fn rename_edits_every_file_and_refuses_bad_names() {
+    let mut client = Client::start(coffee(), false).await;
+    let (line, character) = at16(CUSTOMERS, "-> profit", 4);
+    let prepared = client.ok("textDocument/prepareRename", client.pos("customers.strata", line, character)).await;
+    assert_eq!(prepared["placeholder"], "profit");
+    assert_eq!(prepared["range"]["start"], json!({ "line": line, "character": character - 1 }));
+    let mut params = client.pos("customers.strata", line, character);
+    params["newName"] = json!("earnings");
+    let edit = client.ok("textDocument/rename", params.clone()).await;
+    let changes = edit["changes"].as_object().expect("changes");
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[&client.uri("finance.strata")][0]["range"]["start"], json!({ "line": 0, "character": 7 }));
+    assert_eq!(changes[&client.uri("customers.strata")][0]["newText"], "earnings");
+    for (name, why) in [
+        ("result", "reserved word"),
+        ("bad-id", "not a valid id"),
+        ("two words", "not a valid id"),
+        ("loyal", "already declared, as a result, at customers.strata:8"),
+    ] {
+        params["newName"] = json!(name);
+        let error = client.request("textDocument/rename", params.clone()).await.expect_err("refused");
+        assert!(error["message"].as_str().unwrap_or_default().contains(why), "{name}: {error}");
+    }
+    let error = client.request("textDocument/prepareRename", client.pos("finance.strata", 0, 20)).await;
+    assert!(error.is_err(), "a title cannot be renamed");
+}
+
+#[tokio::test]
+async fn document_and_workspace_symbols() {
+    let groups = "group all \"All\" {\n  group commuters \"Commuters\" {\n    group early \"Early\"\n  }\n}\naction app \"App\"\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("groups.strata"), groups).expect("write");
+    let mut client = Client::start(dir, false).await;
+    let symbols = client
+        .ok("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri("finance.strata") } }))
+        .await;
+    assert_eq!(symbols[0]["name"], "profit");
+    assert_eq!(symbols[0]["detail"], "Profit grows year on year");
+    assert_eq!(symbols[0]["children"][0]["name"], "margin");
+    let symbols = client
+        .ok("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri("groups.strata") } }))
+        .await;
+    assert_eq!(symbols[0]["children"][0]["children"][0]["name"], "early");
+    assert_eq!(symbols[1]["name"], "app");
+    let symbols =
+        client.ok("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri("map.strata") } })).await;
+    let names: Vec<&str> =
+        symbols.as_array().into_iter().flatten().map(|s| s["name"].as_str().unwrap_or_default()).collect();
+    assert_eq!(names, ["Acme", "financial", "customer"]);
+    let found = client.ok("workspace/symbol", json!({ "query": "rrate" })).await;
+    let names: Vec<&str> =
+        found.as_array().into_iter().flatten().map(|s| s["name"].as_str().unwrap_or_default()).collect();
+    assert_eq!(names, ["repeat_rate"]);
+    let found = client.ok("workspace/symbol", json!({ "query": "" })).await;
+    assert_eq!(found.as_array().map(Vec::len), Some(11));
+}
+
+#[tokio::test]
+async fn call_hierarchy_and_code_lens() {
+    let mut client = Client::start(coffee(), false).await;
+    let items = client.ok("textDocument/prepareCallHierarchy", client.pos("finance.strata", 0, 8)).await;
+    assert_eq!(items[0]["name"], "profit");
+    let incoming = client.ok("callHierarchy/incomingCalls", json!({ "item": items[0] })).await;
+    assert_eq!(incoming[0]["from"]["name"], "loyal");
+    assert_eq!(incoming[0]["from"]["uri"], client.uri("customers.strata"));
+    let outgoing = client.ok("callHierarchy/outgoingCalls", json!({ "item": items[0] })).await;
+    assert_eq!(outgoing, json!([]));
+    let outgoing = client.ok("callHierarchy/outgoingCalls", json!({ "item": incoming[0]["from"] })).await;
+    assert_eq!(outgoing[0]["to"]["name"], "profit");
+    let lenses =
+        client.ok("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri("finance.strata") } })).await;
+    assert_eq!(lenses[0]["command"]["title"], "1 cause · 0 effects · 1 measure");
+    let lenses =
+        client.ok("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri("customers.strata") } })).await;
+    assert_eq!(lenses[0]["command"]["title"], "0 causes · 1 effect · 1 measure");
+    // A layer is no call-hierarchy item.
+    let none = client.ok("textDocument/prepareCallHierarchy", client.pos("map.strata", 4, 8)).await;
+    assert_eq!(none, Value::Null);
+}
+
+fn labels(completion: &Value) -> Vec<String> {
+    completion["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| i["label"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Completion at the `|` of `text`, opened as `new.strata`.
+async fn complete(client: &mut Client, version: i32, text: &str) -> Value {
+    let (line, character) = at16(text, "|", 0);
+    let text = text.replacen('|', "", 1);
+    if version == 1 {
+        client.open("new.strata", &text).await;
+    } else {
+        let params = json!({
+            "textDocument": { "uri": client.uri("new.strata"), "version": version },
+            "contentChanges": [{ "text": text }],
+        });
+        client.notify("textDocument/didChange", params).await;
+    }
+    client.ok("textDocument/completion", client.pos("new.strata", line, character)).await
+}
+
+#[tokio::test]
+async fn completion_fits_the_context() {
+    let mut client = Client::start(coffee(), false).await;
+    let top = complete(&mut client, 1, "res|").await;
+    assert!(labels(&top).contains(&"result".to_owned()), "{top}");
+    assert_eq!(top["items"][0]["textEdit"]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    let top = labels(&complete(&mut client, 2, "result x \"X\"\n|").await);
+    assert!(top.contains(&"layer".to_owned()) && top.contains(&"loyal".to_owned()), "{top:?}");
+    assert!(!top.contains(&"financial".to_owned()), "a layer cannot start a link");
+    let layers = complete(&mut client, 3, "result x \"X\" {\n  layer: |\n}\n").await;
+    assert_eq!(labels(&layers), ["customer", "financial"]);
+    assert_eq!(layers["items"][1]["detail"], "Financial");
+    let effects = complete(&mut client, 4, "result x \"X\"\nx -> |").await;
+    assert_eq!(labels(&effects), ["loyal", "profit", "x"]);
+    let partial = complete(&mut client, 5, "result x \"X\"\nx -> pro|").await;
+    assert_eq!(labels(&partial), ["profit"]);
+    assert_eq!(partial["items"][0]["textEdit"]["range"]["start"], json!({ "line": 1, "character": 5 }));
+    let attributes = complete(&mut client, 6, "result x \"X\" {\n  layer: financial\n  |\n}\n").await;
+    assert_eq!(labels(&attributes), ["for", "owner", "note", "measure"]);
+    let nested =
+        complete(&mut client, 7, "result x \"X\" {\n  measure m \"M\" {\n    unit: \"%\"\n    |\n  }\n}\n").await;
+    let nested = labels(&nested);
+    assert!(
+        !nested.contains(&"of".to_owned())
+            && !nested.contains(&"unit".to_owned())
+            && nested.contains(&"direction".to_owned()),
+        "{nested:?}"
+    );
+    let top_measure = complete(&mut client, 8, "measure m \"M\" {\n  |\n}\n").await;
+    assert!(labels(&top_measure).contains(&"of".to_owned()));
+    for (text, expected) in [
+        ("measure m \"M\" {\n  direction: |\n}\n", vec!["up", "down"]),
+        ("measure m \"M\" {\n  frequency: |\n}\n", vec!["daily", "weekly", "monthly", "quarterly", "yearly"]),
+        ("group g \"G\" {\n  intent: |\n}\n", vec!["attract", "grow", "retain", "serve", "exit"]),
+        ("action a \"A\" {\n  status: |\n}\n", vec!["planned", "active", "done", "dropped"]),
+        ("a -> b {\n  strength: |\n}\n", vec!["weak", "moderate", "strong"]),
+        ("a -> b {\n  polarity: |\n}\n", vec!["direct", "inverse"]),
+        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc"]),
+        ("result x \"X\" {\n  for: [|\n}\n", vec!["regulars"]),
+        ("measure m \"M\" {\n  of: |\n}\n", vec!["loyal", "profit"]),
+    ] {
+        let got = complete(&mut client, 9, text).await;
+        assert_eq!(labels(&got), expected, "{text}");
+    }
+    let none = complete(&mut client, 10, "result x \"X |\"\n").await;
+    assert_eq!(none, Value::Null);
+}
+
+/// Decodes semantic tokens into (line, column, length, type).
+fn decode(data: &[Value]) -> Vec<(u64, u64, u64, u64)> {
+    let mut out = Vec::new();
+    let (mut line, mut col) = (0, 0);
+    for chunk in data.chunks(5) {
+        let n = |i: usize| chunk.get(i).and_then(Value::as_u64).unwrap_or(0);
+        line += n(0);
+        col = if n(0) == 0 { col + n(1) } else { n(1) };
+        out.push((line, col, n(2), n(3)));
+    }
+    out
+}
+
+#[tokio::test]
+async fn semantic_tokens_and_folding_ranges() {
+    let mut client = Client::start(coffee(), false).await;
+    let doc = json!({ "textDocument": { "uri": client.uri("finance.strata") } });
+    let tokens = client.ok("textDocument/semanticTokens/full", doc.clone()).await;
+    let tokens = decode(tokens["data"].as_array().map(Vec::as_slice).unwrap_or_default());
+    // `result` keyword, `profit` result, the statement string, `layer` property, `financial` layer.
+    assert_eq!(&tokens[..5], [(0, 0, 6, 0), (0, 7, 6, 3), (0, 14, 27, 8), (1, 2, 5, 6), (1, 9, 9, 1)]);
+    let folds = client.ok("textDocument/foldingRange", doc).await;
+    let ranges: Vec<(u64, u64)> = folds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (f["startLine"].as_u64().unwrap_or(0), f["endLine"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(ranges, [(0, 10), (4, 9)]);
+}
+
+#[tokio::test]
+async fn formatting_goes_through_the_formatter() {
+    let messy = "result   x  \"X\"{\nowner:\"o\"\n   }\n";
+    let mut client = Client::start(workspace(&[("a.strata", messy)]), false).await;
+    client.open("a.strata", messy).await;
+    let params =
+        json!({ "textDocument": { "uri": client.uri("a.strata") }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let edits = client.ok("textDocument/formatting", params.clone()).await;
+    let expected = strata::fmt::format(messy).expect("formats");
+    assert_ne!(expected, messy);
+    let applied = apply(messy, edits.as_array().map(Vec::as_slice).unwrap_or_default());
+    assert_eq!(applied, expected);
+    // A file with syntax errors is not rewritten.
+    client.edit("a.strata", 2, [0, 0, 0, 0], "result {\n").await;
+    let edits = client.ok("textDocument/formatting", params).await;
+    assert_eq!(edits, Value::Null);
+}
+
+/// Applies LSP text edits (UTF-16 positions, non-overlapping) to `text`.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let index = strata::source::LineIndex::new(text);
+    let offset = |p: &Value| {
+        let pos = strata::source::LineCol {
+            line: p["line"].as_u64().unwrap_or(0) as u32,
+            col: p["character"].as_u64().unwrap_or(0) as u32,
+        };
+        index.offset(text, pos, strata::source::ColumnUnit::Utf16)
+    };
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_owned();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+/// The quick fixes offered on `line` of `rel`.
+async fn fixes(client: &mut Client, rel: &str, line: u32) -> Vec<Value> {
+    let params = json!({
+        "textDocument": { "uri": client.uri(rel) },
+        "range": { "start": { "line": line, "character": 0 }, "end": { "line": line, "character": 200 } },
+        "context": { "diagnostics": [] },
+    });
+    client.ok("textDocument/codeAction", params).await.as_array().cloned().unwrap_or_default()
+}
+
+fn fix<'a>(actions: &'a [Value], title: &str) -> &'a Value {
+    actions.iter().find(|a| a["title"] == title).unwrap_or_else(|| {
+        let titles: Vec<&Value> = actions.iter().map(|a| &a["title"]).collect();
+        panic!("no {title:?} among {titles:?}")
+    })
+}
+
+#[tokio::test]
+async fn quick_fixes_repair_common_mistakes() {
+    let text = "result x \"Sales\" {\n  layer: financal\n  ownr: \"o\"\n}\nresult launch \"Launch a pre-order app\" {\n  layer: customer\n  owner: \"o\"\n}\nmeasure m \"M\" {\n  of: x\n}\nx -> ghost\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("fix.strata"), text).expect("write");
+    let mut client = Client::start(dir, false).await;
+    client.open("fix.strata", text).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"result-is-action")).await;
+    let uri = client.uri("fix.strata");
+    let edits_of = |action: &Value| action["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
+
+    let actions = fixes(&mut client, "fix.strata", 1).await;
+    let replace = fix(&actions, "Replace `financal` with `financial`");
+    assert_eq!(replace["isPreferred"], true);
+    assert_eq!(replace["diagnostics"][0]["code"], "unknown-reference");
+    assert_eq!(apply(text, &edits_of(replace)).lines().nth(1), Some("  layer: financial"));
+    let actions = fixes(&mut client, "fix.strata", 2).await;
+    let renamed = apply(text, &edits_of(fix(&actions, "Replace `ownr` with `owner`")));
+    assert_eq!(renamed.lines().nth(2), Some("  owner: \"o\""));
+    let actions = fixes(&mut client, "fix.strata", 11).await;
+    let declared = apply(text, &edits_of(fix(&actions, "Declare result `ghost`")));
+    assert!(declared.ends_with("x -> ghost\n\nresult ghost \"Ghost\"\n"), "{declared}");
+    let actions = fixes(&mut client, "fix.strata", 8).await;
+    let measured = apply(text, &edits_of(fix(&actions, "Add `unit`, `direction`, `frequency` to measure `m`")));
+    assert!(
+        measured.contains("measure m \"M\" {\n  of: x\n  unit: \"\"\n  direction: up\n  frequency: monthly\n}\n"),
+        "{measured}"
+    );
+    let actions = fixes(&mut client, "fix.strata", 4).await;
+    let action = apply(text, &edits_of(fix(&actions, "Turn `launch` into an action")));
+    assert!(action.contains("action launch \"Launch a pre-order app\" {\n  owner: \"o\"\n}\n"), "{action}");
+    let suppress = fix(&actions, "Suppress `result-is-action` here with a comment");
+    let suppressed = apply(text, &edits_of(suppress));
+    assert!(suppressed.contains("}\n# strata: allow(result-is-action)\nresult launch"), "{suppressed}");
+
+    // Applying a fix clears its diagnostic.
+    let params = json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": suppressed }] });
+    client.notify("textDocument/didChange", params).await;
+    client.diagnostics("fix.strata", |d| !codes_of(d).contains(&"result-is-action")).await;
+    // A second lint on the same item extends the comment.
+    let actions = fixes(&mut client, "fix.strata", 5).await;
+    let more: Vec<&Value> =
+        actions.iter().filter(|a| a["title"].as_str().unwrap_or_default().starts_with("Suppress")).collect();
+    assert!(!more.is_empty());
+    let extended = apply(&suppressed, &edits_of(more[0]));
+    assert!(extended.contains("# strata: allow(result-is-action, "), "{extended}");
+}
+
+#[tokio::test]
+async fn graph_request_exports_what_resolves() {
+    let mut client = Client::start(coffee(), false).await;
+    let dot = client.ok("strata/graph", json!({ "format": "dot" })).await;
+    assert!(dot["text"].as_str().unwrap_or_default().starts_with("digraph"), "{dot}");
+    assert_eq!(dot["errors"], 0);
+    assert_eq!(dot["note"], Value::Null);
+    let mermaid = client.ok("strata/graph", json!({ "format": "mermaid", "focus": "loyal", "depth": 1 })).await;
+    assert!(mermaid["text"].as_str().unwrap_or_default().contains("flowchart BT"));
+    let json_export = client.ok("strata/graph", json!({ "format": "json" })).await;
+    let model: Value = serde_json::from_str(json_export["text"].as_str().unwrap_or_default()).expect("JSON export");
+    assert_eq!(model["results"].as_array().map(Vec::len), Some(2));
+    // With an error, the rest is still exported and the error is counted.
+    client.open("finance.strata", FINANCE).await;
+    client.edit("finance.strata", 2, [1, 9, 1, 18], "nowhere").await;
+    let broken = client.ok("strata/graph", json!({ "format": "json" })).await;
+    assert_eq!(broken["errors"], 1);
+    assert!(broken["note"].as_str().unwrap_or_default().contains("1 error"));
+    let model: Value = serde_json::from_str(broken["text"].as_str().unwrap_or_default()).expect("JSON export");
+    assert_eq!(model["results"].as_array().map(Vec::len), Some(2));
+    let error = client.request("strata/graph", json!({ "format": "png" })).await.expect_err("bad format");
+    assert_eq!(error["code"], -32602);
+    let error =
+        client.request("strata/graph", json!({ "format": "dot", "focus": "nobody" })).await.expect_err("bad focus");
+    assert!(error["message"].as_str().unwrap_or_default().contains("nobody"), "{error}");
+}
+
+#[tokio::test]
+async fn requests_before_initialize_and_unknown_methods_are_errors() {
+    let mut client = Client::bare();
+    let error = client.request("textDocument/hover", json!({})).await.expect_err("not initialized");
+    assert_eq!(error["code"], -32002);
+    let mut client = Client::start(coffee(), false).await;
+    let error = client.request("strata/nothing", json!({})).await.expect_err("unknown method");
+    assert_eq!(error["code"], -32601);
+    let error = client.request("textDocument/hover", json!({ "bad": true })).await.expect_err("bad params");
+    assert_eq!(error["code"], -32602);
+    let error = client.request("strata/graph", json!({ "format": "dot", "extra": 1 })).await.expect_err("bad params");
+    assert_eq!(error["code"], -32602);
+    // Still usable.
+    let hover = client.ok("textDocument/hover", client.pos("finance.strata", 0, 8)).await;
+    assert!(text_of(&hover).contains("profit"));
+}
+
+#[tokio::test]
+async fn out_of_range_positions_and_unknown_documents_do_no_harm() {
+    let mut client = Client::start(coffee(), false).await;
+    for method in [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/completion",
+        "textDocument/documentHighlight",
+        "textDocument/prepareCallHierarchy",
+    ] {
+        for (line, character) in [(9999, 0), (0, 9999), (u32::MAX, u32::MAX)] {
+            let result = client.request(method, client.pos("finance.strata", line, character)).await;
+            assert!(result.is_ok(), "{method} at {line}:{character}: {result:?}");
+        }
+        let result = client.request(method, client.pos("nowhere.strata", 0, 0)).await;
+        assert_eq!(result, Ok(Value::Null), "{method} on an unknown document");
+    }
+    // An edit past the end is clamped; an edit to a document that is not open is ignored.
+    client.open("finance.strata", FINANCE).await;
+    client.edit("finance.strata", 2, [500, 3, 900, 0], "\nresult tail \"Tail\"\n").await;
+    client.edit("nowhere.strata", 2, [0, 0, 0, 0], "junk").await;
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": client.uri("nowhere.strata") } })).await;
+    let symbols = client
+        .ok("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri("finance.strata") } }))
+        .await;
+    assert_eq!(symbols[1]["name"], "tail");
+    client.diagnostics("finance.strata", |d| !d.is_empty()).await;
+    assert!(client.logs.iter().any(|l| l.contains("not open")), "{:?}", client.logs);
+}
+
+#[tokio::test]
+async fn files_on_disk_are_watched_even_when_broken_or_deleted_while_open() {
+    let dir = coffee();
+    std::fs::write(dir.path().join("latin1.strata"), b"result caf\xe9 \"Caf\xe9\"\n").expect("write");
+    let mut client = Client::start(dir, false).await;
+    let diags = client.expect_errors("latin1.strata", &["invalid-encoding"]).await;
+    assert!(diags[0]["message"].as_str().unwrap_or_default().starts_with("`latin1.strata` is not valid UTF-8"));
+    // A file created outside the editor.
+    std::fs::write(client.root.join("new.strata"), "result fresh \"Fresh\" {\n  layer: nowhere\n}\n").expect("write");
+    let root = client.root.clone();
+    let change = |rel: &str, typ: u32| json!({ "changes": [{ "uri": uri(&root.join(rel)), "type": typ }] });
+    client.notify("workspace/didChangeWatchedFiles", change("new.strata", 1)).await;
+    client.expect_errors("new.strata", &["unknown-reference"]).await;
+    // Changed outside the editor.
+    std::fs::write(client.root.join("new.strata"), "result fresh \"Fresh\" {\n  layer: financial\n}\n").expect("write");
+    client.notify("workspace/didChangeWatchedFiles", change("new.strata", 2)).await;
+    client.expect_errors("new.strata", &[]).await;
+    // Deleted while open: the editor's text stays until it is closed.
+    client.open("customers.strata", CUSTOMERS).await;
+    client.edit("customers.strata", 2, [9, 9, 9, 17], "nobody").await;
+    client.expect_errors("customers.strata", &["unknown-reference"]).await;
+    std::fs::remove_file(client.root.join("customers.strata")).expect("remove");
+    client.notify("workspace/didChangeWatchedFiles", change("customers.strata", 3)).await;
+    let hover = client.ok("textDocument/hover", client.pos("customers.strata", 7, 8)).await;
+    assert!(text_of(&hover).contains("result `loyal`"));
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": client.uri("customers.strata") } })).await;
+    client.diagnostics("customers.strata", <[Value]>::is_empty).await;
+    // Deleted while closed: its diagnostics are cleared.
+    std::fs::remove_file(client.root.join("latin1.strata")).expect("remove");
+    client.notify("workspace/didChangeWatchedFiles", change("latin1.strata", 3)).await;
+    client.diagnostics("latin1.strata", <[Value]>::is_empty).await;
+}
+
+#[tokio::test]
+async fn strata_toml_applies_and_is_checked() {
+    let dir = workspace(&[
+        ("strata.toml", "[lints]\nweasel-word = \"deny\"\n"),
+        ("a.strata", "result r \"Our service is world-class\"\n"),
+    ]);
+    let mut client = Client::start(dir, false).await;
+    client.expect_errors("a.strata", &["weasel-word"]).await;
+    client.open("strata.toml", "[lints]\nweasel-word = \"allow\"\nbogus = \"warn\"\n").await;
+    client.expect_errors("strata.toml", &["invalid-config"]).await;
+    client.diagnostics("a.strata", |d| !codes_of(d).contains(&"weasel-word")).await;
+}
+
+/// `strata lsp` as a child process, spoken to frame by frame.
+struct Process {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    messages: std::sync::mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Process {
+    fn start() -> Process {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("lsp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn strata lsp");
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().expect("stdout");
+        let (tx, messages) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&chunk[..n]);
+                // Send every complete frame.
+                while let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let header = String::from_utf8_lossy(&bytes[..split]).into_owned();
+                    let length: usize = header
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .and_then(|n| n.trim().parse().ok())
+                        .unwrap_or(0);
+                    if bytes.len() < split + 4 + length {
+                        break;
+                    }
+                    let body: Vec<u8> = bytes.drain(..split + 4 + length).skip(split + 4).collect();
+                    if tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Process { child, stdin, messages, seen: Vec::new() }
+    }
+
+    fn write(&mut self, bytes: &str) {
+        use std::io::Write as _;
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes.as_bytes()).expect("write stdin");
+        stdin.flush().expect("flush stdin");
+    }
+
+    /// The next message matching `ok`.
+    fn wait(&mut self, ok: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&ok) {
+            return self.seen.remove(i);
+        }
+        loop {
+            let message = self.messages.recv_timeout(TIMEOUT).expect("an answer in time");
+            if ok(&message) {
+                return message;
+            }
+            self.seen.push(message);
+        }
+    }
+
+    fn answer(&mut self, id: i64) -> Value {
+        self.wait(|m| m["id"] == id)
+    }
+
+    /// Closes stdin and returns the exit status.
+    fn finish(mut self) -> Option<i32> {
+        drop(self.stdin.take());
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+fn frame(body: &str) -> String {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+#[test]
+fn the_binary_survives_malformed_json_and_exits_cleanly() {
+    let dir = coffee();
+    let init = json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(dir.path()), "capabilities": {} } });
+    let hover = |id: i64| {
+        json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {
+        "textDocument": { "uri": uri(&dir.path().join("finance.strata")) }, "position": { "line": 0, "character": 8 } } })
+    };
+    let mut server = Process::start();
+    server.write(&frame(r#"{"jsonrpc":"2.0","id":7,"method":"textDocument/hover"}"#));
+    assert_eq!(server.answer(7)["error"]["code"], -32002, "before initialize");
+    server.write(&frame(&init.to_string()));
+    assert!(server.answer(1)["result"]["capabilities"]["hoverProvider"].as_bool().unwrap_or(false));
+    server.write(&frame(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#));
+    for junk in [
+        frame("{ this is not json"),
+        "no header at all\r\n\r\n".to_owned(),
+        frame("[1, 2, 3]"),
+        frame(r#"{"id":5,"method":"x"}"#),
+        "Content-Length: nine\r\n\r\n".to_owned(),
+        frame("\u{FEFF}\u{1F600}"),
+    ] {
+        server.write(&junk);
+        let error = server.wait(|m| m["error"].is_object() && (m["id"].is_null() || m["id"] == 5));
+        let code = error["error"]["code"].as_i64().unwrap_or(0);
+        assert!(code == -32700 || code == -32600, "{junk:?}: {error}");
+        // Still serving.
+        server.write(&frame(&hover(2).to_string()));
+        assert!(text_of(&server.answer(2)["result"]).contains("result `profit`"), "after {junk:?}");
+    }
+    server.write(&frame(r#"{"jsonrpc":"2.0","id":3,"method":"no/such/method","params":{}}"#));
+    assert_eq!(server.answer(3)["error"]["code"], -32601);
+    server.write(&frame(r#"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#));
+    assert_eq!(server.answer(4)["result"], Value::Null);
+    server.write(&frame(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+    assert_eq!(server.finish(), Some(0));
+    // `exit` without `shutdown` is not a clean exit, and neither is a closed stdin.
+    let mut server = Process::start();
+    server.write(&frame(&init.to_string()));
+    server.answer(1);
+    server.write(&frame(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+    assert_eq!(server.finish(), Some(1));
+    let mut server = Process::start();
+    server.write(&frame(&init.to_string()));
+    server.answer(1);
+    assert_eq!(server.finish(), Some(1));
+}
+
+#[tokio::test]
+async fn documents_outside_any_folder_and_nested_workspaces() {
+    // No folder at all: an opened document is checked alone.
+    let mut client = Client::bare();
+    let params = json!({ "processId": null, "rootUri": null, "capabilities": {} });
+    client.ok("initialize", params).await;
+    client.notify("initialized", json!({})).await;
+    let dir = workspace(&[("strata.toml", "[lints]\nisolated-result = \"deny\"\n")]);
+    client.root = dir.path().to_path_buf();
+    client.open("alone.strata", "result a \"A\" {\n  layer: nowhere\n}\nresult b \"B\"\n").await;
+    // The `strata.toml` beside it applies, as `strata check alone.strata` would.
+    let errors =
+        client.expect_errors("alone.strata", &["isolated-result", "unknown-reference", "isolated-result"]).await;
+    assert_eq!(errors.len(), 3);
+    let hover = client.ok("textDocument/hover", client.pos("alone.strata", 0, 7)).await;
+    assert!(text_of(&hover).contains("result `a`"));
+
+    // A directory with its own `strata.toml` is a workspace of its own: its ids are not
+    // visible from the folder's workspace.
+    let dir = workspace(&[
+        ("top.strata", "result top \"Top\"\ntop -> inner\n"),
+        ("sub/strata.toml", "[lints]\n"),
+        ("sub/inner.strata", "result inner \"Inner\"\n"),
+    ]);
+    let mut client = Client::start(dir, false).await;
+    client.expect_errors("top.strata", &["unknown-reference"]).await;
+    // A folder added later is read and checked too.
+    let other = workspace(&[("x.strata", "result x \"X\" {\n  layer: nowhere\n}\n")]);
+    let added = json!({ "event": { "added": [{ "uri": uri(other.path()), "name": "other" }], "removed": [] } });
+    client.notify("workspace/didChangeWorkspaceFolders", added).await;
+    let x = uri(&other.path().join("x.strata"));
+    client.diagnostics_of(&x, |d| errors_of(d) == ["unknown-reference"]).await;
+    let removed = json!({ "event": { "added": [], "removed": [{ "uri": uri(other.path()), "name": "other" }] } });
+    client.notify("workspace/didChangeWorkspaceFolders", removed).await;
+    client.diagnostics_of(&x, <[Value]>::is_empty).await;
+}
