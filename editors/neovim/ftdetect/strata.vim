@@ -1,0 +1,2 @@
+" Strata strategy maps
+autocmd BufRead,BufNewFile *.strata setfiletype strata
