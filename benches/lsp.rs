@@ -6,7 +6,10 @@
 //! for the analysis of the edit). Prints a Markdown table of medians, p90 and maxima.
 //! Not a test: nothing here asserts a time.
 
-use std::io::{Read as _, Write as _};
+#[path = "../tests/support/lsp_frames.rs"]
+mod frames;
+
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
@@ -33,33 +36,9 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
-        let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let (tx, messages) = channel();
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let mut chunk = vec![0u8; 1 << 16];
-            while let Ok(n) = stdout.read(&mut chunk) {
-                if n == 0 {
-                    return;
-                }
-                bytes.extend_from_slice(&chunk[..n]);
-                while let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let header = String::from_utf8_lossy(&bytes[..split]).into_owned();
-                    let length: usize = header
-                        .lines()
-                        .find_map(|l| l.strip_prefix("Content-Length: "))
-                        .and_then(|n| n.trim().parse().ok())
-                        .unwrap_or(0);
-                    if bytes.len() < split + 4 + length {
-                        break;
-                    }
-                    let body: Vec<u8> = bytes.drain(..split + 4 + length).skip(split + 4).collect();
-                    if tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null)).is_err() {
-                        return;
-                    }
-                }
-            }
-        });
+        std::thread::spawn(move || frames::read_frames(stdout, tx));
         Server { child, stdin, messages, next_id: 0 }
     }
 

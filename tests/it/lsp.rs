@@ -3,6 +3,9 @@
 //! per capability, plus the bad inputs it must survive. The binary over stdio is tested
 //! at the end, and with a real third-party client in `tests/lsp/`.
 
+#[path = "../support/lsp_frames.rs"]
+mod frames;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -848,35 +851,9 @@ impl Process {
             .spawn()
             .expect("spawn strata lsp");
         let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().expect("stdout");
+        let stdout = child.stdout.take().expect("stdout");
         let (tx, messages) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::Read as _;
-            let mut bytes = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                bytes.extend_from_slice(&chunk[..n]);
-                // Send every complete frame.
-                while let Some(split) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let header = String::from_utf8_lossy(&bytes[..split]).into_owned();
-                    let length: usize = header
-                        .lines()
-                        .find_map(|l| l.strip_prefix("Content-Length: "))
-                        .and_then(|n| n.trim().parse().ok())
-                        .unwrap_or(0);
-                    if bytes.len() < split + 4 + length {
-                        break;
-                    }
-                    let body: Vec<u8> = bytes.drain(..split + 4 + length).skip(split + 4).collect();
-                    if tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null)).is_err() {
-                        return;
-                    }
-                }
-            }
-        });
+        std::thread::spawn(move || frames::read_frames(stdout, tx));
         Process { child, stdin, messages, seen: Vec::new() }
     }
 
