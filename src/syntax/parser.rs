@@ -440,6 +440,8 @@ fn describe_token(text: &str, span: Span) -> String {
         None => "the end of the line".to_owned(),
         Some('"') => "a string".to_owned(),
         Some(ch) if ch.is_ascii_digit() => format!("the number `{token}`"),
+        // Invisible characters are named by code point (`U+0000`), not printed raw.
+        Some(ch) if ch.is_control() || ch.is_whitespace() => format!("the character U+{:04X}", ch as u32),
         _ => format!("`{token}`"),
     }
 }
