@@ -143,6 +143,11 @@ fn relative(base: &Path, target: &Path) -> Option<PathBuf> {
 
 fn read(path: &Path) -> Result<SourceFile, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
+    // A FIFO, socket or device named on the command line would block the read (or never
+    // end): only regular files are read. The walk already skips them.
+    if !meta.is_file() {
+        return Err(LoadError { path: display(path), message: "not a regular file".to_owned() });
+    }
     if meta.len() > MAX_FILE_BYTES as u64 {
         let message = format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024));
         return Err(LoadError { path: display(path), message });

@@ -249,14 +249,23 @@ impl SourceCode for FileSource<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.file.text.as_str().read_span(span, before, after)?;
-        let start = inner.span().offset();
-        let col = self.file.line_index.line_col(&self.file.text, start, ColumnUnit::Char).col as usize;
+        // miette finds lines by scanning from the start of the text it is given, which made
+        // N diagnostics in a long file cost N times the file. Hand it the text from the
+        // first context line on instead (miette and `LineIndex` break lines alike:
+        // `\n`, `\r\n` and a lone `\r`), then shift its answer back.
+        let index = &self.file.line_index;
+        let first_line = index.line_of(span.offset()).saturating_sub(before);
+        let window_start = (index.line_span(&self.file.text, first_line).start as usize).min(span.offset());
+        let window = self.file.text.get(window_start..).unwrap_or_default();
+        let shifted = SourceSpan::new((span.offset() - window_start).into(), span.len());
+        let inner = window.read_span(&shifted, before, after)?;
+        let start = inner.span().offset() + window_start;
+        let col = index.line_col(&self.file.text, start, ColumnUnit::Char).col as usize;
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.path.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new(start.into(), inner.span().len()),
+            inner.line() + first_line,
             col,
             inner.line_count(),
         )))

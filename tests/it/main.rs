@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod export;
 mod fmt;
+mod hostile;
 mod lsp;
 mod tidy;
