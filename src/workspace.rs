@@ -50,9 +50,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             files.push(path.clone());
             continue;
         }
-        let walker =
-            ignore::WalkBuilder::new(path).hidden(true).git_ignore(true).require_git(false).follow_links(false).build();
-        for entry in walker {
+        for entry in walker(path) {
             let entry =
                 entry.map_err(|e| LoadError { path: walk_error_path(&e, path), message: walk_error_message(&e) })?;
             if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -141,7 +139,16 @@ fn relative(base: &Path, target: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-fn read(path: &Path) -> Result<SourceFile, LoadError> {
+/// Walks `dir` as a workspace is walked: hidden and `.gitignore`d entries skipped (also
+/// outside a git repository), symbolic links not followed. The CLI and the language
+/// server both find files through this.
+pub fn walker(dir: &Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(dir).hidden(true).git_ignore(true).require_git(false).follow_links(false).build()
+}
+
+/// Reads one file of a workspace: only regular files (a FIFO would block), at most
+/// `MAX_FILE_BYTES`; bytes that are not UTF-8 are kept for `invalid-encoding`.
+pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
     // A FIFO, socket or device named on the command line would block the read (or never
     // end): only regular files are read. The walk already skips them.

@@ -43,6 +43,18 @@ impl Items {
     }
 
     /// Ids of the nodes `accept` takes, closest to what is typed first.
+    /// An item keyword, with what it declares as its documentation.
+    fn keyword(&mut self, kind: DeclKind, sort: u8) {
+        let word = kind.keyword();
+        self.push(
+            word,
+            format!("{word} "),
+            lsp::CompletionItemKind::KEYWORD,
+            Some(docs::keyword(kind).to_owned()),
+            sort,
+        );
+    }
+
     fn ids(&mut self, model: &Model, typed: &str, accept: impl Fn(NodeRef) -> bool, sort: u8) {
         let typed = typed.to_lowercase();
         let mut nodes: Vec<(&str, NodeRef)> = model
@@ -79,14 +91,7 @@ pub fn completion(snap: &Snapshot, params: &lsp::CompletionParams) -> Option<lsp
         Context::Nothing => return None,
         Context::TopLevel => {
             for &kind in TOP_LEVEL {
-                let word = kind.keyword();
-                items.push(
-                    word,
-                    format!("{word} "),
-                    lsp::CompletionItemKind::KEYWORD,
-                    Some(docs::keyword(kind).to_owned()),
-                    0,
-                );
+                items.keyword(kind, 0);
             }
             // A line may also start a link: its cause is a result or an action.
             items.ids(model, typed, |n| matches!(n, NodeRef::Result(_) | NodeRef::Action(_)), 1);
@@ -106,14 +111,7 @@ pub fn completion(snap: &Snapshot, params: &lsp::CompletionParams) -> Option<lsp
                 _ => None,
             };
             if let Some(kind) = nested {
-                let word = kind.keyword();
-                items.push(
-                    word,
-                    format!("{word} "),
-                    lsp::CompletionItemKind::KEYWORD,
-                    Some(docs::keyword(kind).to_owned()),
-                    1,
-                );
+                items.keyword(kind, 1);
             }
         }
         Context::Value { attribute, .. } => {

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::render::Sources;
 use crate::sema::model::Model;
-use crate::source::{ColumnUnit, FileId, MAX_FILE_BYTES, SourceFile};
+use crate::source::{ColumnUnit, FileId, SourceFile};
 use crate::syntax::ast::Ast;
 use crate::workspace::CONFIG_FILE;
 
@@ -93,24 +93,16 @@ pub fn key(uri: &Uri) -> (String, Option<PathBuf>) {
     (uri.as_str().to_owned(), None)
 }
 
-/// Reads a file as Strata reads it (see `workspace::load`): too large a file is an error,
-/// bytes that are not UTF-8 are kept for the `invalid-encoding` diagnostic.
+/// Reads a file as `strata check` reads it (`workspace::read`).
 pub fn read(path: &Path) -> Result<SourceFile, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    Ok(SourceFile::from_bytes(path.to_string_lossy(), bytes))
+    crate::workspace::read(path).map_err(|e| e.message)
 }
 
 /// The `.strata` files and `strata.toml` files under a folder, as `strata check` finds
 /// them: hidden and `.gitignore`d entries are skipped.
 pub fn scan(folder: &Path) -> Vec<PathBuf> {
-    let walker =
-        ignore::WalkBuilder::new(folder).hidden(true).git_ignore(true).require_git(false).follow_links(false).build();
     let mut found = Vec::new();
-    for entry in walker.flatten() {
+    for entry in crate::workspace::walker(folder).flatten() {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
