@@ -1,6 +1,7 @@
 //! Reading workspaces from disk: walks the paths given (hidden and `.gitignore`d entries
 //! skipped), groups the files by workspace root, finds `strata.toml`. The only file IO
 //! outside the CLI; a path that cannot be read is a `LoadError` (exit 2), not a diagnostic.
+//! The language server walks and reads files through the same `walker` and `read`.
 //!
 //! One workspace per call, as spec section 1 says, except that a directory *below* the
 //! first path that holds its own `strata.toml` is a workspace of its own (like a nested
