@@ -6,6 +6,7 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 
 use super::ast::*;
+use super::escape::{self, BadEscape};
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
 use crate::source::{FileId, Loc, Span};
 
@@ -20,6 +21,15 @@ pub const MAX_NESTING: usize = 32;
 /// Parses one file. Every problem is pushed onto `diags`; the tree holds what parsed.
 pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Ast {
     let mut builder = Builder { file, text, diags, has_errors: false };
+    if let Some(at) = too_deep(text) {
+        builder.error(
+            Span::new(at, at + 1),
+            format!("blocks are nested more than {MAX_READABLE_NESTING} deep, too deep to read this file"),
+            Some("this block is too deep"),
+            Some("flatten the nesting: groups and measures nest a few levels at most"),
+        );
+        return Ast { has_errors: true, ..Ast::default() };
+    }
     let pairs = match StrataParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(err) => {
@@ -62,6 +72,44 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Ast {
     }
     ast.has_errors = builder.has_errors;
     ast
+}
+
+/// Past this many open braces pest is not asked to read a file at all: its recursion
+/// would depend on the stack left, and so would where it gave up. 256 levels take well
+/// under the 2 MiB of a spawned thread even in a debug build.
+pub const MAX_READABLE_NESTING: usize = 256;
+
+/// The offset of the first `{` nested deeper than `MAX_READABLE_NESTING`, counting
+/// braces outside strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                depth += 1;
+                if depth > MAX_READABLE_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            b'#' => {
+                while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r') {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 struct Builder<'a> {
@@ -273,53 +321,25 @@ impl Builder<'_> {
     }
 
     fn unescape(&mut self, raw: &str, offset: usize) -> String {
-        let mut out = String::with_capacity(raw.len());
-        let mut chars = raw.char_indices().peekable();
-        while let Some((i, ch)) = chars.next() {
-            if ch != '\\' {
-                out.push(ch);
-                continue;
-            }
-            let Some(&(_, next)) = chars.peek() else { break };
-            chars.next();
-            match next {
-                '"' => out.push('"'),
-                '\\' => out.push('\\'),
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'u' => match unicode_escape(&raw[i..]) {
-                    Some((ch, len)) => {
-                        out.push(ch);
-                        // Skip the rest of `\u{...}`: `\u` is consumed already.
-                        for _ in 0..len - 2 {
-                            chars.next();
-                        }
-                    }
-                    None => {
-                        let end = raw[i..].find('}').map_or(i + 2, |e| i + e + 1).min(raw.len());
-                        self.error(
-                            Span::new(offset + i, offset + end),
-                            "invalid unicode escape",
-                            Some("not a valid `\\u{...}` escape"),
-                            Some("write `\\u{` then 1 to 6 hex digits of a Unicode scalar value, then `}`"),
-                        );
-                    }
-                },
-                other => {
-                    let end = i + 1 + other.len_utf8();
-                    self.error(
-                        Span::new(offset + i, offset + end),
-                        format!("unknown escape `\\{other}` in string"),
-                        Some("unknown escape"),
-                        Some(
-                            "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`; write `\\\\` for a backslash",
-                        ),
-                    );
-                    out.push(other);
-                }
+        let mut bad = Vec::new();
+        let value = escape::unescape(raw, |escape| bad.push(escape));
+        for escape in bad {
+            match escape {
+                BadEscape::Unicode { start, end } => self.error(
+                    Span::new(offset + start, offset + end),
+                    "invalid unicode escape",
+                    Some("not a valid `\\u{...}` escape"),
+                    Some("write `\\u{` then 1 to 6 hex digits of a Unicode scalar value, then `}`"),
+                ),
+                BadEscape::Unknown { start, end, ch } => self.error(
+                    Span::new(offset + start, offset + end),
+                    format!("unknown escape `\\{ch}` in string"),
+                    Some("unknown escape"),
+                    Some("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`; write `\\\\` for a backslash"),
+                ),
             }
         }
-        out
+        value
     }
 
     /// Reports a chunk that recovery skipped, saying what was expected where.
@@ -391,18 +411,6 @@ fn number(pair: &Pair<'_, Rule>) -> Number {
     };
     let value = raw.parse::<f64>().unwrap_or(f64::NAN);
     Number { value, percent, raw: raw.to_owned(), span: span_of(pair) }
-}
-
-/// Decodes `\u{XXXX}` at the start of `raw`: the character and the escape's byte length.
-fn unicode_escape(raw: &str) -> Option<(char, usize)> {
-    let rest = raw.strip_prefix("\\u{")?;
-    let end = rest.find('}')?;
-    let hex = &rest[..end];
-    if hex.is_empty() || hex.len() > 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-    Some((ch, 3 + end + 1))
 }
 
 /// The identifier (or keyword) a chunk starts with, or "".
@@ -537,6 +545,21 @@ mod tests {
         assert_eq!(diags.len(), 1);
         let backslash = text.find("\\q").unwrap_or_default();
         assert_eq!(diags[0].primary.loc.span, Span::new(backslash, backslash + 2));
+    }
+
+    #[test]
+    fn pest_reads_the_deepest_nesting_it_is_given_on_a_test_thread() {
+        // Unit tests run on 2 MiB threads, like the CLI's parse threads.
+        let depth = MAX_READABLE_NESTING;
+        let opening = "group g \"G\" {".repeat(depth);
+        let (_, diags) = parse_str(&(opening.clone() + &"}".repeat(depth)));
+        let messages: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["blocks are nested more than 32 deep"]);
+        // One brace more, and pest is not asked: the error is at that brace.
+        let (_, diags) = parse_str(&(opening.clone() + "{" + &"}".repeat(depth + 1)));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].message, "blocks are nested more than 256 deep, too deep to read this file");
+        assert_eq!(diags[0].primary.loc.span, Span::new(opening.len(), opening.len() + 1));
     }
 
     #[test]

@@ -9,4 +9,5 @@ mod export;
 mod fmt;
 mod hostile;
 mod lsp;
+mod syntax;
 mod tidy;
