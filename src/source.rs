@@ -134,15 +134,12 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(to_u32(i + 1)),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(to_u32(i + 1)),
-                _ => {}
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0);
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                line_starts.push(to_u32(i + 1));
             }
-            i += 1;
         }
         LineIndex { line_starts }
     }
@@ -238,6 +235,13 @@ mod tests {
         }
         let last = index.line_col(text, text.len(), ColumnUnit::Char);
         assert_eq!(last, LineCol { line: 2, col: 4 });
+    }
+
+    #[test]
+    fn every_kind_of_line_break_starts_a_line() {
+        let index = LineIndex::new("a\nb\r\nc\rd\r\r\n\n");
+        assert_eq!(index.line_starts, [0, 2, 5, 7, 9, 11, 12]);
+        assert_eq!(LineIndex::new("").line_starts, [0]);
     }
 
     #[test]

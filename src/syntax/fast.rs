@@ -65,7 +65,7 @@ impl Parser<'_> {
                 Some(b'#') => {
                     let start = self.pos;
                     let rest = &self.bytes[start..];
-                    let len = rest.iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(rest.len());
+                    let len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
                     self.pos = start + len;
                     self.comments.push(Span::new(start, self.pos));
                 }
