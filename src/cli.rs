@@ -132,7 +132,11 @@ fn check(args: &CheckArgs) -> Result<i32, ToolError> {
         all.files.extend(item.workspace.files.iter());
         all.files.extend(item.workspace.config.iter());
         file_count += item.workspace.files.len();
-        for mut diag in analysis.diagnostics {
+        let strata::Analysis { asts, model, diagnostics: found, .. } = analysis;
+        // Freeing the trees and the model is ~7% of a check's instructions (callgrind);
+        // another thread does it while the diagnostics are rendered.
+        std::thread::spawn(move || drop((asts, model)));
+        for mut diag in found {
             shift(&mut diag, offset);
             diagnostics.push(diag);
         }
