@@ -1,9 +1,10 @@
 //! Benchmark of `strata lsp` (run with `cargo bench --bench lsp`; numbers go in
-//! BENCHMARKS.md): the release binary over stdio, spoken to as an editor would, on a
-//! generated workspace of 10,000 results (`strata::synth`, 200 files). Measures the
-//! first analysis, the latency from a `didChange` to the `publishDiagnostics` of that
-//! version, hover on a settled workspace, and hover right after an edit (which waits
-//! for the analysis of the edit). Prints a Markdown table of medians, p90 and maxima.
+//! BENCHMARKS.md): the release binary over stdio, spoken to as an editor would, on
+//! generated workspaces of 1,000 and 10,000 results (`strata::synth`, 50 results a
+//! file). Measures the first analysis, the latency from a `didChange` to the
+//! `publishDiagnostics` of that version, hover, definition, completion and references
+//! on a settled workspace, and hover right after an edit (which waits for the analysis
+//! of the edit). Prints a Markdown table of medians, p95 and maxima for each size.
 //! Not a test: nothing here asserts a time.
 
 #[path = "../tests/support/lsp_frames.rs"]
@@ -79,25 +80,34 @@ fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
+/// `samples | median | p95 | max`, in milliseconds.
 fn stats(samples: &mut [Duration]) -> String {
     samples.sort();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
-    format!("{} | {} | {} | {}", samples.len(), ms(at(0.5)), ms(at(0.9)), ms(at(1.0)))
+    format!("{} | {} | {} | {}", samples.len(), ms(at(0.5)), ms(at(0.95)), ms(at(1.0)))
 }
 
-fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and then this
-    // runs once on a small workspace, as a smoke test of the harness.
-    let bench = std::env::args().any(|a| a == "--bench");
-    let results: usize = std::env::var("STRATA_BENCH_RESULTS").ok().and_then(|n| n.parse().ok()).unwrap_or(if bench {
-        10_000
-    } else {
-        200
-    });
-    let runs: usize =
-        std::env::var("STRATA_BENCH_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(if bench { 30 } else { 3 });
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+/// Times `runs` answers to `method` at `params`, checking each with `ok`.
+fn time_requests(
+    server: &mut Server,
+    runs: usize,
+    method: &str,
+    params: &Value,
+    ok: impl Fn(&Value) -> bool,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let sent = Instant::now();
+        let answer = server.call(method, params.clone());
+        samples.push(sent.elapsed());
+        assert!(ok(&answer["result"]), "{method}: {answer}");
+    }
+    samples
+}
+
+/// Writes a workspace of `results` results, serves it and prints the table.
+fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-bench-{results}"));
     let _ = std::fs::remove_dir_all(&dir);
     let files = strata::synth::workspace(results, 50, 42);
@@ -110,11 +120,8 @@ fn main() {
         std::fs::write(&path, &file.text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
     // The file edited: one in the middle of the workspace.
-    let edited = files
-        .iter()
-        .filter(|f| f.path.starts_with("results/"))
-        .nth(files.len() / 2)
-        .unwrap_or_else(|| panic!("no results file"));
+    let result_files: Vec<_> = files.iter().filter(|f| f.path.starts_with("results/")).collect();
+    let edited = result_files.get(result_files.len() / 2).unwrap_or_else(|| panic!("no results file"));
     let path = dir.join(&edited.path);
     let text = edited.text.clone();
     let doc = uri(&path);
@@ -126,7 +133,7 @@ fn main() {
         text.lines().count()
     );
 
-    let mut server = Server::start(&binary);
+    let mut server = Server::start(binary);
     let start = Instant::now();
     server.call(
         "initialize",
@@ -135,15 +142,15 @@ fn main() {
     );
     server.notify("initialized", json!({}));
     let initialized = start.elapsed();
-    // A hover waits for the first analysis of the whole workspace.
+    // A hover waits for the first analysis of the whole workspace. The position: the
+    // effect of a link, an id declared in another file.
     let (link_line, link_col) = text
         .lines()
         .enumerate()
         .find_map(|(i, line)| line.find(" -> r").map(|c| (i, c + 5)))
         .unwrap_or_else(|| panic!("no link in the edited file"));
-    let hover_params =
-        json!({ "textDocument": { "uri": doc }, "position": { "line": link_line, "character": link_col } });
-    let hover = server.call("textDocument/hover", hover_params.clone());
+    let at = json!({ "textDocument": { "uri": doc }, "position": { "line": link_line, "character": link_col } });
+    let hover = server.call("textDocument/hover", at.clone());
     assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|t| t.contains("result")), "{hover}");
     let first_analysis = start.elapsed();
 
@@ -185,7 +192,7 @@ fn main() {
         change.push(sent.elapsed());
     }
     if broken {
-        // Leave the workspace clean for the hovers.
+        // Leave the workspace clean for the requests.
         version += 1;
         let edit = json!({
             "textDocument": { "uri": doc, "version": version },
@@ -195,13 +202,17 @@ fn main() {
         });
         server.notify("textDocument/didChange", edit);
     }
-    let mut hovers = Vec::new();
-    for _ in 0..if bench { runs.max(100) } else { runs } {
-        let sent = Instant::now();
-        let answer = server.call("textDocument/hover", hover_params.clone());
-        hovers.push(sent.elapsed());
-        assert!(answer["result"].is_object(), "{answer}");
-    }
+    let mut hovers = time_requests(&mut server, request_runs, "textDocument/hover", &at, Value::is_object);
+    let mut definitions =
+        time_requests(&mut server, request_runs, "textDocument/definition", &at, |r| r["uri"].is_string());
+    let mut completions = time_requests(&mut server, request_runs, "textDocument/completion", &at, |r| {
+        r["items"].as_array().is_some_and(|items| !items.is_empty())
+    });
+    let mut with_declaration = at.clone();
+    with_declaration["context"] = json!({ "includeDeclaration": true });
+    let mut references = time_requests(&mut server, request_runs, "textDocument/references", &with_declaration, |r| {
+        r.as_array().is_some_and(|found| found.len() >= 2)
+    });
     // Hover right after an edit: it waits for the analysis of the edit.
     let mut after_edit = Vec::new();
     for _ in 0..runs {
@@ -213,29 +224,41 @@ fn main() {
         });
         let sent = Instant::now();
         server.notify("textDocument/didChange", edit);
-        let answer = server.call("textDocument/hover", hover_params.clone());
+        let answer = server.call("textDocument/hover", at.clone());
         after_edit.push(sent.elapsed());
         assert!(answer["result"].is_object(), "{answer}");
-    }
-    let completion_params =
-        json!({ "textDocument": { "uri": doc }, "position": { "line": link_line, "character": link_col } });
-    let mut completions = Vec::new();
-    for _ in 0..runs {
-        let sent = Instant::now();
-        server.call("textDocument/completion", completion_params.clone());
-        completions.push(sent.elapsed());
     }
     server.call("shutdown", Value::Null);
     server.notify("exit", Value::Null);
     let _ = server.child.wait();
 
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
-    println!("| what | samples | median | p90 | max |");
+    println!("| what ({results} results) | samples | median | p95 | max |");
     println!("|---|---:|---:|---:|---:|");
     println!("| `initialize` answered (folders read) | 1 | {} | | |", ms(initialized));
     println!("| first hover answered (first analysis of the workspace) | 1 | {} | | |", ms(first_analysis));
     println!("| `didChange` -> `publishDiagnostics` of that version | {} |", stats(&mut change));
-    println!("| hover, settled workspace | {} |", stats(&mut hovers));
-    println!("| hover right after a `didChange` | {} |", stats(&mut after_edit));
-    println!("| completion after `->`, settled | {} |", stats(&mut completions));
+    println!("| hover, settled | {} |", stats(&mut hovers));
+    println!("| definition, settled | {} |", stats(&mut definitions));
+    println!("| completion on a link's effect, settled | {} |", stats(&mut completions));
+    println!("| references (with the declaration), settled | {} |", stats(&mut references));
+    println!("| hover right after a `didChange` | {} |\n", stats(&mut after_edit));
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and then this
+    // runs once on a tiny workspace, as a smoke test of the harness.
+    let bench = std::env::args().any(|a| a == "--bench");
+    let number = |name: &str| std::env::var(name).ok().and_then(|n| n.trim().parse::<usize>().ok());
+    let sizes: Vec<usize> = std::env::var("STRATA_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .or_else(|| number("STRATA_BENCH_RESULTS").map(|n| vec![n]))
+        .unwrap_or_else(|| if bench { vec![1_000, 10_000] } else { vec![100] });
+    let runs = number("STRATA_BENCH_RUNS").unwrap_or(if bench { 30 } else { 2 });
+    let request_runs = if bench { runs.max(100) } else { runs };
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    for results in sizes {
+        run(&binary, results, runs, request_runs);
+    }
 }

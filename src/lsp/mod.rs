@@ -97,7 +97,7 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
 pub async fn run_stdio() -> bool {
     let (service, socket) = service();
     let shared = service.inner().shared.clone();
-    let service = NoteShutdown { inner: service, shared: shared.clone() };
+    let service = Stdio { inner: service, shared: shared.clone() };
     let (server_in, filtered) = tokio::io::duplex(1 << 16);
     let (server_out, merged) = tokio::io::duplex(1 << 16);
     let (errors, error_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -108,14 +108,17 @@ pub async fn run_stdio() -> bool {
     shared.shutdown.load(Ordering::SeqCst)
 }
 
-/// Notes a `shutdown` request as it arrives: `exit` cancels the requests still pending,
-/// so the handler itself may never run when a client sends both at once.
-struct NoteShutdown {
+/// The service as served over stdio, with what tower-lsp-server leaves out: it notes
+/// a `shutdown` request as it arrives (`exit` cancels the requests still pending, so
+/// the handler itself may never run when a client sends both at once), and it answers
+/// an unknown `$/` request with `-32601`, as LSP asks (tower-lsp-server drops the
+/// answer, as it would for a notification, and the client waits forever).
+struct Stdio {
     inner: LspService<Backend>,
     shared: Arc<Shared>,
 }
 
-impl tower_service::Service<Request> for NoteShutdown {
+impl tower_service::Service<Request> for Stdio {
     type Response = <LspService<Backend> as tower_service::Service<Request>>::Response;
     type Error = <LspService<Backend> as tower_service::Service<Request>>::Error;
     type Future = <LspService<Backend> as tower_service::Service<Request>>::Future;
@@ -128,7 +131,17 @@ impl tower_service::Service<Request> for NoteShutdown {
         if request.method() == "shutdown" && request.id().is_some() && self.shared.initialized.load(Ordering::SeqCst) {
             self.shared.shutdown.store(true, Ordering::SeqCst);
         }
-        self.inner.call(request)
+        let dollar = request.method().starts_with("$/").then(|| request.method().to_owned()).zip(request.id().cloned());
+        let answer = self.inner.call(request);
+        let Some((method, id)) = dollar else { return answer };
+        Box::pin(async move {
+            let response = answer.await?;
+            Ok(response.or_else(|| {
+                let mut error = Error::method_not_found();
+                error.data = Some(Value::String(method));
+                Some(tower_lsp_server::jsonrpc::Response::from_error(id, error))
+            }))
+        })
     }
 }
 

@@ -1,10 +1,11 @@
 //! The language server in-process: a JSON-RPC client drives `strata::lsp::service()`
 //! (draining the client socket in the background, as a real client would), one test
 //! per capability, plus the bad inputs it must survive. The binary over stdio is tested
-//! at the end, and with a real third-party client in `tests/lsp/`.
+//! at the end, under abuse in `lsp_abuse.rs` (which shares `Process` and the fixtures
+//! here), and with a real third-party client in `tests/lsp/`.
 
 #[path = "../support/lsp_frames.rs"]
-mod frames;
+pub(crate) mod frames;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use tower_lsp_server::ls_types::Uri;
 use tower_service::Service;
 
 /// How long a test waits for the server before it fails.
-const TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
 
 struct Client {
     service: LspService<Backend>,
@@ -33,12 +34,12 @@ struct Client {
     _dir: Option<tempfile::TempDir>,
 }
 
-fn uri(path: &Path) -> String {
+pub(crate) fn uri(path: &Path) -> String {
     Uri::from_file_path(path).map(|u| u.as_str().to_owned()).unwrap_or_else(|| panic!("no URI for {}", path.display()))
 }
 
 /// A workspace in a temporary directory: `(relative path, text)` pairs.
-fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+pub(crate) fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
     for (path, text) in files {
         let path = dir.path().join(path);
@@ -187,16 +188,16 @@ impl Client {
     }
 }
 
-fn codes_of(diags: &[Value]) -> Vec<&str> {
+pub(crate) fn codes_of(diags: &[Value]) -> Vec<&str> {
     diags.iter().map(|d| d["code"].as_str().unwrap_or_default()).collect()
 }
 
-fn errors_of(diags: &[Value]) -> Vec<&str> {
+pub(crate) fn errors_of(diags: &[Value]) -> Vec<&str> {
     diags.iter().filter(|d| d["severity"] == 1).map(|d| d["code"].as_str().unwrap_or_default()).collect()
 }
 
 /// The line and UTF-16 column of the first `needle` in `text` (+ `delta` characters).
-fn at16(text: &str, needle: &str, delta: usize) -> (u32, u32) {
+pub(crate) fn at16(text: &str, needle: &str, delta: usize) -> (u32, u32) {
     let offset = text.find(needle).unwrap_or_else(|| panic!("no {needle:?}"));
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..offset].matches('\n').count() as u32;
@@ -204,13 +205,14 @@ fn at16(text: &str, needle: &str, delta: usize) -> (u32, u32) {
     (line, col as u32)
 }
 
-const MAP: &str = "map \"Acme\" {\n  method: pump\n}\n\nlayer financial \"Financial\"\nlayer customer \"Customer\"\n";
+pub(crate) const MAP: &str =
+    "map \"Acme\" {\n  method: pump\n}\n\nlayer financial \"Financial\"\nlayer customer \"Customer\"\n";
 
-const FINANCE: &str = "result profit \"Profit grows year on year\" {\n  layer: financial\n  owner: \"CFO\"\n\n  measure margin \"Gross margin\" {\n    unit: \"%\"\n    direction: up\n    baseline: 31.5% at 2026-09\n    target: 35% by 2027-12\n    frequency: monthly\n  }\n}\n";
+pub(crate) const FINANCE: &str = "result profit \"Profit grows year on year\" {\n  layer: financial\n  owner: \"CFO\"\n\n  measure margin \"Gross margin\" {\n    unit: \"%\"\n    direction: up\n    baseline: 31.5% at 2026-09\n    target: 35% by 2027-12\n    frequency: monthly\n  }\n}\n";
 
-const CUSTOMERS: &str = "group regulars \"Daily regulars\" {\n  intent: grow\n  gives: \"Revenue\"\n  gets: \"Coffee\"\n  proposition: \"Fast\"\n}\n\nresult loyal \"Regulars come back every working day\" {\n  layer: customer\n  for: regulars\n\n  measure repeat_rate \"Repeat rate\" {\n    unit: \"%\"\n    direction: up\n    baseline: 42% at 2026-Q3\n    target: 50% by 2027-06\n    frequency: weekly\n  }\n}\n\nloyal -> profit\n";
+pub(crate) const CUSTOMERS: &str = "group regulars \"Daily regulars\" {\n  intent: grow\n  gives: \"Revenue\"\n  gets: \"Coffee\"\n  proposition: \"Fast\"\n}\n\nresult loyal \"Regulars come back every working day\" {\n  layer: customer\n  for: regulars\n\n  measure repeat_rate \"Repeat rate\" {\n    unit: \"%\"\n    direction: up\n    baseline: 42% at 2026-Q3\n    target: 50% by 2027-06\n    frequency: weekly\n  }\n}\n\nloyal -> profit\n";
 
-fn coffee() -> tempfile::TempDir {
+pub(crate) fn coffee() -> tempfile::TempDir {
     workspace(&[("map.strata", MAP), ("finance.strata", FINANCE), ("customers.strata", CUSTOMERS)])
 }
 
@@ -338,7 +340,7 @@ async fn positions_are_exact_with_emoji_cjk_and_crlf() {
     }
 }
 
-fn text_of(hover: &Value) -> String {
+pub(crate) fn text_of(hover: &Value) -> String {
     hover["contents"]["value"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -834,38 +836,54 @@ async fn strata_toml_applies_and_is_checked() {
 }
 
 /// `strata lsp` as a child process, spoken to frame by frame.
-struct Process {
-    child: std::process::Child,
+pub(crate) struct Process {
+    pub(crate) child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
-    messages: std::sync::mpsc::Receiver<Value>,
+    pub(crate) messages: std::sync::mpsc::Receiver<Value>,
     seen: Vec<Value>,
+    /// What the server wrote to stderr so far.
+    pub(crate) stderr: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Process {
-    fn start() -> Process {
+    pub(crate) fn start() -> Process {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
             .arg("lsp")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn strata lsp");
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
         let (tx, messages) = std::sync::mpsc::channel();
         std::thread::spawn(move || frames::read_frames(stdout, tx));
-        Process { child, stdin, messages, seen: Vec::new() }
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            use std::io::Read as _;
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(&chunk[..n]);
+            }
+        });
+        Process { child, stdin, messages, seen: Vec::new(), stderr }
     }
 
-    fn write(&mut self, bytes: &str) {
+    pub(crate) fn write(&mut self, bytes: &str) {
+        self.write_bytes(bytes.as_bytes());
+    }
+
+    pub(crate) fn write_bytes(&mut self, bytes: &[u8]) {
         use std::io::Write as _;
         let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin.write_all(bytes.as_bytes()).expect("write stdin");
+        stdin.write_all(bytes).expect("write stdin");
         stdin.flush().expect("flush stdin");
     }
 
     /// The next message matching `ok`.
-    fn wait(&mut self, ok: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait(&mut self, ok: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.seen.iter().position(&ok) {
             return self.seen.remove(i);
         }
@@ -878,18 +896,36 @@ impl Process {
         }
     }
 
-    fn answer(&mut self, id: i64) -> Value {
+    pub(crate) fn answer(&mut self, id: i64) -> Value {
         self.wait(|m| m["id"] == id)
     }
 
     /// Closes stdin and returns the exit status.
-    fn finish(mut self) -> Option<i32> {
+    pub(crate) fn finish(mut self) -> Option<i32> {
         drop(self.stdin.take());
         self.child.wait().ok().and_then(|s| s.code())
     }
+
+    /// The exit status once the process ends by itself (stdin left open), or `None`
+    /// when it is still running after `TIMEOUT` (it is then killed).
+    pub(crate) fn exit_code(mut self) -> Option<i32> {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        None
+    }
+
+    pub(crate) fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
+    }
 }
 
-fn frame(body: &str) -> String {
+pub(crate) fn frame(body: &str) -> String {
     format!("Content-Length: {}\r\n\r\n{body}", body.len())
 }
 

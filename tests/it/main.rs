@@ -9,5 +9,6 @@ mod export;
 mod fmt;
 mod hostile;
 mod lsp;
+mod lsp_abuse;
 mod syntax;
 mod tidy;
