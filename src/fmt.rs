@@ -135,10 +135,7 @@ struct Printer<'a> {
 }
 
 fn print(src: &str, ast: &Ast) -> String {
-    let newline = match src.find('\n') {
-        Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
-        _ => "\n",
-    };
+    let newline = newline_style(src, ast);
     let comments = ast
         .comments
         .iter()
@@ -560,6 +557,54 @@ impl<'a> Printer<'a> {
     }
 }
 
+/// The line break the formatter writes: the file's first one outside a string decides.
+/// A string's own line breaks are its text, kept as they are; letting one decide would
+/// make formatting twice change the text, once a string becomes the first thing to hold
+/// a line break (a property-test finding, `tests/fixtures/fmt/crlf_string.strata`).
+fn newline_style(src: &str, ast: &Ast) -> &'static str {
+    let mut strings = Vec::new();
+    for item in &ast.items {
+        match item {
+            Item::Decl(decl) => decl_strings(decl, &mut strings),
+            Item::Link(link) => {
+                strings.extend(link.label.as_ref().map(|l| l.span));
+                link.block.iter().for_each(|b| block_strings(b, &mut strings));
+            }
+        }
+    }
+    // The spans are in source order, so one pass over both finds the first break outside.
+    let mut next = strings.iter().peekable();
+    for (i, _) in src.match_indices('\n') {
+        while next.next_if(|s| (s.end as usize) <= i).is_some() {}
+        if next.peek().is_some_and(|s| (s.start as usize) < i) {
+            continue;
+        }
+        return if i > 0 && src.as_bytes()[i - 1] == b'\r' { "\r\n" } else { "\n" };
+    }
+    "\n"
+}
+
+fn decl_strings(decl: &Decl, out: &mut Vec<Span>) {
+    out.push(decl.title.span);
+    decl.block.iter().for_each(|b| block_strings(b, out));
+}
+
+fn block_strings(block: &Block, out: &mut Vec<Span>) {
+    fn value(v: &Value, out: &mut Vec<Span>) {
+        match &v.kind {
+            ValueKind::Str(_) => out.push(v.span),
+            ValueKind::List(items) => items.iter().for_each(|item| value(item, out)),
+            ValueKind::Quantity(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {}
+        }
+    }
+    for entry in &block.entries {
+        match entry {
+            Entry::Attribute(attribute) => value(&attribute.value, out),
+            Entry::Decl(decl) => decl_strings(decl, out),
+        }
+    }
+}
+
 fn entry_stmt(entry: &Entry) -> Stmt<'_> {
     match entry {
         Entry::Attribute(attribute) => Stmt::Attribute(attribute),
@@ -730,6 +775,17 @@ mod tests {
         assert_eq!(edit, Some(Edit { span: Span::new(0, 2), text: "è".to_owned() }));
         let edit = minimal_edit("a\r\n", "a\r\r\n");
         assert!(edit.is_some_and(|e| e.span.start <= 1 && e.text.starts_with('\r')));
+    }
+
+    #[test]
+    fn line_breaks_inside_strings_do_not_decide_the_style() {
+        // The first line break is the LF inside the string; the file's own are CRLF.
+        let text = "map \"a\nb\"\r\nresult r \"R\"\r\n";
+        assert_eq!(format(text).ok().as_deref(), Some(text));
+        let lf = "map \"a\r\nb\"\nresult r \"R\"\n";
+        assert_eq!(format(lf).ok().as_deref(), Some(lf));
+        // No line break outside a string: LF.
+        assert_eq!(format("map \"a\r\nb\"").ok().as_deref(), Some("map \"a\r\nb\"\n"));
     }
 
     #[test]

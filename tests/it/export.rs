@@ -311,7 +311,7 @@ const FRAGMENTS: [&str; 21] = [
     "classDef x:#f;",
 ];
 
-fn awkward_string() -> impl Strategy<Value = String> {
+pub(crate) fn awkward_string() -> impl Strategy<Value = String> {
     let special = prop::sample::select(vec![
         '"', '\\', '<', '>', '&', '{', '}', '[', ']', '|', '#', '%', '$', '`', ':', ';', '\n', '\r', '\t', '\u{0}',
         '\u{7f}', '\u{85}', '\u{2028}', '\u{202e}', '\u{200d}', '😀', '👩', 'ש', 'ع', '顧', ' ', ' ', 'a', 'G',
@@ -517,7 +517,7 @@ fn validate_json(files: &[PathBuf]) {
 
 /// Renders DOT with Graphviz: it must succeed without a word on stderr and show every
 /// string of the model as text.
-fn check_dot(dot: &str, model: &Model) -> Result<(), String> {
+pub(crate) fn check_dot(dot: &str, model: &Model) -> Result<(), String> {
     let output = run_tool("dot", &["-Tsvg"], Some(dot.as_bytes()));
     let (svg, stderr) = text(&output);
     if !output.status.success() || !stderr.is_empty() {

@@ -10,5 +10,6 @@ mod fmt;
 mod hostile;
 mod lsp;
 mod lsp_abuse;
+mod props;
 mod syntax;
 mod tidy;
