@@ -240,7 +240,8 @@ fn to_action(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     }
     let model = &builder.file.unit.analysis.model;
     let Some(id) = &decl.id else { return };
-    if matches!(model.symbols.get(&id.name), Some(NodeRef::Result(r)) if !model.results[*r].measures.is_empty()) {
+    if matches!(model.symbols.get(id.name.as_str()), Some(NodeRef::Result(r)) if !model.results[*r].measures.is_empty())
+    {
         return;
     }
     let source = builder.file.source;

@@ -316,7 +316,7 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
                         .flat_map(|(_, b)| &b.entries)
                         .filter_map(|e| match e {
                             Entry::Attribute(a) if !touches(line, a.name.span.start as usize) => {
-                                Some(a.name.name.clone())
+                                Some(a.name.name.to_string())
                             }
                             _ => None,
                         })

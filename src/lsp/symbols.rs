@@ -19,13 +19,13 @@ fn symbol(
     children: Vec<lsp::DocumentSymbol>,
 ) -> lsp::DocumentSymbol {
     let name = match &decl.id {
-        Some(id) => id.name.clone(),
-        None => decl.title.value.clone(),
+        Some(id) => id.name.to_string(),
+        None => decl.title.value.to_string(),
     };
     let name = if name.trim().is_empty() { decl.kind.keyword().to_owned() } else { name };
     lsp::DocumentSymbol {
         name,
-        detail: decl.id.as_ref().map(|_| decl.title.value.clone()),
+        detail: decl.id.as_ref().map(|_| decl.title.value.to_string()),
         kind,
         tags: None,
         deprecated: None,

@@ -101,7 +101,7 @@ impl Collector<'_> {
         match &value.kind {
             ValueKind::Str(_) => self.push(value.span, STRING, 0),
             ValueKind::Ident(name) if reference => {
-                if let Some(&node) = self.model.symbols.get(name) {
+                if let Some(&node) = self.model.symbols.get(name.as_str()) {
                     self.push(value.span, node_type(node), 0);
                 }
             }
@@ -127,7 +127,7 @@ impl Collector<'_> {
             Item::Decl(decl) => self.decl(decl),
             Item::Link(link) => {
                 for (i, node) in link.nodes.iter().enumerate() {
-                    if let Some(&target) = self.model.symbols.get(&node.name) {
+                    if let Some(&target) = self.model.symbols.get(node.name.as_str()) {
                         self.push(node.span, node_type(target), 0);
                     }
                     if let Some(next) = link.nodes.get(i + 1) {

@@ -95,7 +95,7 @@ impl Sema<'_> {
     pub fn string(&mut self, attrs: &Attrs<'_>, name: &str) -> Option<String> {
         let attribute = attrs.get(name)?;
         match &attribute.value.kind {
-            ValueKind::Str(text) => Some(text.clone()),
+            ValueKind::Str(text) => Some(text.to_string()),
             _ => {
                 let shown = self.slice(attrs.file, &attribute.value);
                 let message = format!("`{name}` must be a string, not {}", describe(&attribute.value));
@@ -111,7 +111,9 @@ impl Sema<'_> {
         let attribute = attrs.get(name)?;
         let loc = Loc::new(attrs.file, attribute.value.span);
         match &attribute.value.kind {
-            ValueKind::Ident(word) if allowed.contains(&word.as_str()) => Some(Spanned { value: word.clone(), loc }),
+            ValueKind::Ident(word) if allowed.contains(&word.as_str()) => {
+                Some(Spanned { value: word.to_string(), loc })
+            }
             ValueKind::Ident(word) => {
                 let message = format!("`{word}` is not {what}");
                 let help = match suggest(word, allowed.iter().copied()) {
@@ -218,7 +220,7 @@ impl Sema<'_> {
                 Some(self.period_value(attrs.file, &when.value, &format!("the date after `{}`", qualifier.word()))?)
             }
         };
-        Some(Quantity { value: q.number.value, percent: q.number.percent, raw: q.number.raw.clone(), when, loc })
+        Some(Quantity { value: q.number.value, percent: q.number.percent, raw: q.number.raw.to_string(), when, loc })
     }
 }
 

@@ -128,7 +128,7 @@ impl Sema<'_> {
                 self.push(diag);
             } else {
                 self.model.map = Some(MapInfo {
-                    title: decl.title.value.clone(),
+                    title: decl.title.value.to_string(),
                     purpose: None,
                     vision: None,
                     mission: None,
@@ -151,8 +151,8 @@ impl Sema<'_> {
             self.push(Diagnostic::new(Code::ReservedWord, Label::new(loc, "reserved word"), message).with_help(help));
             return Slot::Discard;
         }
-        if let Some(&first) = self.declared.get(&id.name) {
-            let kind = self.model.symbols.get(&id.name).map_or("item", |n| n.kind_name());
+        if let Some(&first) = self.declared.get(id.name.as_str()) {
+            let kind = self.model.symbols.get(id.name.as_str()).map_or("item", |n| n.kind_name());
             let message = format!("`{}` is already declared, as {}", id.name, a(kind));
             let diag = Diagnostic::new(Code::DuplicateId, Label::new(loc, "declared again here"), message)
                 .with_label(Label::new(first, "first declared here"))
@@ -174,14 +174,14 @@ impl Sema<'_> {
         };
         let node = make(self.slots[counter]);
         self.slots[counter] += 1;
-        self.declared.insert(id.name.clone(), loc);
-        self.model.symbols.insert(id.name.clone(), node);
+        self.declared.insert(id.name.to_string(), loc);
+        self.model.symbols.insert(id.name.to_string(), node);
         Slot::Node(node)
     }
 
     /// Second pass: read the attributes of one declaration into its node.
     fn fill(&mut self, file: FileId, decl: &Decl, slot: Slot, parent: Option<Slot>) {
-        let id = decl.id.as_ref().map_or_else(String::new, |id| id.name.clone());
+        let id = decl.id.as_ref().map_or_else(String::new, |id| id.name.to_string());
         let loc = Loc::new(file, decl.name_span());
         let what = match &decl.id {
             Some(id) => format!("{} `{}`", decl.kind.keyword(), id.name),
@@ -207,7 +207,7 @@ impl Sema<'_> {
                 let attrs = self.attrs(file, &what, attributes::LAYER, decl.attributes());
                 let note = self.string(&attrs, "note");
                 if keep {
-                    self.model.layers.push(Layer { id, title: decl.title.value.clone(), note, loc });
+                    self.model.layers.push(Layer { id, title: decl.title.value.to_string(), note, loc });
                 }
             }
             DeclKind::Group => {
@@ -216,7 +216,7 @@ impl Sema<'_> {
                 let intent = self.word(&attrs, "intent", &intents, "an intent");
                 let group = Group {
                     id,
-                    name: decl.title.value.clone(),
+                    name: decl.title.value.to_string(),
                     parent: match parent {
                         Some(Slot::Node(NodeRef::Group(p))) => Some(p),
                         _ => None,
@@ -243,7 +243,7 @@ impl Sema<'_> {
                 };
                 let result = ResultNode {
                     id,
-                    statement: Spanned { value: decl.title.value.clone(), loc: Loc::new(file, decl.title.span) },
+                    statement: Spanned { value: decl.title.value.to_string(), loc: Loc::new(file, decl.title.span) },
                     layer: layer.and_then(|n| match n.value {
                         NodeRef::Layer(i) => Some(i),
                         _ => None,
@@ -293,7 +293,7 @@ impl Sema<'_> {
                 };
                 let measure = Measure {
                     id,
-                    name: decl.title.value.clone(),
+                    name: decl.title.value.to_string(),
                     of,
                     unit: self.string(&attrs, "unit"),
                     direction: self.direction(&attrs),
@@ -314,7 +314,7 @@ impl Sema<'_> {
                 let attrs = self.attrs(file, &what, attributes::ACTION, decl.attributes());
                 let action = Action {
                     id,
-                    title: decl.title.value.clone(),
+                    title: decl.title.value.to_string(),
                     owner: self.string(&attrs, "owner"),
                     due: self.period(&attrs, "due"),
                     status: self.word(&attrs, "status", attributes::STATUSES, "a status").map(|w| w.value),
@@ -443,7 +443,7 @@ impl Sema<'_> {
                 {
                     let message = format!("`{}` is an action, and an action cannot be the effect of a link", node.name);
                     let cause = &link.nodes[i - 1].name;
-                    let help = match self.model.symbols.get(cause) {
+                    let help = match self.model.symbols.get(cause.as_str()) {
                         Some(NodeRef::Result(_)) => format!(
                             "actions cause results: reverse the link (`{} -> {cause}`), or make `{}` a result",
                             node.name, node.name
@@ -477,7 +477,7 @@ impl Sema<'_> {
                 to,
                 from_loc: Loc::new(file, pair[0].span),
                 to_loc,
-                label: link.label.as_ref().map(|l| l.value.clone()),
+                label: link.label.as_ref().map(|l| l.value.to_string()),
                 strength: strength.clone(),
                 inverse: polarity.as_ref().is_some_and(|p| p.value == "inverse"),
                 evidence: evidence.clone(),

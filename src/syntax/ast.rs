@@ -3,6 +3,11 @@
 
 use crate::source::Span;
 
+/// The text of a name or a literal: up to 24 bytes inline, without a heap allocation.
+/// Ids, attribute names, periods and most values fit, which keeps the trees of a big
+/// workspace small (BENCHMARKS.md, "Memory").
+pub type Text = compact_str::CompactString;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ast {
     pub items: Vec<Item>,
@@ -91,7 +96,7 @@ impl Decl {
 
     pub fn nested(&self) -> impl Iterator<Item = &Decl> {
         self.block.iter().flat_map(|b| &b.entries).filter_map(|entry| match entry {
-            Entry::Decl(decl) => Some(decl),
+            Entry::Decl(decl) => Some(&**decl),
             Entry::Attribute(_) => None,
         })
     }
@@ -127,19 +132,20 @@ pub struct Block {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Entry {
     Attribute(Attribute),
-    Decl(Decl),
+    /// Boxed: a nested declaration is rarer and larger than an attribute.
+    Decl(Box<Decl>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
-    pub name: String,
+    pub name: Text,
     pub span: Span,
 }
 
 /// A string literal: its decoded value; the raw text is the source at `span`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Str {
-    pub value: String,
+    pub value: Text,
     pub span: Span,
 }
 
@@ -159,12 +165,13 @@ pub struct Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ValueKind {
-    Str(String),
-    Ident(String),
+    Str(Text),
+    Ident(Text),
     /// A period token with a dash (`2027-03`, `2027-Q1`), not yet validated.
-    Period(String),
-    /// A number or percentage, optionally qualified: `31.5% at 2026-09`.
-    Quantity(Quantity),
+    Period(Text),
+    /// A number or percentage, optionally qualified: `31.5% at 2026-09` (boxed: it is
+    /// the largest kind, and the size of every value and entry follows the largest).
+    Quantity(Box<Quantity>),
     List(Vec<Value>),
 }
 
@@ -179,7 +186,7 @@ pub struct Number {
     pub value: f64,
     pub percent: bool,
     /// The digits as written (without `%`), e.g. `2027` or `31.5`.
-    pub raw: String,
+    pub raw: Text,
     pub span: Span,
 }
 

@@ -1,6 +1,8 @@
 //! String escapes (spec §3): one decoder for both parsers, so that they cannot disagree
 //! on a string's value.
 
+use super::ast::Text;
+
 /// An escape that is not one of the language's, by byte range within the raw body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BadEscape {
@@ -12,11 +14,11 @@ pub enum BadEscape {
 
 /// Decodes the body of a string literal (the text between its quotes), calling `bad` for
 /// every escape that is not `\"`, `\\`, `\n`, `\t` or `\u{...}`.
-pub fn unescape(raw: &str, mut bad: impl FnMut(BadEscape)) -> String {
+pub fn unescape(raw: &str, mut bad: impl FnMut(BadEscape)) -> Text {
     if !raw.contains('\\') {
-        return raw.to_owned();
+        return Text::from(raw);
     }
-    let mut out = String::with_capacity(raw.len());
+    let mut out = Text::with_capacity(raw.len());
     let mut chars = raw.char_indices().peekable();
     while let Some((i, ch)) = chars.next() {
         if ch != '\\' {

@@ -106,7 +106,7 @@ impl Parser<'_> {
         let start = self.pos;
         let end = self.ident_end(start)?;
         self.pos = end;
-        Some(Ident { name: self.text[start..end].to_owned(), span: Span::new(start, end) })
+        Some(Ident { name: Text::from(&self.text[start..end]), span: Span::new(start, end) })
     }
 
     /// `item = map_decl | decl | link`. A keyword always takes the declaration path; the
@@ -202,7 +202,7 @@ impl Parser<'_> {
             if self.peek() == Some(b':') {
                 self.pos += 1;
                 self.skip();
-                let name = Ident { name: word.to_owned(), span: Span::new(start, end) };
+                let name = Ident { name: Text::from(word), span: Span::new(start, end) };
                 let value = self.value()?;
                 let span = Span::new(start, value.span.end as usize);
                 self.entries.push(Entry::Attribute(Attribute { name, value, span }));
@@ -213,7 +213,7 @@ impl Parser<'_> {
             self.comments.truncate(comments);
             let kind = DeclKind::from_keyword(word).filter(|k| matches!(k, DeclKind::Group | DeclKind::Measure))?;
             let decl = self.decl(kind, depth)?;
-            self.entries.push(Entry::Decl(decl));
+            self.entries.push(Entry::Decl(Box::new(decl)));
         }
         let close = Span::new(self.pos, self.pos + 1);
         self.pos += 1;
@@ -259,7 +259,7 @@ impl Parser<'_> {
         }
         if let Some(end) = self.period_end(start) {
             self.pos = end;
-            let kind = ValueKind::Period(self.text[start..end].to_owned());
+            let kind = ValueKind::Period(Text::from(&self.text[start..end]));
             return Some(Value { kind, span: Span::new(start, end) });
         }
         if let Some(number) = self.number() {
@@ -277,11 +277,11 @@ impl Parser<'_> {
         let (after, comments) = (self.pos, self.comments.len());
         if let Some(when) = self.when() {
             let span = Span::new(start, when.value.span.end as usize);
-            return Value { kind: ValueKind::Quantity(Quantity { number, when: Some(when) }), span };
+            return Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: Some(when) })), span };
         }
         self.pos = after;
         self.comments.truncate(comments);
-        Value { kind: ValueKind::Quantity(Quantity { number, when: None }), span: Span::new(start, after) }
+        Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span: Span::new(start, after) }
     }
 
     /// `qualifier ~ when`, where `when = period | number`.
@@ -299,12 +299,12 @@ impl Parser<'_> {
         let value = match self.period_end(at) {
             Some(end) => {
                 self.pos = end;
-                Value { kind: ValueKind::Period(self.text[at..end].to_owned()), span: Span::new(at, end) }
+                Value { kind: ValueKind::Period(Text::from(&self.text[at..end])), span: Span::new(at, end) }
             }
             None => {
                 let number = self.number()?;
                 let span = number.span;
-                Value { kind: ValueKind::Quantity(Quantity { number, when: None }), span }
+                Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span }
             }
         };
         Some(When { qualifier, keyword: Span::new(start, end), value: Box::new(value) })
@@ -350,7 +350,7 @@ impl Parser<'_> {
         self.pos = end;
         let raw = &self.text[start..digits_end];
         let value = raw.parse::<f64>().unwrap_or(f64::NAN);
-        Some(Number { value, percent, raw: raw.to_owned(), span: Span::new(start, end) })
+        Some(Number { value, percent, raw: Text::from(raw), span: Span::new(start, end) })
     }
 
     /// `string = "\"" ~ string_body ~ "\""`, with every escape valid.

@@ -221,7 +221,7 @@ impl Builder<'_> {
                 Rule::rbrace => close = Some(span_of(&child)),
                 Rule::decl => {
                     if let Some(decl) = self.decl(child, depth) {
-                        entries.push(Entry::Decl(decl));
+                        entries.push(Entry::Decl(Box::new(decl)));
                     }
                 }
                 Rule::attribute => {
@@ -274,9 +274,9 @@ impl Builder<'_> {
         let span = span_of(&pair);
         let kind = match pair.as_rule() {
             Rule::string | Rule::unterminated => ValueKind::Str(self.text(pair).value),
-            Rule::ident => ValueKind::Ident(pair.as_str().to_owned()),
-            Rule::period => ValueKind::Period(pair.as_str().to_owned()),
-            Rule::number => ValueKind::Quantity(Quantity { number: number(&pair), when: None }),
+            Rule::ident => ValueKind::Ident(Text::from(pair.as_str())),
+            Rule::period => ValueKind::Period(Text::from(pair.as_str())),
+            Rule::number => ValueKind::Quantity(Box::new(Quantity { number: number(&pair), when: None })),
             Rule::quantity => {
                 let mut inner = children(pair);
                 let number = number(&inner.next()?);
@@ -289,7 +289,7 @@ impl Builder<'_> {
                     }
                     _ => None,
                 };
-                ValueKind::Quantity(Quantity { number, when })
+                ValueKind::Quantity(Box::new(Quantity { number, when }))
             }
             Rule::list => ValueKind::List(
                 children(pair)
@@ -320,7 +320,7 @@ impl Builder<'_> {
         Str { value, span }
     }
 
-    fn unescape(&mut self, raw: &str, offset: usize) -> String {
+    fn unescape(&mut self, raw: &str, offset: usize) -> Text {
         let mut bad = Vec::new();
         let value = escape::unescape(raw, |escape| bad.push(escape));
         for escape in bad {
@@ -400,7 +400,7 @@ impl Builder<'_> {
 }
 
 fn ident(pair: &Pair<'_, Rule>) -> Ident {
-    Ident { name: pair.as_str().to_owned(), span: span_of(pair) }
+    Ident { name: Text::from(pair.as_str()), span: span_of(pair) }
 }
 
 fn number(pair: &Pair<'_, Rule>) -> Number {
@@ -410,7 +410,7 @@ fn number(pair: &Pair<'_, Rule>) -> Number {
         None => (text, false),
     };
     let value = raw.parse::<f64>().unwrap_or(f64::NAN);
-    Number { value, percent, raw: raw.to_owned(), span: span_of(pair) }
+    Number { value, percent, raw: Text::from(raw), span: span_of(pair) }
 }
 
 /// The identifier (or keyword) a chunk starts with, or "".

@@ -769,7 +769,7 @@ fn comments(text: &str, ast: &Ast) -> Vec<String> {
 fn strings(ast: &Ast) -> Vec<String> {
     fn value(v: &AstValue, out: &mut Vec<String>) {
         match &v.kind {
-            ValueKind::Str(s) => out.push(s.clone()),
+            ValueKind::Str(s) => out.push(s.to_string()),
             ValueKind::List(items) => items.iter().for_each(|item| value(item, out)),
             ValueKind::Quantity(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {}
         }
@@ -783,7 +783,7 @@ fn strings(ast: &Ast) -> Vec<String> {
         }
     }
     fn decl(d: &Decl, out: &mut Vec<String>) {
-        out.push(d.title.value.clone());
+        out.push(d.title.value.to_string());
         d.block.iter().for_each(|b| block(b, out));
     }
     let mut out = Vec::new();
@@ -791,7 +791,7 @@ fn strings(ast: &Ast) -> Vec<String> {
         match item {
             Item::Decl(d) => decl(d, &mut out),
             Item::Link(link) => {
-                out.extend(link.label.iter().map(|l| l.value.clone()));
+                out.extend(link.label.iter().map(|l| l.value.to_string()));
                 link.block.iter().for_each(|b| block(b, &mut out));
             }
         }
