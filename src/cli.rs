@@ -384,7 +384,14 @@ fn fmt_source(file: &SourceFile) -> Result<String, Vec<Diagnostic>> {
 fn report_unformatted(file: &SourceFile, diagnostics: &[Diagnostic]) -> Result<(), ToolError> {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut text = render::human(&AllSources { files: vec![file] }, diagnostics, color, 100);
-    text.push_str(&format!("`{}` was not formatted: fix the errors first\n", file.path));
+    // The formatter refuses a file with errors, and a file where formatting would change
+    // what a suppression comment covers (`misplaced-suppression`, never both at once).
+    let why = if diagnostics.iter().any(|d| d.code == Code::MisplacedSuppression) {
+        "formatting would change what a suppression comment covers; move the comment as the help says"
+    } else {
+        "fix the errors first"
+    };
+    text.push_str(&format!("`{}` was not formatted: {why}\n", file.path));
     write_output(None, &text, true)
 }
 

@@ -91,6 +91,7 @@ registry! {
     SelfLink = "self-link", E;
     LinkIntoAction = "link-into-action", E;
     InvalidConfig = "invalid-config", E;
+    MisplacedSuppression = "misplaced-suppression", E;
     ResultIsAction = "result-is-action", Lint(Warn);
     WeaselWord = "weasel-word", Lint(Warn);
     DirectionWord = "direction-word", Lint(Warn);

@@ -4,7 +4,7 @@
 mod groups;
 mod measures;
 mod structure;
-mod suppress;
+pub(crate) mod suppress;
 pub mod vocabulary;
 mod wording;
 

@@ -4,7 +4,7 @@
 
 use crate::Workspace;
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
-use crate::source::{FileId, Loc, Span};
+use crate::source::{FileId, LineIndex, Loc, Span};
 use crate::syntax::ast::{Ast, Decl, Entry, Item};
 
 /// One parsed suppression comment.
@@ -59,22 +59,38 @@ pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -
             if codes.is_empty() {
                 continue;
             }
-            let line_index = &source.line_index;
-            let line = line_index.line_of(span.start as usize);
-            let line_span = line_index.line_span(&source.text, line);
-            let own_line = source.text[line_span.start as usize..span.start as usize].trim().is_empty();
-            let scope = if own_line {
-                let next = line_span.end as usize;
-                let next_line = line_index.line_of(next.saturating_add(1).min(source.text.len()));
-                let next_span = line_index.line_span(&source.text, next_line);
-                covering(ast, next_span).unwrap_or(next_span)
-            } else {
-                line_span
-            };
+            let scope = scope(&source.text, &source.line_index, ast, span);
             found.push(Suppression { comment, codes, scope, used: false });
         }
     }
     found
+}
+
+/// The lints a comment allows, if it is a suppression comment (`None` for any other
+/// comment); unknown names and errors, which `collect` reports, are left out. The
+/// formatter asks this too, so that both agree on what a suppression comment is.
+pub fn allowed_lints(comment: &str) -> Option<Vec<Code>> {
+    let list = allow_list(comment)?;
+    let codes = list.split(',').filter_map(|name| Code::from_name(name.trim())).filter(|code| !code.is_error());
+    Some(codes.collect())
+}
+
+/// The byte range a suppression comment at `comment` covers: the item, nested item or
+/// attribute starting on the next line (or that whole line) when the comment stands on
+/// its own line; its own line when it ends a line of code. A diagnostic is covered when
+/// its primary span starts inside, both ends included.
+pub fn scope(text: &str, line_index: &LineIndex, ast: &Ast, comment: Span) -> Span {
+    let line = line_index.line_of(comment.start as usize);
+    let line_span = line_index.line_span(text, line);
+    let own_line = text[line_span.start as usize..comment.start as usize].trim().is_empty();
+    if own_line {
+        let next = line_span.end as usize;
+        let next_line = line_index.line_of(next.saturating_add(1).min(text.len()));
+        let next_span = line_index.line_span(text, next_line);
+        covering(ast, next_span).unwrap_or(next_span)
+    } else {
+        line_span
+    }
 }
 
 /// `strata: allow(a, b)` after the `#`, with anything after the `)`.

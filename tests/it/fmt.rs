@@ -2,8 +2,9 @@
 //! exact output; properties over every fixture, every example and, when
 //! `STRATA_EXTRA_FIXTURES` names a directory, every `.strata` file below it (formatting
 //! is idempotent, keeps every comment and string, and compiles to the same model); and
-//! the command line (`--check`, `-`, files with errors left untouched, permissions and
-//! line endings kept), each beside its expected output in `tests/fixtures/fmt/cli/`.
+//! the command line (`--check`, `-`, files with errors or a suppression formatting would
+//! move left untouched, permissions and line endings kept), each beside its expected
+//! output in `tests/fixtures/fmt/cli/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -334,6 +335,19 @@ fn a_file_with_a_syntax_error_is_byte_identical_afterwards() {
     assert!(bytes(&dir.path().join("broken.strata")) == original);
     assert!(output.stdout.is_empty());
     assert_all(vec![expect_file(&cli_dir().join("broken.out"), &transcript(&output))]);
+}
+
+#[test]
+fn a_file_where_formatting_would_move_a_suppression_is_refused_and_left_alone() {
+    let original = bytes(&cli_dir().join("misplaced.strata"));
+    let dir = temp_with(&[("misplaced.strata", &original)]);
+    let output = strata(dir.path(), &["fmt", "misplaced.strata"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(bytes(&dir.path().join("misplaced.strata")) == original);
+    assert!(output.stdout.is_empty());
+    let check = strata(dir.path(), &["fmt", "--check", "misplaced.strata"]);
+    assert_eq!((check.status.code(), check.stdout.as_slice()), (Some(1), b"".as_slice()));
+    assert_all(vec![expect_file(&cli_dir().join("misplaced.out"), &transcript(&output))]);
 }
 
 #[test]

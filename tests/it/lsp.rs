@@ -618,8 +618,16 @@ async fn formatting_goes_through_the_formatter() {
     assert_eq!(applied, expected);
     // A file with syntax errors is not rewritten.
     client.edit("a.strata", 2, [0, 0, 0, 0], "result {\n").await;
-    let edits = client.ok("textDocument/formatting", params).await;
+    let edits = client.ok("textDocument/formatting", params.clone()).await;
     assert_eq!(edits, Value::Null);
+    // Nor is one where formatting would change what a suppression comment covers: the
+    // request fails with the reason, which no diagnostic shows.
+    let misplaced = "result r0 \"R\"\n{} # strata: allow(result-without-measure)\n";
+    client.edit("a.strata", 3, [0, 0, 4, 0], misplaced).await;
+    let error = client.request("textDocument/formatting", params).await.expect_err("refused");
+    assert_eq!(error["code"], -32803);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("not formatted: line 2: formatting would change what this suppression"), "{message}");
 }
 
 /// Applies LSP text edits (UTF-16 positions, non-overlapping) to `text`.
