@@ -1,8 +1,9 @@
-//! Benchmarks for `strata check` (run with `cargo bench --bench check`; see
-//! BENCHMARKS.md). Generates workspaces with `strata::synth`, then measures in-process
-//! stages and the real binary end to end, with the floor of reading the same bytes.
-//! Prints a Markdown table; timings are medians of several runs. Not a test: nothing
-//! here asserts a time.
+//! Benchmarks for `strata check` and `strata export` (run with `cargo bench --bench
+//! check`; see BENCHMARKS.md). Generates workspaces with `strata::synth`, then measures
+//! the in-process stages (parse, analysis, lints, each export) and the real binary end
+//! to end, with the floors measured in the same run: reading the same bytes, and
+//! Graphviz reading the exported DOT without laying it out. Prints Markdown tables;
+//! timings are medians of several runs. Not a test: nothing here asserts a time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,10 +22,8 @@ fn main() {
     // The binary built with this harness: release-optimised under `cargo bench`.
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
     let data = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
-    println!(
-        "| results | files | MB | cat (floor) | parse | analyse+lint | `strata check` wall | per result | peak RSS |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut check_rows = Vec::new();
+    let mut export_rows = Vec::new();
     for &results in &sizes {
         let dir = data.join(format!("r{results}"));
         let files = strata::synth::workspace(results, 50, 42);
@@ -38,40 +37,79 @@ fn main() {
                 .arg("find . -name '*.strata' -print0 | xargs -0 cat > /dev/null")
                 .current_dir(&dir))
         });
-        let parse = median(runs, || {
-            let start = Instant::now();
-            let mut diags = Vec::new();
-            for (i, file) in workspace.files.iter().enumerate() {
-                std::hint::black_box(strata::parse_file(strata::source::FileId(i as u32), file, &mut diags));
-            }
-            start.elapsed()
-        });
-        let mut diags = Vec::new();
-        let asts: Vec<_> = workspace
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| strata::parse_file(strata::source::FileId(i as u32), f, &mut diags))
-            .collect();
-        let analyse = median(runs, || {
-            let start = Instant::now();
-            std::hint::black_box(strata::check_parsed(&workspace, asts.clone(), Vec::new()));
-            start.elapsed()
-        });
-        let wall =
-            median(runs, || run(Command::new(&binary).args(["check", "--format", "short", "."]).current_dir(&dir)));
-        let rss = peak_rss(&binary, &dir).map_or_else(|| "n/a".to_owned(), |kb| format!("{} MB", kb / 1024));
-        println!(
-            "| {results} | {} | {:.1} | {} | {} | {} | {} | {:.2} µs | {rss} |",
+        let parse_one = |diags: &mut Vec<_>| -> Vec<_> {
+            let files = workspace.files.iter().enumerate();
+            files.map(|(i, f)| strata::parse_file(strata::source::FileId(i as u32), f, diags)).collect()
+        };
+        let parse = median(runs, || timed(|| parse_one(&mut Vec::new())).0);
+        let asts = parse_one(&mut Vec::new());
+        let config = strata::config::Config::default();
+        let analysis =
+            median(runs, || timed(|| strata::sema::analyze(&workspace.files, &asts, &config, &mut Vec::new())).0);
+        let model = strata::sema::analyze(&workspace.files, &asts, &config, &mut Vec::new());
+        let lints =
+            median(runs, || timed(|| strata::lints::run(&workspace, &asts, &model, &config, &mut Vec::new())).0);
+        let export = |format| median(runs, || timed(|| strata::export::export(&workspace, &model, format, None)).0);
+        let (json, dot, mermaid) = (
+            export(strata::export::Format::Json),
+            export(strata::export::Format::Dot),
+            export(strata::export::Format::Mermaid),
+        );
+        let check_args = ["check", "--format", "short", "."];
+        let wall = median(runs, || run(Command::new(&binary).args(check_args).current_dir(&dir)));
+        let rss = peak_rss(&binary, &check_args, &dir);
+        check_rows.push(format!(
+            "| {results} | {} | {:.1} | {} | {} | {} | {} | **{}** | {:.2} µs | {:.0}× | {rss} |",
             files.len(),
             bytes as f64 / 1e6,
             ms(cat),
             ms(parse),
-            ms(analyse),
+            ms(analysis),
+            ms(lints),
             ms(wall),
             wall.as_secs_f64() * 1e6 / results as f64,
-        );
+            wall.as_secs_f64() / cat.as_secs_f64(),
+        ));
+
+        let dot_file = dir.join("map.dot");
+        let export_args = ["export", "--format", "dot", "--output", "map.dot", "."];
+        let export_wall = median(runs, || run(Command::new(&binary).args(export_args).current_dir(&dir)));
+        let export_rss = peak_rss(&binary, &export_args, &dir);
+        // Graphviz reading the same DOT without laying it out: `gc` counts nodes and edges.
+        let gc = Command::new("gc").arg("--version").output().is_ok().then(|| {
+            median(runs, || {
+                run(Command::new("gc").args(["-n", "-e"]).arg(&dot_file).stdout(std::process::Stdio::null()))
+            })
+        });
+        let dot_mb = std::fs::metadata(&dot_file).map_or(0.0, |m| m.len() as f64 / 1e6);
+        export_rows.push(format!(
+            "| {results} | {} | {} | {} | {dot_mb:.1} | **{}** | {} | {} | {export_rss} |",
+            ms(json),
+            ms(dot),
+            ms(mermaid),
+            ms(export_wall),
+            gc.map_or_else(|| "n/a (no `gc`)".to_owned(), ms),
+            gc.map_or_else(|| "n/a".to_owned(), |gc| format!("{:.2}×", export_wall.as_secs_f64() / gc.as_secs_f64())),
+        ));
     }
+    println!(
+        "| results | files | MB | cat (floor) | parse (1 thread) | analysis | lints | `strata check` wall | per result | ratio to cat | peak RSS |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    check_rows.iter().for_each(|row| println!("{row}"));
+    println!();
+    println!(
+        "| results | JSON | DOT | Mermaid | DOT MB | `strata export --format dot` wall | Graphviz `gc -n -e` (floor) | ratio to floor | peak RSS |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    export_rows.iter().for_each(|row| println!("{row}"));
+}
+
+/// How long `f` takes, and what it returned (kept alive until after the clock stops).
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let start = Instant::now();
+    let value = std::hint::black_box(f());
+    (start.elapsed(), value)
 }
 
 fn write(dir: &Path, files: &[strata::synth::SynthFile]) {
@@ -103,17 +141,13 @@ fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     times[times.len() / 2]
 }
 
-/// Peak resident memory of `strata check`, in KiB, from GNU time when it is installed.
-fn peak_rss(binary: &Path, dir: &Path) -> Option<u64> {
-    let output = Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(binary)
-        .args(["check", "--format", "short", "."])
-        .current_dir(dir)
-        .output()
-        .ok()?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")?.parse().ok())
+/// Peak resident memory of `strata ARGS` in `dir`, from GNU time when it is installed.
+fn peak_rss(binary: &Path, args: &[&str], dir: &Path) -> String {
+    let output = Command::new("/usr/bin/time").arg("-v").arg(binary).args(args).current_dir(dir).output();
+    let stderr = output.map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_default();
+    let kb: Option<u64> =
+        stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")?.parse().ok());
+    kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{} MB", kb / 1024))
 }
 
 fn ms(d: Duration) -> String {
