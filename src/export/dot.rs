@@ -10,11 +10,11 @@
 //! labels) or `quote` (quoted strings), so any text renders as text. The design and
 //! its reasons are in `docs/export.md`.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::{display_lines, layer_members, measure_title, measure_values, wrap};
+use super::{display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
 use crate::sema::model::{Link, Model, NodeRef};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const FONT: &str = "Helvetica,Arial,sans-serif";
 /// Band fills, alternating down the map.
@@ -23,12 +23,16 @@ const BANDS: [&str; 2] = ["#f1f5f9", "#e8eef5"];
 const GROUP_COLOURS: [&str; 8] =
     ["#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626"];
 const MUTED: &str = "#475569";
+/// `<FONT COLOR="{MUTED}">`, and the same at 9 points: written out, they are constants.
+const MUTED_FONT: &str = "<FONT COLOR=\"#475569\">";
+const SMALL_MUTED_FONT: &str = "<FONT POINT-SIZE=\"9\" COLOR=\"#475569\">";
 const INVERSE: &str = "#b91c1c";
 const ACTION: &str = "#a16207";
 
 /// The DOT text of the map; `center` (a focused export's centre) is drawn bold.
 pub fn export(model: &Model, center: Option<NodeRef>) -> String {
-    let mut out = String::new();
+    // About 700 bytes a result on generated maps: grown once or twice, not twenty times.
+    let mut out = String::with_capacity(4096 + 700 * model.results.len());
     out.push_str("digraph \"strata\" {\n");
     // `remincross=false`: Graphviz's last crossing pass over clusters would reorder the
     // results inside their ranks, which are in declaration order by design.
@@ -132,7 +136,7 @@ fn write_layer(
     model: &Model,
     i: usize,
     order: &[usize],
-    pairs: &HashSet<(usize, usize)>,
+    pairs: &FxHashSet<(usize, usize)>,
     colours: &[&'static str],
     center: Option<NodeRef>,
 ) {
@@ -157,23 +161,31 @@ fn write_layer(
     for &r in order {
         write_result(out, model, r, colours, center, "    ");
     }
-    let mut same = format!("    {{ rank=same; {anchor};");
-    for &r in order {
-        let _ = write!(same, " {};", quote(&model.results[r].id));
+    let quoted: Vec<String> = order.iter().map(|&r| quote(&model.results[r].id)).collect();
+    out.push_str("    { rank=same; ");
+    out.push_str(&anchor);
+    out.push(';');
+    for id in &quoted {
+        out.push(' ');
+        out.push_str(id);
+        out.push(';');
     }
-    same.push_str(" }\n");
-    out.push_str(&same);
+    out.push_str(" }\n");
     // Invisible edges inside the rank keep the results in declaration order, left to
     // right, except between two linked results: their one edge does it (two flat edges
     // between neighbours trip Graphviz up).
-    let mut previous = anchor;
+    let mut previous = anchor.as_str();
     let mut previous_result: Option<usize> = None;
-    for &r in order {
+    for (&r, id) in order.iter().zip(&quoted) {
         let linked = previous_result.is_some_and(|p| pairs.contains(&(p.min(r), p.max(r))));
         if !linked {
-            let _ = writeln!(out, "    {previous} -> {} [style=invis]", quote(&model.results[r].id));
+            out.push_str("    ");
+            out.push_str(previous);
+            out.push_str(" -> ");
+            out.push_str(id);
+            out.push_str(" [style=invis]\n");
         }
-        previous = quote(&model.results[r].id);
+        previous = id;
         previous_result = Some(r);
     }
     out.push_str("  }\n");
@@ -185,10 +197,10 @@ fn write_action(out: &mut String, model: &Model, i: usize, center: Option<NodeRe
     let mut rows = vec![format!("<TR><TD>{}</TD></TR>", html(&wrap(&action.title, 26)))];
     let facts = super::action_facts(action);
     if !facts.is_empty() {
-        let facts = styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(&facts.join(" · "), 36)));
+        let facts = styled(SMALL_MUTED_FONT, &html(&wrap(&facts.join(" · "), 36)));
         rows.push(format!("<TR><TD>{facts}</TD></TR>"));
     }
-    let fill = match action.status.as_deref() {
+    let fill = match action.status {
         Some("active") => "#eff6ff",
         Some("done") => "#f0fdf4",
         Some("dropped") => "#f3f4f6",
@@ -212,13 +224,19 @@ fn write_result(
     center: Option<NodeRef>,
     indent: &str,
 ) {
+    // Written straight onto `out`: a result is most of the map.
     let result = &model.results[r];
-    let statement = styled("<B>", &html(&wrap(&result.statement.value, 28)));
-    let mut rows = vec![format!("<TR><TD>{statement}</TD></TR>")];
+    out.push_str(indent);
+    write_quoted(out, &result.id);
+    out.push_str(" [label=<");
+    open_table(out, 2);
+    out.push_str("<TR><TD>");
+    write_styled(out, "<B>", |out| write_wrapped(out, &result.statement.value, 28));
+    out.push_str("</TD></TR>");
     if let Some(owner) = &result.owner {
-        let owner =
-            styled(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), &html(&wrap(&format!("Owner: {owner}"), 36)));
-        rows.push(format!("<TR><TD>{owner}</TD></TR>"));
+        out.push_str("<TR><TD>");
+        write_styled(out, SMALL_MUTED_FONT, |out| write_wrapped(out, &["Owner: ", owner].concat(), 36));
+        out.push_str("</TD></TR>");
     }
     if !result.for_groups.is_empty() {
         let chips: Vec<String> = result
@@ -230,33 +248,29 @@ fn write_result(
                 format!("<FONT COLOR=\"{colour}\">●</FONT> {}", html(&wrap(&group.name, 34)))
             })
             .collect();
-        rows.push(format!("<TR><TD><FONT POINT-SIZE=\"9\">{}</FONT></TD></TR>", chips.join("<BR/>")));
+        let _ = write!(out, "<TR><TD><FONT POINT-SIZE=\"9\">{}</FONT></TD></TR>", chips.join("<BR/>"));
     }
-    let measures: Vec<String> = result
-        .measures
-        .iter()
-        .filter_map(|&m| model.measures.get(m))
-        .map(|m| {
-            let mut text = html(&wrap(&measure_title(m), 40));
+    let mut first = true;
+    for m in result.measures.iter().filter_map(|&m| model.measures.get(m)) {
+        if first {
+            out.push_str("<HR/>");
+            first = false;
+        }
+        out.push_str("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">");
+        write_styled(out, "<FONT POINT-SIZE=\"9\">", |out| {
+            write_wrapped(out, &measure_title(m), 40);
             if let Some(values) = measure_values(m) {
-                let _ =
-                    write!(text, "<BR/>{}", styled(&format!("<FONT COLOR=\"{MUTED}\">"), &html(&wrap(&values, 40))));
+                out.push_str("<BR/>");
+                write_styled(out, MUTED_FONT, |out| write_wrapped(out, &values, 40));
             }
-            format!("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">{}</TD></TR>", styled("<FONT POINT-SIZE=\"9\">", &text))
-        })
-        .collect();
-    if !measures.is_empty() {
-        rows.push("<HR/>".to_owned());
-        rows.extend(measures);
+        });
+        out.push_str("</TD></TR>");
     }
-    let bold = center == Some(NodeRef::Result(r));
-    let _ = writeln!(
-        out,
-        "{indent}{} [label=<{}>{}]",
-        quote(&result.id),
-        table(&rows, 2),
-        if bold { ", penwidth=3, color=\"#0f172a\"" } else { "" }
-    );
+    out.push_str("</TABLE>>");
+    if center == Some(NodeRef::Result(r)) {
+        out.push_str(", penwidth=3, color=\"#0f172a\"");
+    }
+    out.push_str("]\n");
 }
 
 /// The links drawn as one edge: a link between results of different layers or from
@@ -265,8 +279,8 @@ fn write_result(
 /// way round), so a layer's pair gets one edge, with arrowheads at both ends for a
 /// loop.
 fn edge_groups(model: &Model) -> Vec<Vec<&Link>> {
-    let mut groups: Vec<Vec<&Link>> = Vec::new();
-    let mut flat_pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut groups: Vec<Vec<&Link>> = Vec::with_capacity(model.links.len());
+    let mut flat_pairs: FxHashMap<(usize, usize), usize> = FxHashMap::default();
     for link in &model.links {
         match flat_pair(model, link) {
             Some(pair) => match flat_pairs.get(&pair) {
@@ -323,9 +337,9 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
     let text: Vec<&str> = links.iter().filter_map(|l| l.label.as_deref()).collect();
     let label = wrap(&text.join("\n"), 26);
     if label.iter().any(|l| !l.is_empty()) {
-        attrs.push(format!("{}=<{}>", if flat { "xlabel" } else { "label" }, html(&label)));
+        attrs.push([if flat { "xlabel" } else { "label" }, "=<", &html(&label), ">"].concat());
     }
-    let strength = links.iter().map(|l| strength_rank(l.strength.as_deref())).max().unwrap_or(0);
+    let strength = links.iter().map(|l| strength_rank(l.strength)).max().unwrap_or(0);
     let (penwidth, weight) = match strength {
         1 => ("1", 1),
         2 => ("2.4", 2),
@@ -333,7 +347,7 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
         _ => ("", 1),
     };
     if !penwidth.is_empty() {
-        attrs.push(format!("penwidth={penwidth}"));
+        attrs.push(["penwidth=", penwidth].concat());
     }
     if weight > 1 {
         attrs.push(format!("weight={weight}"));
@@ -341,7 +355,7 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
     if links.iter().all(|l| l.inverse) {
         attrs.push(format!("color=\"{INVERSE}\", style=dashed"));
     } else if matches!(first.from, NodeRef::Action(_)) {
-        attrs.push(format!("color=\"{ACTION}\""));
+        attrs.push(["color=\"", ACTION, "\""].concat());
     }
     let marks = [("headlabel", forward.iter().any(|l| l.inverse)), ("taillabel", backward.iter().any(|l| l.inverse))];
     for (end, inverse) in marks {
@@ -365,11 +379,16 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
     let notes: Vec<String> =
         links.iter().map(|l| link_notes(model, l, links.len() > 1)).filter(|n| !n.is_empty()).collect();
     if !notes.is_empty() {
-        attrs.push(format!("tooltip={}", quote_text(&notes.join("\n\n"))));
+        attrs.push(["tooltip=", &quote_text(&notes.join("\n\n"))].concat());
     }
-    let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
+    let attrs = if attrs.is_empty() { String::new() } else { [" [", &attrs.join(", "), "]"].concat() };
     let name = |node: NodeRef| if node == first.from { cause } else { effect.id.as_str() };
-    let _ = writeln!(out, "  {} -> {}{attrs}", quote(name(tail)), quote(name(head)));
+    out.push_str("  ");
+    write_quoted(out, name(tail));
+    out.push_str(" -> ");
+    write_quoted(out, name(head));
+    out.push_str(&attrs);
+    out.push('\n');
 }
 
 fn strength_rank(strength: Option<&str>) -> u8 {
@@ -467,7 +486,7 @@ fn group_colours(model: &Model) -> Vec<&'static str> {
 }
 
 /// The pairs of results joined by a link, either way, smaller index first.
-fn linked_pairs(model: &Model) -> HashSet<(usize, usize)> {
+fn linked_pairs(model: &Model) -> FxHashSet<(usize, usize)> {
     model
         .links
         .iter()
@@ -485,63 +504,148 @@ fn styled(open: &str, content: &str) -> String {
         return String::new();
     }
     let name = open.trim_start_matches('<').split([' ', '>']).next().unwrap_or_default();
-    format!("{open}{content}</{name}>")
+    [open, content, "</", name, ">"].concat()
+}
+
+/// `styled`, written onto `out`: the element is left out if `content` writes nothing.
+fn write_styled(out: &mut String, open: &str, content: impl FnOnce(&mut String)) {
+    let mark = out.len();
+    out.push_str(open);
+    let inner = out.len();
+    content(out);
+    if out.len() == inner {
+        out.truncate(mark);
+        return;
+    }
+    let name = open.trim_start_matches('<').split([' ', '>']).next().unwrap_or_default();
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
 }
 
 /// An HTML-like label table of rows.
 fn table(rows: &[String], padding: u8) -> String {
-    format!(
-        "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"{padding}\">{}</TABLE>",
-        rows.join("")
-    )
+    let mut out = String::new();
+    open_table(&mut out, padding);
+    for row in rows {
+        out.push_str(row);
+    }
+    out.push_str("</TABLE>");
+    out
+}
+
+/// The opening tag of `table`.
+fn open_table(out: &mut String, padding: u8) {
+    out.push_str("<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"");
+    let _ = write!(out, "{padding}");
+    out.push_str("\">");
 }
 
 /// Lines of text as the content of an HTML-like label: escaped, joined by `<BR/>`.
 fn html(lines: &[String]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 5).sum());
+    write_html(&mut out, lines);
+    out
+}
+
+/// `html(&wrap(text, width))`, written onto `out`, without the lines in between when
+/// the text stays as it is.
+fn write_wrapped(out: &mut String, text: &str, width: usize) {
+    if fits_as_is(text, width) {
+        write_html_line(out, text);
+    } else {
+        write_html(out, &wrap(text, width));
+    }
+}
+
+/// `html`, written onto `out`.
+fn write_html(out: &mut String, lines: &[String]) {
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             out.push_str("<BR/>");
         }
-        for c in line.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                // A text of nothing but `]` is a syntax error to Graphviz's HTML parser.
-                ']' => out.push_str("&#93;"),
-                // Graphviz expands `\G`, `\N`, `\L`... even in HTML-like labels (after
-                // decoding entities, so `&#92;` is no way out) and reads `\\` as `\`.
-                '\\' => out.push_str("\\\\"),
-                _ => out.push(c),
-            }
-        }
+        write_html_line(out, line);
     }
-    out
+}
+
+/// One line of `html`.
+fn write_html_line(out: &mut String, line: &str) {
+    // The characters escaped are ASCII, so the text between them is copied whole.
+    let mut from = 0;
+    for (at, byte) in line.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            // A text of nothing but `]` is a syntax error to Graphviz's HTML parser.
+            b']' => "&#93;",
+            // Graphviz expands `\G`, `\N`, `\L`... even in HTML-like labels (after
+            // decoding entities, so `&#92;` is no way out) and reads `\\` as `\`.
+            b'\\' => "\\\\",
+            _ => continue,
+        };
+        out.push_str(&line[from..at]);
+        out.push_str(escaped);
+        from = at + 1;
+    }
+    out.push_str(&line[from..]);
 }
 
 /// A DOT quoted string (an id, or an escString such as a tooltip): `"` and `\`
 /// escaped, line breaks as `\n`, control characters made visible.
 fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for (i, line) in display_lines(text).iter().enumerate() {
-        if i > 0 {
-            out.push_str("\\n");
-        }
-        for c in line.chars() {
-            if matches!(c, '"' | '\\') {
+    let mut out = String::with_capacity(text.len() + 2);
+    write_quoted(&mut out, text);
+    out
+}
+
+/// `quote`, written onto `out`.
+fn write_quoted(out: &mut String, text: &str) {
+    let escape = |out: &mut String, line: &str| {
+        let mut from = 0;
+        for (at, byte) in line.bytes().enumerate() {
+            if matches!(byte, b'"' | b'\\') {
+                out.push_str(&line[from..at]);
                 out.push('\\');
+                from = at;
             }
-            out.push(c);
+        }
+        out.push_str(&line[from..]);
+    };
+    out.push('"');
+    if super::plain(text) {
+        escape(out, text);
+    } else {
+        for (i, line) in display_lines(text).iter().enumerate() {
+            if i > 0 {
+                out.push_str("\\n");
+            }
+            escape(out, line);
         }
     }
     out.push('"');
-    out
 }
 
 /// Text for a quoted attribute that Graphviz writes into the SVG (a tooltip): also
 /// `&` as `&amp;`, since Graphviz passes anything that looks like an entity through.
 fn quote_text(text: &str) -> String {
     quote(&text.replace('&', "&amp;"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn font_constants_use_the_muted_colour() {
+        assert_eq!(MUTED_FONT, format!("<FONT COLOR=\"{MUTED}\">"));
+        assert_eq!(SMALL_MUTED_FONT, format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"));
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(quote("a \"b\" \\ c\nd\u{7}"), "\"a \\\"b\\\" \\\\ c\\nd\u{2407}\"");
+        assert_eq!(html(&["<&>\"] \\ é".to_owned(), "x".to_owned()]), "&lt;&amp;&gt;&quot;&#93; \\\\ é<BR/>x");
+    }
 }

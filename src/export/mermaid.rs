@@ -43,7 +43,7 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
         if !facts.is_empty() {
             let _ = write!(label, "<br/><i>{}</i>", text(&facts.join(" · ")));
         }
-        let class = match action.status.as_deref() {
+        let class = match action.status {
             Some("active") => "active",
             Some("done") => "done",
             Some("dropped") => "dropped",
@@ -63,7 +63,7 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
             _ => None,
         };
         let Some(cause) = cause else { continue };
-        let arrow = match link.strength.as_deref() {
+        let arrow = match link.strength {
             Some("strong") => "==>",
             Some("weak") => "-.->",
             _ => "-->",

@@ -14,6 +14,7 @@ pub mod mermaid;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
 
 use crate::Workspace;
 use crate::sema::model::{Direction, Measure, Model, NodeRef, Quantity};
@@ -105,6 +106,10 @@ pub(crate) fn file_line(workspace: &Workspace, loc: Loc) -> (&str, usize) {
 /// (U+2400 block), and the characters XML forbids as U+FFFD, so that any string is
 /// shown as text by Graphviz and by Mermaid.
 pub fn display_lines(text: &str) -> Vec<String> {
+    // Most strings have nothing to change: one line, as it is.
+    if plain(text) {
+        return vec![text.to_owned()];
+    }
     let mut lines = vec![String::new()];
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -119,6 +124,22 @@ pub fn display_lines(text: &str) -> Vec<String> {
         }
     }
     lines
+}
+
+/// Whether `display_lines` would give `text` back as its one line.
+pub(crate) fn plain(text: &str) -> bool {
+    let plain = |c: char| {
+        (' '..'\u{7f}').contains(&c)
+            || (!matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}') && visible(c) == c)
+    };
+    // Printable ASCII throughout, checked without stopping early so that it vectorises.
+    text.bytes().fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f)) || text.chars().all(plain)
+}
+
+/// Whether the words of `line` are separated by single spaces, with none around them.
+fn single_spaced(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ') && !bytes.windows(2).any(|w| w == b"  ")
 }
 
 /// One displayable line: line breaks become spaces.
@@ -143,8 +164,17 @@ fn visible(c: char) -> char {
 /// inside an emoji or before a mark.
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
+    if fits_as_is(text, width) {
+        return vec![text.to_owned()];
+    }
+    // A line that fits, with single spaces between its words, stays as it is.
+    let fits = |line: &str| str_width(line) <= width && single_spaced(line);
     let mut out = Vec::new();
     for line in display_lines(text) {
+        if fits(&line) {
+            out.push(line);
+            continue;
+        }
         let mut current = String::new();
         let mut used = 0;
         for word in line.split(' ').filter(|w| !w.is_empty()) {
@@ -181,6 +211,11 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Whether `wrap(text, width)` is `[text]`: one plain line that fits, single-spaced.
+pub(crate) fn fits_as_is(text: &str, width: usize) -> bool {
+    plain(text) && str_width(text) <= width.max(1) && single_spaced(text)
+}
+
 /// Cuts a long word into pieces of at most `width` columns (a cluster wider than that
 /// stands alone).
 fn cut(word: &str, width: usize) -> Vec<String> {
@@ -211,6 +246,10 @@ fn str_width(text: &str) -> usize {
 
 /// Columns a character takes: 0 for marks and joiners, 2 for wide (East Asian, emoji).
 fn char_width(c: char) -> usize {
+    // Below the first combining mark, every character takes one column.
+    if (c as u32) < 0x300 {
+        return 1;
+    }
     if is_extender(c) {
         return 0;
     }
@@ -264,15 +303,21 @@ fn is_extender(c: char) -> bool {
 /// when it has neither baseline nor target.
 pub(crate) fn measure_values(measure: &Measure) -> Option<String> {
     let baseline = measure.baseline.as_ref().map(|q| {
-        let when = q.when.as_ref().map(|w| format!(" ({})", w.value)).unwrap_or_default();
-        format!("{}{when}", quantity(q))
+        let mut text = quantity(q);
+        if let Some(w) = &q.when {
+            let _ = write!(text, " ({})", w.value);
+        }
+        text
     });
     let target = measure.target.as_ref().map(|q| {
-        let when = q.when.as_ref().map(|w| format!(" by {}", w.value)).unwrap_or_default();
-        format!("{}{when}", quantity(q))
+        let mut text = quantity(q);
+        if let Some(w) = &q.when {
+            let _ = write!(text, " by {}", w.value);
+        }
+        text
     });
     match (baseline, target) {
-        (Some(b), Some(t)) => Some(format!("{b} → {t}")),
+        (Some(b), Some(t)) => Some([b.as_str(), " → ", &t].concat()),
         (Some(b), None) => Some(format!("{b} → no target yet")),
         (None, Some(t)) => Some(format!("no baseline → {t}")),
         (None, None) => None,
@@ -280,7 +325,7 @@ pub(crate) fn measure_values(measure: &Measure) -> Option<String> {
 }
 
 fn quantity(q: &Quantity) -> String {
-    if q.percent { format!("{}%", q.raw) } else { q.raw.clone() }
+    if q.percent { [q.raw.as_str(), "%"].concat() } else { q.raw.clone() }
 }
 
 /// A measure's name as shown on a map: `▲` when up is better, `▼` when down is, and
@@ -291,11 +336,10 @@ pub(crate) fn measure_title(measure: &Measure) -> String {
         Some(Direction::Down) => "▼ ",
         None => "",
     };
-    let unit = match measure.unit.as_deref() {
-        Some(unit) if unit != "%" && !unit.trim().is_empty() => format!(" ({unit})"),
-        _ => String::new(),
-    };
-    format!("{arrow}{}{unit}", measure.name)
+    match measure.unit.as_deref() {
+        Some(unit) if unit != "%" && !unit.trim().is_empty() => [arrow, &measure.name, " (", unit, ")"].concat(),
+        _ => [arrow, &measure.name].concat(),
+    }
 }
 
 /// The index of the layer each result sits in, and of each layer's results in
@@ -319,8 +363,8 @@ fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
     if let Some(due) = action.due {
         facts.push(format!("due {due}"));
     }
-    if let Some(status) = &action.status {
-        facts.push(status.clone());
+    if let Some(status) = action.status {
+        facts.push(status.to_owned());
     }
     facts
 }

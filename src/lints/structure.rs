@@ -2,8 +2,6 @@
 //! of causes, every result in the story, actions linked, links flowing up the layers to
 //! the results in the first layer, no link said twice, no empty layer.
 
-use std::collections::HashMap;
-
 use petgraph::Direction as Dir;
 
 use super::Lints;
@@ -11,6 +9,7 @@ use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::graph::MapGraph;
 use crate::sema::model::NodeRef;
 use crate::source::Loc;
+use rustc_hash::FxHashMap;
 
 pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
     let model = lints.model;
@@ -68,7 +67,8 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
         NodeRef::Result(r) => model.results[r].layer,
         _ => None,
     };
-    let mut seen: HashMap<(NodeRef, usize), Loc> = HashMap::new();
+    let mut seen: FxHashMap<(NodeRef, usize), Loc> = FxHashMap::default();
+    seen.reserve(model.links.len());
     for link in &model.links {
         if let (Some(from), Some(to)) = (layer_of(link.from), model.results[link.to].layer)
             && to > from

@@ -101,36 +101,121 @@ pub const DIRECTION_VERBS: &[&str] = &[
 /// What a business can mean to do with a customer group (Profit By Design).
 pub const INTENTS: &[&str] = &["attract", "grow", "retain", "serve", "exit"];
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-/// A word of a statement: lowercase text and its byte range in the statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A word of a statement: its byte range in the statement, and where its lowercase
+/// text is in `Words::lower`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Word {
-    pub text: String,
     pub start: usize,
     pub end: usize,
+    lower: (usize, usize),
 }
 
-/// Splits a statement into words: runs of letters, digits and inner apostrophes.
-/// Hyphens separate words, so `world-class` is the phrase `world class`.
-pub fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, ch)) = chars.next() {
-        let inner_apostrophe = matches!(ch, '\'' | '’')
-            && start.is_some()
-            && chars.peek().is_some_and(|&(_, next)| next.is_alphanumeric());
-        if ch.is_alphanumeric() || inner_apostrophe {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            out.push(Word { text: text[s..i].to_lowercase(), start: s, end: i });
+/// A statement split into words: runs of letters, digits and inner apostrophes.
+/// Hyphens separate words, so `world-class` is the phrase `world class`. The lowercase
+/// text of every word is in one buffer, which `split` reuses from statement to
+/// statement.
+#[derive(Clone, Debug, Default)]
+pub struct Words {
+    lower: String,
+    list: Vec<Word>,
+}
+
+impl Words {
+    pub fn new(text: &str) -> Words {
+        let mut words = Words::default();
+        words.split(text);
+        words
+    }
+
+    /// Splits `text`, replacing the words held.
+    pub fn split(&mut self, text: &str) {
+        self.lower.clear();
+        self.list.clear();
+        let mut start = None;
+        if text.is_ascii() {
+            // Lowercase once; every word's lowercase is then at the same offsets.
+            self.lower.push_str(text);
+            self.lower.make_ascii_lowercase();
+            let bytes = text.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                let inner_apostrophe =
+                    b == b'\'' && start.is_some() && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+                if b.is_ascii_alphanumeric() || inner_apostrophe {
+                    start.get_or_insert(i);
+                } else if let Some(s) = start.take() {
+                    self.list.push(Word { start: s, end: i, lower: (s, i) });
+                }
+            }
+            if let Some(s) = start {
+                self.list.push(Word { start: s, end: text.len(), lower: (s, text.len()) });
+            }
+            return;
+        }
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, ch)) = chars.next() {
+            let inner_apostrophe = matches!(ch, '\'' | '’')
+                && start.is_some()
+                && chars.peek().is_some_and(|&(_, next)| next.is_alphanumeric());
+            if ch.is_alphanumeric() || inner_apostrophe {
+                start.get_or_insert(i);
+            } else if let Some(s) = start.take() {
+                self.push(text, s, i);
+            }
+        }
+        if let Some(s) = start {
+            self.push(text, s, text.len());
         }
     }
-    if let Some(s) = start {
-        out.push(Word { text: text[s..].to_lowercase(), start: s, end: text.len() });
+
+    fn push(&mut self, text: &str, start: usize, end: usize) {
+        let word = &text[start..end];
+        let from = self.lower.len();
+        if word.is_ascii() {
+            self.lower.push_str(word);
+            self.lower[from..].make_ascii_lowercase();
+        } else {
+            // `str::to_lowercase` knows the word's end (a final sigma), `char`'s does not.
+            self.lower.push_str(&word.to_lowercase());
+        }
+        self.list.push(Word { start, end, lower: (from, self.lower.len()) });
     }
-    out
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Word> {
+        self.list.get(i)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Word> {
+        self.list.iter()
+    }
+
+    /// The lowercase text of word `i`.
+    pub fn text(&self, i: usize) -> &str {
+        let (from, to) = self.list[i].lower;
+        &self.lower[from..to]
+    }
+
+    fn text_of(&self, i: usize) -> Option<&str> {
+        let (from, to) = self.list.get(i)?.lower;
+        Some(&self.lower[from..to])
+    }
+}
+
+impl std::ops::Index<usize> for Words {
+    type Output = Word;
+
+    fn index(&self, i: usize) -> &Word {
+        &self.list[i]
+    }
 }
 
 /// Which forms of an entry match.
@@ -145,7 +230,15 @@ pub enum Forms {
 /// A vocabulary compiled for matching: every form of an entry's first word, mapped to
 /// the entry's remaining words and the entry itself.
 pub struct Matcher {
-    first: HashMap<String, Vec<(Vec<String>, String)>>,
+    first: FxHashMap<String, Vec<(Vec<String>, String)>>,
+    /// For each first byte of a form in `first`, a bit for each length (63 for 63 and
+    /// longer) that some form of that first byte has: most words are ruled out by it
+    /// without hashing.
+    shapes: [u64; 256],
+}
+
+fn shape(word: &str) -> (usize, u64) {
+    (word.as_bytes().first().map_or(0, |b| usize::from(*b)), 1 << word.len().min(63))
 }
 
 /// A match: the words `[start, end)` of the statement, and the vocabulary entry.
@@ -158,9 +251,10 @@ pub struct Match {
 
 impl Matcher {
     pub fn new(entries: &[String], forms: Forms) -> Matcher {
-        let mut first: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::new();
+        let mut first: FxHashMap<String, Vec<(Vec<String>, String)>> = FxHashMap::default();
         for entry in entries {
-            let parts: Vec<String> = words(entry).into_iter().map(|w| w.text).collect();
+            let words = Words::new(entry);
+            let parts: Vec<String> = (0..words.len()).map(|i| words.text(i).to_owned()).collect();
             let Some((head, rest)) = parts.split_first() else { continue };
             // In a phrase only the first word inflects ("rolling out"); other words of
             // a weasel phrase ("best in class") stay as they are.
@@ -176,23 +270,33 @@ impl Matcher {
                 }
             }
         }
-        Matcher { first }
+        let mut shapes = [0; 256];
+        for form in first.keys() {
+            let (byte, bit) = shape(form);
+            shapes[byte] |= bit;
+        }
+        Matcher { first, shapes }
     }
 
     /// The entry matching at word `at`, longest first.
-    pub fn at(&self, words: &[Word], at: usize) -> Option<Match> {
-        let candidates = self.first.get(&words.get(at)?.text)?;
+    pub fn at(&self, words: &Words, at: usize) -> Option<Match> {
+        let word = words.text_of(at)?;
+        let (byte, bit) = shape(word);
+        if self.shapes[byte] & bit == 0 {
+            return None;
+        }
+        let candidates = self.first.get(word)?;
         candidates
             .iter()
             .filter(|(rest, _)| {
-                rest.iter().enumerate().all(|(k, part)| words.get(at + 1 + k).is_some_and(|w| &w.text == part))
+                rest.iter().enumerate().all(|(k, part)| words.text_of(at + 1 + k).is_some_and(|w| w == part))
             })
             .max_by_key(|(rest, _)| rest.len())
             .map(|(rest, entry)| Match { start: at, end: at + 1 + rest.len(), entry: entry.clone() })
     }
 
     /// Every non-overlapping match, left to right.
-    pub fn all(&self, words: &[Word]) -> Vec<Match> {
+    pub fn all(&self, words: &Words) -> Vec<Match> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
@@ -278,7 +382,7 @@ mod tests {
     }
 
     fn first(m: &Matcher, text: &str) -> Option<String> {
-        m.at(&words(text), 0).map(|m| m.entry)
+        m.at(&Words::new(text), 0).map(|m| m.entry)
     }
 
     #[test]
@@ -296,12 +400,12 @@ mod tests {
     fn weasel_and_direction_words_match_inflections() {
         let weasel = matcher(WEASEL_WORDS, Forms::Inflected);
         let found: Vec<String> = weasel
-            .all(&words("Staff work efficiently in a world-class, RELIABLY quiet store"))
+            .all(&Words::new("Staff work efficiently in a world-class, RELIABLY quiet store"))
             .into_iter()
             .map(|m| m.entry)
             .collect();
         assert_eq!(found, ["efficient", "world-class", "reliable"]);
-        assert!(weasel.all(&words("Customers come back for more")).is_empty());
+        assert!(weasel.all(&Words::new("Customers come back for more")).is_empty());
         let direction = matcher(DIRECTION_VERBS, Forms::Inflected);
         assert_eq!(first(&direction, "Increased awareness of the brand").as_deref(), Some("increase"));
         assert_eq!(first(&direction, "Growing revenue").as_deref(), Some("grow"));
@@ -310,9 +414,13 @@ mod tests {
 
     #[test]
     fn words_keep_offsets() {
-        let w = words("Café's “best”-in class");
-        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        let w = Words::new("Café's “best”-in class");
+        let texts: Vec<&str> = (0..w.len()).map(|i| w.text(i)).collect();
         assert_eq!(texts, ["café's", "best", "in", "class"]);
+        let ascii = Words::new("It's Tom's-SHOP, 42x");
+        let texts: Vec<&str> = (0..ascii.len()).map(|i| ascii.text(i)).collect();
+        assert_eq!(texts, ["it's", "tom's", "shop", "42x"]);
+        assert_eq!((ascii[3].start, ascii[3].end), (17, 20));
         assert_eq!(&"Café's “best”-in class"[w[1].start..w[1].end], "best");
     }
 }

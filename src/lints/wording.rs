@@ -1,8 +1,10 @@
 //! How a result is worded (PuMP): an outcome written as if already true, one focus, no
 //! actions, no weasel words, no direction verbs (under `method: pump`), no targets.
 
+use std::borrow::Cow;
+
 use super::Lints;
-use super::vocabulary::{Forms, Matcher, Word, words};
+use super::vocabulary::{Forms, Matcher, Words};
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::sema::model::ResultNode;
 use crate::source::{Loc, Span};
@@ -26,28 +28,29 @@ impl Vocabularies {
 const JOINERS: &[&str] = &[" and ", " & ", " as well as "];
 
 pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies) {
+    let mut words = Words::default();
     for result in &lints.model.results {
-        let statement = Statement::new(lints, result);
-        let words = words(&statement.text);
-        let whole = Label::new(result.statement.loc, "the statement");
+        let statement = Statement::new(lints.workspace, result);
+        words.split(&statement.text);
+        let whole = || Label::new(result.statement.loc, "the statement");
         let id = &result.id;
 
-        if let Some(first) = words.first() {
-            if first.text == "to" {
+        if !words.is_empty() {
+            if words.text(0) == "to" {
                 let message = format!("result `{id}` is written as an aim (\"to ...\"), not as an outcome");
                 let help = "state the outcome as if it were already true, e.g. \"Commuters choose us first\"";
-                lints.push(Diagnostic::new(Code::ResultIsAction, whole.clone(), message).with_help(help));
+                lints.push(Diagnostic::new(Code::ResultIsAction, whole(), message).with_help(help));
             } else if let Some(m) = vocab.action.at(&words, 0) {
                 let verb = statement.words_text(&words, m.start, m.end);
                 let message =
                     format!("result `{id}` starts with the action verb `{verb}`: it is an action, not a result");
                 let help = "write the outcome the action should bring about, and declare the work itself as an `action` that links to it";
-                lints.push(Diagnostic::new(Code::ResultIsAction, whole.clone(), message).with_help(help));
+                lints.push(Diagnostic::new(Code::ResultIsAction, whole(), message).with_help(help));
             } else if let Some(m) = vocab.direction.at(&words, 0) {
                 let verb = statement.words_text(&words, m.start, m.end);
                 let message = format!("result `{id}` starts with the direction word `{verb}`");
                 let help = "write the result as if it were already true (\"Revenue from new products grows every quarter\"), and put the direction on a measure";
-                lints.push(Diagnostic::new(Code::DirectionWord, whole.clone(), message).with_help(help));
+                lints.push(Diagnostic::new(Code::DirectionWord, whole(), message).with_help(help));
             }
         }
 
@@ -61,38 +64,61 @@ pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies) {
             lints.push(Diagnostic::new(Code::WeaselWord, Label::new(loc, "weasel word"), message).with_help(help));
         }
 
-        if let Some(number) = words.iter().find(|w| w.text.starts_with(|c: char| c.is_ascii_digit())) {
+        // Lowercase keeps ASCII digits and makes no others.
+        if let Some(number) = words.iter().find(|w| statement.text.as_bytes()[w.start].is_ascii_digit()) {
             let shown = &statement.text[number.start..number.end];
             let message = format!("result `{id}` contains the number `{shown}`: targets belong on measures");
             let help = "remove the number, date or percentage from the statement and put it on a measure as a `target: ... by ...`";
-            lints.push(Diagnostic::new(Code::TargetInResult, whole.clone(), message).with_help(help));
+            lints.push(Diagnostic::new(Code::TargetInResult, whole(), message).with_help(help));
         }
 
-        let lower = statement.text.to_lowercase();
-        if let Some(joiner) = JOINERS.iter().find(|j| lower.contains(**j)) {
+        if let Some(joiner) = joiner(&statement.text) {
             let message = format!("result `{id}` joins two outcomes with `{}`", joiner.trim());
             let help = "split it into two results, one focus each, and link them if one causes the other";
-            lints.push(Diagnostic::new(Code::MultipleFocus, whole, message).with_help(help));
+            lints.push(Diagnostic::new(Code::MultipleFocus, whole(), message).with_help(help));
         }
     }
 }
 
+/// The first joiner of two outcomes in `text`, compared as lowercase.
+fn joiner(text: &str) -> Option<&'static str> {
+    if text.is_ascii() {
+        // The joiners are ASCII and start with a space, so comparing ASCII
+        // case-insensitively at each space is lowercasing the text and searching it.
+        let bytes = text.as_bytes();
+        let mut found = [false; JOINERS.len()];
+        for (at, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b' ') {
+            for (k, joiner) in JOINERS.iter().enumerate() {
+                found[k] |= bytes.get(at..at + joiner.len()).is_some_and(|w| w.eq_ignore_ascii_case(joiner.as_bytes()));
+            }
+        }
+        return JOINERS.iter().zip(found).find(|(_, found)| *found).map(|(j, _)| *j);
+    }
+    let lower = text.to_lowercase();
+    JOINERS.iter().find(|j| lower.contains(**j)).copied()
+}
+
 /// A result's statement decoded, with a map from its byte offsets back to the source.
-struct Statement {
-    text: String,
-    /// `source[i]` is the source offset of the statement's byte `i` (and one past the end).
-    source: Vec<usize>,
+struct Statement<'a> {
+    text: Cow<'a, str>,
+    /// `source[i]` is the source offset of the statement's byte `i` (and one past the
+    /// end); `None` when the statement has no escapes and is the source from `base` on.
+    source: Option<Vec<usize>>,
+    base: usize,
     file: crate::source::FileId,
 }
 
-impl Statement {
-    fn new(lints: &Lints<'_>, result: &ResultNode) -> Statement {
+impl<'a> Statement<'a> {
+    fn new(workspace: &'a crate::Workspace, result: &ResultNode) -> Statement<'a> {
         let loc = result.statement.loc;
-        let file = &lints.workspace.files[loc.file.0 as usize];
+        let file = &workspace.files[loc.file.0 as usize];
         let raw = file.slice(loc.span);
         let body_start = loc.span.start as usize + 1;
         let body = raw.get(1..).unwrap_or("");
         let body = body.strip_suffix('"').filter(|b| !b.ends_with('\\') || b.ends_with("\\\\")).unwrap_or(body);
+        if !body.contains('\\') {
+            return Statement { text: Cow::Borrowed(body), source: None, base: body_start, file: loc.file };
+        }
         let mut text = String::with_capacity(body.len());
         let mut source = Vec::with_capacity(body.len() + 1);
         let mut chars = body.char_indices().peekable();
@@ -126,16 +152,20 @@ impl Statement {
             text.push(decoded);
         }
         source.push(body_start + body.len());
-        Statement { text, source, file: loc.file }
+        Statement { text: Cow::Owned(text), source: Some(source), base: body_start, file: loc.file }
     }
 
     fn loc(&self, start: usize, end: usize) -> Loc {
-        let at = |i: usize| self.source.get(i).copied().unwrap_or(0);
+        let at = |i: usize| match &self.source {
+            Some(source) => source.get(i).copied().unwrap_or(0),
+            None if i <= self.text.len() => self.base + i,
+            None => 0,
+        };
         Loc::new(self.file, Span::new(at(start), at(end)))
     }
 
     /// The words `[from, to)` as written.
-    fn words_text(&self, words: &[Word], from: usize, to: usize) -> String {
+    fn words_text(&self, words: &Words, from: usize, to: usize) -> String {
         self.text[words[from].start..words[to - 1].end].to_owned()
     }
 }

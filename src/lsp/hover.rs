@@ -152,15 +152,15 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             }
             line("progress", progress(model, i));
             for (label, value) in [
-                ("unit", &measure.unit),
-                ("frequency", &measure.frequency),
-                ("formula", &measure.formula),
-                ("source", &measure.source),
-                ("owner", &measure.owner),
-                ("note", &measure.note),
+                ("unit", measure.unit.as_deref()),
+                ("frequency", measure.frequency),
+                ("formula", measure.formula.as_deref()),
+                ("source", measure.source.as_deref()),
+                ("owner", measure.owner.as_deref()),
+                ("note", measure.note.as_deref()),
             ] {
                 if let Some(value) = value {
-                    line(label, value.clone());
+                    line(label, value.to_owned());
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The attribute table of each kind (spec section 3) and typed readers that report
 //! `unknown-attribute`, `duplicate-attribute` and `invalid-value`.
 
-use std::collections::HashMap;
+use std::fmt;
 
 use super::Sema;
 use super::model::{Direction, Quantity, Spanned};
@@ -26,15 +26,47 @@ pub const STATUSES: &[&str] = &["planned", "active", "done", "dropped"];
 pub const STRENGTHS: &[&str] = &["weak", "moderate", "strong"];
 pub const POLARITIES: &[&str] = &["direct", "inverse"];
 
-/// The first occurrence of each known attribute of one block.
+/// The most attributes a kind has (`MEASURE`).
+const MOST: usize = 10;
+const _: () = {
+    let tables = [MAP, LAYER, GROUP, RESULT, MEASURE, ACTION, LINK];
+    let mut i = 0;
+    while i < tables.len() {
+        assert!(tables[i].len() <= MOST, "`MOST` must be the length of the longest attribute table");
+        i += 1;
+    }
+};
+
+/// The first occurrence of each known attribute of one block: `found[i]` is the
+/// attribute named `table[i]`. Tables are short, so a scan beats hashing.
 pub struct Attrs<'a> {
     pub file: crate::source::FileId,
-    by_name: HashMap<&'a str, &'a Attribute>,
+    table: &'static [&'static str],
+    found: [Option<&'a Attribute>; MOST],
 }
 
 impl<'a> Attrs<'a> {
     pub fn get(&self, name: &str) -> Option<&'a Attribute> {
-        self.by_name.get(name).copied()
+        self.found[self.table.iter().position(|t| *t == name)?]
+    }
+}
+
+/// What a block belongs to, for messages: "result `r1`", "the map", "a link". Written
+/// out only when there is something to report.
+#[derive(Clone, Copy)]
+pub enum What<'a> {
+    Decl(&'static str, &'a str),
+    Map,
+    Link,
+}
+
+impl fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            What::Decl(keyword, id) => write!(f, "{keyword} `{id}`"),
+            What::Map => f.write_str("the map"),
+            What::Link => f.write_str("a link"),
+        }
     }
 }
 
@@ -53,15 +85,15 @@ impl Sema<'_> {
     pub fn attrs<'a>(
         &mut self,
         file: crate::source::FileId,
-        what: &str,
-        table: &[&str],
+        what: What<'_>,
+        table: &'static [&'static str],
         attributes: impl Iterator<Item = &'a Attribute>,
     ) -> Attrs<'a> {
-        let mut by_name: HashMap<&'a str, &'a Attribute> = HashMap::new();
+        let mut found: [Option<&'a Attribute>; MOST] = [None; MOST];
         for attribute in attributes {
             let name = attribute.name.name.as_str();
-            let loc = Loc::new(file, attribute.name.span);
-            if !table.contains(&name) {
+            let Some(at) = table.iter().position(|t| *t == name) else {
+                let loc = Loc::new(file, attribute.name.span);
                 let help = match suggest(name, table.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!("{what} has these attributes: {}", backticked(table)),
@@ -71,7 +103,10 @@ impl Sema<'_> {
                     Diagnostic::new(Code::UnknownAttribute, Label::new(loc, "unknown attribute"), message)
                         .with_help(help),
                 );
-            } else if let Some(first) = by_name.get(name) {
+                continue;
+            };
+            if let Some(first) = found[at] {
+                let loc = Loc::new(file, attribute.name.span);
                 let first_loc = Loc::new(file, first.name.span);
                 let message = format!("`{name}` is given twice on {what}");
                 self.push(
@@ -80,10 +115,10 @@ impl Sema<'_> {
                         .with_help(format!("remove one of the two `{name}` lines; the first one is used")),
                 );
             } else {
-                by_name.insert(name, attribute);
+                found[at] = Some(attribute);
             }
         }
-        Attrs { file, by_name }
+        Attrs { file, table, found }
     }
 
     pub fn invalid(&mut self, file: crate::source::FileId, value: &Value, message: String, help: String) {
@@ -106,14 +141,35 @@ impl Sema<'_> {
         }
     }
 
-    /// An identifier from a fixed set of words.
+    /// An identifier from a set of words (the configured intents).
     pub fn word(&mut self, attrs: &Attrs<'_>, name: &str, allowed: &[&str], what: &str) -> Option<Spanned<String>> {
+        let at = self.word_index(attrs, name, allowed, what)?;
+        Some(Spanned { value: allowed[at.value].to_owned(), loc: at.loc })
+    }
+
+    /// An identifier from a fixed set of words, as the set's own `&'static str`.
+    pub fn one_of(
+        &mut self,
+        attrs: &Attrs<'_>,
+        name: &str,
+        allowed: &'static [&'static str],
+        what: &str,
+    ) -> Option<Spanned<&'static str>> {
+        let at = self.word_index(attrs, name, allowed, what)?;
+        Some(Spanned { value: allowed[at.value], loc: at.loc })
+    }
+
+    /// Which of `allowed` the attribute's identifier is; `invalid-value` if none.
+    fn word_index(&mut self, attrs: &Attrs<'_>, name: &str, allowed: &[&str], what: &str) -> Option<Spanned<usize>> {
         let attribute = attrs.get(name)?;
         let loc = Loc::new(attrs.file, attribute.value.span);
+        let position = |word: &str| allowed.iter().position(|a| *a == word);
+        if let ValueKind::Ident(word) = &attribute.value.kind
+            && let Some(at) = position(word)
+        {
+            return Some(Spanned { value: at, loc });
+        }
         match &attribute.value.kind {
-            ValueKind::Ident(word) if allowed.contains(&word.as_str()) => {
-                Some(Spanned { value: word.to_string(), loc })
-            }
             ValueKind::Ident(word) => {
                 let message = format!("`{word}` is not {what}");
                 let help = match suggest(word, allowed.iter().copied()) {
@@ -137,7 +193,7 @@ impl Sema<'_> {
     }
 
     pub fn direction(&mut self, attrs: &Attrs<'_>) -> Option<Direction> {
-        let word = self.word(attrs, "direction", DIRECTIONS, "a direction")?;
+        let word = self.one_of(attrs, "direction", DIRECTIONS, "a direction")?;
         Some(if word.value == "up" { Direction::Up } else { Direction::Down })
     }
 
@@ -164,10 +220,16 @@ impl Sema<'_> {
     /// A period: `2027`, `2027-03`, `2027-03-31` or `2027-Q1`.
     pub fn period(&mut self, attrs: &Attrs<'_>, name: &str) -> Option<Period> {
         let attribute = attrs.get(name)?;
-        self.period_value(attrs.file, &attribute.value, &format!("`{name}`")).map(|p| p.value)
+        self.period_value(attrs.file, &attribute.value, &format_args!("`{name}`")).map(|p| p.value)
     }
 
-    pub fn period_value(&mut self, file: crate::source::FileId, value: &Value, what: &str) -> Option<Spanned<Period>> {
+    /// A period; `what` names the value in the message if it is not one.
+    pub fn period_value(
+        &mut self,
+        file: crate::source::FileId,
+        value: &Value,
+        what: &dyn fmt::Display,
+    ) -> Option<Spanned<Period>> {
         let loc = Loc::new(file, value.span);
         match &value.kind {
             ValueKind::Period(raw) => match Period::parse(raw) {
@@ -216,9 +278,11 @@ impl Sema<'_> {
                 self.push(Diagnostic::new(Code::InvalidValue, Label::new(loc, "wrong word"), message).with_help(help));
                 return None;
             }
-            Some(when) => {
-                Some(self.period_value(attrs.file, &when.value, &format!("the date after `{}`", qualifier.word()))?)
-            }
+            Some(when) => Some(self.period_value(
+                attrs.file,
+                &when.value,
+                &format_args!("the date after `{}`", qualifier.word()),
+            )?),
         };
         Some(Quantity { value: q.number.value, percent: q.number.percent, raw: q.number.raw.to_string(), when, loc })
     }

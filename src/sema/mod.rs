@@ -9,9 +9,9 @@ pub mod attributes;
 pub mod model;
 pub mod period;
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
-use attributes::{Attrs, describe};
+use attributes::{Attrs, What, describe};
 use model::*;
 
 use crate::config::Config;
@@ -24,10 +24,10 @@ pub struct Sema<'a> {
     config: &'a Config,
     diags: &'a mut Vec<Diagnostic>,
     model: Model,
-    /// The declaration of each id: where, so that `duplicate-id` can label it.
-    declared: HashMap<String, Loc>,
-    /// How many declarations of each kind got a slot in the first pass: the next index.
-    slots: [usize; 5],
+    /// Where the id of each slot is declared, by kind (layers, groups, results,
+    /// measures, actions), so that `duplicate-id` can label the first declaration; the
+    /// length of each list is the index of the kind's next slot.
+    declared: [Vec<Loc>; 5],
 }
 
 /// What a declaration became in the first pass.
@@ -40,7 +40,10 @@ enum Slot {
 
 /// Analyses a workspace. `asts[i]` is the tree of `sources[i]`.
 pub fn analyze(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, diags: &mut Vec<Diagnostic>) -> Model {
-    let mut sema = Sema { sources, config, diags, model: Model::default(), declared: HashMap::new(), slots: [0; 5] };
+    let mut sema = Sema { sources, config, diags, model: Model::default(), declared: Default::default() };
+    // At least one symbol per top-level item but the links: grown once, not doubling.
+    let items: usize = asts.iter().map(|ast| ast.items.len()).sum();
+    sema.model.symbols.reserve(items / 2);
     let mut decls = Vec::new();
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
@@ -50,9 +53,25 @@ pub fn analyze(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, diags
             }
         }
     }
+    // The second pass pushes one node per slot: room for exactly that many.
+    let [layers, groups, results, measures, actions] = sema.declared.each_ref().map(Vec::len);
+    sema.model.layers.reserve_exact(layers);
+    sema.model.groups.reserve_exact(groups);
+    sema.model.results.reserve_exact(results);
+    sema.model.measures.reserve_exact(measures);
+    sema.model.actions.reserve_exact(actions);
     for &(file, decl, slot, parent) in &decls {
         sema.fill(file, decl, slot, parent);
     }
+    let pairs: usize = asts
+        .iter()
+        .flat_map(|ast| &ast.items)
+        .map(|item| match item {
+            Item::Link(link) => link.nodes.len().saturating_sub(1),
+            Item::Decl(_) => 0,
+        })
+        .sum();
+    sema.model.links.reserve_exact(pairs);
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
         for item in &ast.items {
@@ -64,9 +83,15 @@ pub fn analyze(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, diags
     let mut model = sema.model;
     for (i, measure) in model.measures.iter().enumerate() {
         if let Some(result) = measure.of {
-            model.results[result].measures.push(i);
+            let list = &mut model.results[result].measures;
+            // Most results have one measure: room for one, not four, to start with.
+            if list.is_empty() {
+                list.reserve_exact(1);
+            }
+            list.push(i);
         }
     }
+    model.references.shrink_to_fit();
     model
 }
 
@@ -151,17 +176,6 @@ impl Sema<'_> {
             self.push(Diagnostic::new(Code::ReservedWord, Label::new(loc, "reserved word"), message).with_help(help));
             return Slot::Discard;
         }
-        if let Some(&first) = self.declared.get(id.name.as_str()) {
-            let kind = self.model.symbols.get(id.name.as_str()).map_or("item", |n| n.kind_name());
-            let message = format!("`{}` is already declared, as {}", id.name, a(kind));
-            let diag = Diagnostic::new(Code::DuplicateId, Label::new(loc, "declared again here"), message)
-                .with_label(Label::new(first, "first declared here"))
-                .with_help(
-                    "rename one of them: ids are shared by every file of the workspace, and references go to the first",
-                );
-            self.push(diag);
-            return Slot::Discard;
-        }
         // The second pass pushes kept nodes in this same order, so the index is the
         // number of earlier slots of the kind.
         let (counter, make): (usize, fn(usize) -> NodeRef) = match decl.kind {
@@ -172,11 +186,26 @@ impl Sema<'_> {
             DeclKind::Action => (4, NodeRef::Action),
             DeclKind::Map => return Slot::Discard,
         };
-        let node = make(self.slots[counter]);
-        self.slots[counter] += 1;
-        self.declared.insert(id.name.to_string(), loc);
-        self.model.symbols.insert(id.name.to_string(), node);
-        Slot::Node(node)
+        match self.model.symbols.entry(id.name.to_string()) {
+            Entry::Occupied(first) => {
+                let node = *first.get();
+                let first = self.declared[kind_index(node)][node_index(node)];
+                let message = format!("`{}` is already declared, as {}", id.name, a(node.kind_name()));
+                let diag = Diagnostic::new(Code::DuplicateId, Label::new(loc, "declared again here"), message)
+                    .with_label(Label::new(first, "first declared here"))
+                    .with_help(
+                        "rename one of them: ids are shared by every file of the workspace, and references go to the first",
+                    );
+                self.push(diag);
+                Slot::Discard
+            }
+            Entry::Vacant(slot) => {
+                let node = make(self.declared[counter].len());
+                self.declared[counter].push(loc);
+                slot.insert(node);
+                Slot::Node(node)
+            }
+        }
     }
 
     /// Second pass: read the attributes of one declaration into its node.
@@ -184,34 +213,34 @@ impl Sema<'_> {
         let id = decl.id.as_ref().map_or_else(String::new, |id| id.name.to_string());
         let loc = Loc::new(file, decl.name_span());
         let what = match &decl.id {
-            Some(id) => format!("{} `{}`", decl.kind.keyword(), id.name),
-            None => "the map".to_owned(),
+            Some(id) => What::Decl(decl.kind.keyword(), &id.name),
+            None => What::Map,
         };
         let keep = matches!(slot, Slot::Node(_));
         match decl.kind {
             DeclKind::Map => {
-                let attrs = self.attrs(file, &what, attributes::MAP, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::MAP, decl.attributes());
                 let purpose = self.string(&attrs, "purpose");
                 let vision = self.string(&attrs, "vision");
                 let mission = self.string(&attrs, "mission");
                 let owner = self.string(&attrs, "owner");
                 let horizon = self.period(&attrs, "horizon");
                 let method = self
-                    .word(&attrs, "method", attributes::METHODS, "a method")
+                    .one_of(&attrs, "method", attributes::METHODS, "a method")
                     .map(|w| Spanned { value: if w.value == "bsc" { Method::Bsc } else { Method::Pump }, loc: w.loc });
                 if let Some(map) = self.model.map.as_mut().filter(|m| m.loc == Loc::new(file, decl.title.span)) {
                     *map = MapInfo { purpose, vision, mission, owner, horizon, method, ..map.clone() };
                 }
             }
             DeclKind::Layer => {
-                let attrs = self.attrs(file, &what, attributes::LAYER, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::LAYER, decl.attributes());
                 let note = self.string(&attrs, "note");
                 if keep {
                     self.model.layers.push(Layer { id, title: decl.title.value.to_string(), note, loc });
                 }
             }
             DeclKind::Group => {
-                let attrs = self.attrs(file, &what, attributes::GROUP, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::GROUP, decl.attributes());
                 let intents: Vec<&str> = self.config.intents.iter().map(String::as_str).collect();
                 let intent = self.word(&attrs, "intent", &intents, "an intent");
                 let group = Group {
@@ -235,7 +264,7 @@ impl Sema<'_> {
                 }
             }
             DeclKind::Result => {
-                let attrs = self.attrs(file, &what, attributes::RESULT, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::RESULT, decl.attributes());
                 let layer = attrs.get("layer").and_then(|a| self.reference(file, &a.value, Expect::Layer));
                 let for_groups = match attrs.get("for") {
                     Some(attribute) => self.group_list(file, &attribute.value),
@@ -259,7 +288,7 @@ impl Sema<'_> {
                 }
             }
             DeclKind::Measure => {
-                let attrs = self.attrs(file, &what, attributes::MEASURE, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::MEASURE, decl.attributes());
                 let of = match (parent, attrs.get("of")) {
                     (Some(parent), Some(of)) => {
                         let enclosing = match parent {
@@ -299,7 +328,9 @@ impl Sema<'_> {
                     direction: self.direction(&attrs),
                     baseline: self.quantity(&attrs, "baseline", Qualifier::At),
                     target: self.quantity(&attrs, "target", Qualifier::By),
-                    frequency: self.word(&attrs, "frequency", attributes::FREQUENCIES, "a frequency").map(|w| w.value),
+                    frequency: self
+                        .one_of(&attrs, "frequency", attributes::FREQUENCIES, "a frequency")
+                        .map(|w| w.value),
                     formula: self.string(&attrs, "formula"),
                     source: self.string(&attrs, "source"),
                     owner: self.string(&attrs, "owner"),
@@ -311,13 +342,13 @@ impl Sema<'_> {
                 }
             }
             DeclKind::Action => {
-                let attrs = self.attrs(file, &what, attributes::ACTION, decl.attributes());
+                let attrs = self.attrs(file, what, attributes::ACTION, decl.attributes());
                 let action = Action {
                     id,
                     title: decl.title.value.to_string(),
                     owner: self.string(&attrs, "owner"),
                     due: self.period(&attrs, "due"),
-                    status: self.word(&attrs, "status", attributes::STATUSES, "a status").map(|w| w.value),
+                    status: self.one_of(&attrs, "status", attributes::STATUSES, "a status").map(|w| w.value),
                     note: self.string(&attrs, "note"),
                     loc,
                 };
@@ -415,10 +446,9 @@ impl Sema<'_> {
     }
 
     fn link(&mut self, file: FileId, link: &ast::Link) {
-        let what = "a link";
-        let attrs: Attrs<'_> = self.attrs(file, what, attributes::LINK, link.attributes());
-        let strength = self.word(&attrs, "strength", attributes::STRENGTHS, "a strength").map(|w| w.value);
-        let polarity = self.word(&attrs, "polarity", attributes::POLARITIES, "a polarity");
+        let attrs: Attrs<'_> = self.attrs(file, What::Link, attributes::LINK, link.attributes());
+        let strength = self.one_of(&attrs, "strength", attributes::STRENGTHS, "a strength").map(|w| w.value);
+        let polarity = self.one_of(&attrs, "polarity", attributes::POLARITIES, "a polarity");
         let evidence = self.string(&attrs, "evidence");
         let assumption = self.string(&attrs, "assumption");
         let note = self.string(&attrs, "note");
@@ -460,6 +490,9 @@ impl Sema<'_> {
                 Some(resolved)
             })
             .collect();
+        let (mut evidence, mut assumption, mut note) = (evidence, assumption, note);
+        let mut label = link.label.as_ref().map(|l| l.value.to_string());
+        let pairs = link.nodes.len().saturating_sub(1);
         for (i, pair) in link.nodes.windows(2).enumerate() {
             let (Some(from), Some(to)) = (ends[i], ends[i + 1]) else { continue };
             let NodeRef::Result(to) = to else { continue };
@@ -472,19 +505,39 @@ impl Sema<'_> {
                 );
                 continue;
             }
+            // The last pair (the only one, but for chains) takes the values.
+            let last = i + 1 == pairs;
+            let take = |value: &mut Option<String>| if last { value.take() } else { value.clone() };
             self.model.links.push(Link {
                 from,
                 to,
                 from_loc: Loc::new(file, pair[0].span),
                 to_loc,
-                label: link.label.as_ref().map(|l| l.value.to_string()),
-                strength: strength.clone(),
+                label: take(&mut label),
+                strength,
                 inverse: polarity.as_ref().is_some_and(|p| p.value == "inverse"),
-                evidence: evidence.clone(),
-                assumption: assumption.clone(),
-                note: note.clone(),
+                evidence: take(&mut evidence),
+                assumption: take(&mut assumption),
+                note: take(&mut note),
             });
         }
+    }
+}
+
+/// The slot counter of a node's kind (`Sema::declared`), and its index.
+fn kind_index(node: NodeRef) -> usize {
+    match node {
+        NodeRef::Layer(_) => 0,
+        NodeRef::Group(_) => 1,
+        NodeRef::Result(_) => 2,
+        NodeRef::Measure(_) => 3,
+        NodeRef::Action(_) => 4,
+    }
+}
+
+fn node_index(node: NodeRef) -> usize {
+    match node {
+        NodeRef::Layer(i) | NodeRef::Group(i) | NodeRef::Result(i) | NodeRef::Measure(i) | NodeRef::Action(i) => i,
     }
 }
 

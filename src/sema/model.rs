@@ -1,10 +1,9 @@
 //! The compiled model of a workspace: every node with its attributes resolved, in
 //! declaration order (files in path order, items in source order).
 
-use std::collections::HashMap;
-
 use super::period::Period;
 use crate::source::Loc;
+use rustc_hash::FxHashMap;
 
 /// An index into one of the model's node lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,7 +44,7 @@ pub struct Model {
     pub actions: Vec<Action>,
     pub links: Vec<Link>,
     /// Every declared id, resolved to its first declaration.
-    pub symbols: HashMap<String, NodeRef>,
+    pub symbols: FxHashMap<String, NodeRef>,
     /// Every place an id is used (attributes and links), resolved.
     pub references: Vec<Reference>,
 }
@@ -195,7 +194,7 @@ pub struct Measure {
     pub direction: Option<Direction>,
     pub baseline: Option<Quantity>,
     pub target: Option<Quantity>,
-    pub frequency: Option<String>,
+    pub frequency: Option<&'static str>,
     pub formula: Option<String>,
     pub source: Option<String>,
     pub owner: Option<String>,
@@ -209,7 +208,7 @@ pub struct Action {
     pub title: String,
     pub owner: Option<String>,
     pub due: Option<Period>,
-    pub status: Option<String>,
+    pub status: Option<&'static str>,
     pub note: Option<String>,
     pub loc: Loc,
 }
@@ -224,7 +223,7 @@ pub struct Link {
     pub from_loc: Loc,
     pub to_loc: Loc,
     pub label: Option<String>,
-    pub strength: Option<String>,
+    pub strength: Option<&'static str>,
     /// `true` for `polarity: inverse`.
     pub inverse: bool,
     pub evidence: Option<String>,
