@@ -280,6 +280,8 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
     let text = strata::export::export(&item.workspace, &analysis.model, format, focus.as_ref())
         .map_err(|e| ToolError(e.to_string()))?;
+    // As in `check`: the trees and the model are freed on another thread.
+    std::thread::spawn(move || drop(analysis));
     write_output(args.output.as_ref(), &text, false)?;
     Ok(0)
 }
