@@ -457,7 +457,7 @@ fn write_legend(out: &mut String, model: &Model, colours: &[&'static str]) {
             facts.push(intent.value.clone());
         }
         if let Some(share) = &group.share {
-            facts.push(format!("{}%", share.value));
+            facts.push(format!("{}%", share.value).into());
         }
         let proposition = group.proposition.as_ref().map(|p| html(&wrap(p, 44))).unwrap_or_default();
         let proposition = styled("<FONT POINT-SIZE=\"9\">", &styled("<I>", &proposition));

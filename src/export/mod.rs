@@ -325,7 +325,7 @@ pub(crate) fn measure_values(measure: &Measure) -> Option<String> {
 }
 
 fn quantity(q: &Quantity) -> String {
-    if q.percent { [q.raw.as_str(), "%"].concat() } else { q.raw.clone() }
+    if q.percent { [q.raw.as_str(), "%"].concat() } else { q.raw.to_string() }
 }
 
 /// A measure's name as shown on a map: `▲` when up is better, `▼` when down is, and
@@ -358,7 +358,7 @@ pub(crate) fn layer_members(model: &Model) -> Vec<Vec<usize>> {
 fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
     let mut facts = Vec::new();
     if let Some(owner) = &action.owner {
-        facts.push(owner.clone());
+        facts.push(owner.to_string());
     }
     if let Some(due) = action.due {
         facts.push(format!("due {due}"));

@@ -87,7 +87,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 (0..model.results.len()).filter(|&r| model.results[r].layer == Some(i)).map(NodeRef::Result).collect();
             line("results", format!("{}", results.len()));
             if let Some(note) = &model.layers[i].note {
-                line("note", note.clone());
+                line("note", note.to_string());
             }
         }
         NodeRef::Group(i) => {
@@ -108,7 +108,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 ("criteria", &group.criteria),
             ] {
                 if let Some(value) = value {
-                    line(label, value.clone());
+                    line(label, value.to_string());
                 }
             }
             let subs: Vec<NodeRef> =
@@ -129,7 +129,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             let groups = result.for_groups.iter().map(|g| NodeRef::Group(g.value));
             line("for", ids(model, groups));
             if let Some(owner) = &result.owner {
-                line("owner", owner.clone());
+                line("owner", owner.to_string());
             }
             if result.measures.is_empty() {
                 line("measures", "none".to_owned());
@@ -142,7 +142,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             let effects = lookup::effects(model, node).into_iter().map(|(n, _)| n);
             line("causes", ids(model, effects));
             if let Some(note) = &result.note {
-                line("note", note.clone());
+                line("note", note.to_string());
             }
         }
         NodeRef::Measure(i) => {
@@ -167,7 +167,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
         NodeRef::Action(i) => {
             let action = &model.actions[i];
             if let Some(owner) = &action.owner {
-                line("owner", owner.clone());
+                line("owner", owner.to_string());
             }
             if let Some(due) = &action.due {
                 line("due", due.to_string());

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::Sema;
-use super::model::{Direction, Quantity, Spanned};
+use super::model::{Direction, Quantity, Spanned, Text};
 use super::period::Period;
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
 use crate::source::Loc;
@@ -127,10 +127,10 @@ impl Sema<'_> {
     }
 
     /// A string attribute.
-    pub fn string(&mut self, attrs: &Attrs<'_>, name: &str) -> Option<String> {
+    pub fn string(&mut self, attrs: &Attrs<'_>, name: &str) -> Option<Text> {
         let attribute = attrs.get(name)?;
         match &attribute.value.kind {
-            ValueKind::Str(text) => Some(text.to_string()),
+            ValueKind::Str(text) => Some(text.clone()),
             _ => {
                 let shown = self.slice(attrs.file, &attribute.value);
                 let message = format!("`{name}` must be a string, not {}", describe(&attribute.value));
@@ -142,9 +142,9 @@ impl Sema<'_> {
     }
 
     /// An identifier from a set of words (the configured intents).
-    pub fn word(&mut self, attrs: &Attrs<'_>, name: &str, allowed: &[&str], what: &str) -> Option<Spanned<String>> {
+    pub fn word(&mut self, attrs: &Attrs<'_>, name: &str, allowed: &[&str], what: &str) -> Option<Spanned<Text>> {
         let at = self.word_index(attrs, name, allowed, what)?;
-        Some(Spanned { value: allowed[at.value].to_owned(), loc: at.loc })
+        Some(Spanned { value: Text::from(allowed[at.value]), loc: at.loc })
     }
 
     /// An identifier from a fixed set of words, as the set's own `&'static str`.
@@ -284,7 +284,7 @@ impl Sema<'_> {
                 &format_args!("the date after `{}`", qualifier.word()),
             )?),
         };
-        Some(Quantity { value: q.number.value, percent: q.number.percent, raw: q.number.raw.to_string(), when, loc })
+        Some(Quantity { value: q.number.value, percent: q.number.percent, raw: q.number.raw.clone(), when, loc })
     }
 }
 

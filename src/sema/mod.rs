@@ -153,7 +153,7 @@ impl Sema<'_> {
                 self.push(diag);
             } else {
                 self.model.map = Some(MapInfo {
-                    title: decl.title.value.to_string(),
+                    title: decl.title.value.clone(),
                     purpose: None,
                     vision: None,
                     mission: None,
@@ -210,7 +210,7 @@ impl Sema<'_> {
 
     /// Second pass: read the attributes of one declaration into its node.
     fn fill(&mut self, file: FileId, decl: &Decl, slot: Slot, parent: Option<Slot>) {
-        let id = decl.id.as_ref().map_or_else(String::new, |id| id.name.to_string());
+        let id = decl.id.as_ref().map_or_else(Text::default, |id| id.name.clone());
         let loc = Loc::new(file, decl.name_span());
         let what = match &decl.id {
             Some(id) => What::Decl(decl.kind.keyword(), &id.name),
@@ -236,7 +236,7 @@ impl Sema<'_> {
                 let attrs = self.attrs(file, what, attributes::LAYER, decl.attributes());
                 let note = self.string(&attrs, "note");
                 if keep {
-                    self.model.layers.push(Layer { id, title: decl.title.value.to_string(), note, loc });
+                    self.model.layers.push(Layer { id, title: decl.title.value.clone(), note, loc });
                 }
             }
             DeclKind::Group => {
@@ -245,7 +245,7 @@ impl Sema<'_> {
                 let intent = self.word(&attrs, "intent", &intents, "an intent");
                 let group = Group {
                     id,
-                    name: decl.title.value.to_string(),
+                    name: decl.title.value.clone(),
                     parent: match parent {
                         Some(Slot::Node(NodeRef::Group(p))) => Some(p),
                         _ => None,
@@ -272,7 +272,7 @@ impl Sema<'_> {
                 };
                 let result = ResultNode {
                     id,
-                    statement: Spanned { value: decl.title.value.to_string(), loc: Loc::new(file, decl.title.span) },
+                    statement: Spanned { value: decl.title.value.clone(), loc: Loc::new(file, decl.title.span) },
                     layer: layer.and_then(|n| match n.value {
                         NodeRef::Layer(i) => Some(i),
                         _ => None,
@@ -322,7 +322,7 @@ impl Sema<'_> {
                 };
                 let measure = Measure {
                     id,
-                    name: decl.title.value.to_string(),
+                    name: decl.title.value.clone(),
                     of,
                     unit: self.string(&attrs, "unit"),
                     direction: self.direction(&attrs),
@@ -345,7 +345,7 @@ impl Sema<'_> {
                 let attrs = self.attrs(file, what, attributes::ACTION, decl.attributes());
                 let action = Action {
                     id,
-                    title: decl.title.value.to_string(),
+                    title: decl.title.value.clone(),
                     owner: self.string(&attrs, "owner"),
                     due: self.period(&attrs, "due"),
                     status: self.one_of(&attrs, "status", attributes::STATUSES, "a status").map(|w| w.value),
@@ -491,7 +491,7 @@ impl Sema<'_> {
             })
             .collect();
         let (mut evidence, mut assumption, mut note) = (evidence, assumption, note);
-        let mut label = link.label.as_ref().map(|l| l.value.to_string());
+        let mut label = link.label.as_ref().map(|l| l.value.clone());
         let pairs = link.nodes.len().saturating_sub(1);
         for (i, pair) in link.nodes.windows(2).enumerate() {
             let (Some(from), Some(to)) = (ends[i], ends[i + 1]) else { continue };
@@ -507,7 +507,7 @@ impl Sema<'_> {
             }
             // The last pair (the only one, but for chains) takes the values.
             let last = i + 1 == pairs;
-            let take = |value: &mut Option<String>| if last { value.take() } else { value.clone() };
+            let take = |value: &mut Option<Text>| if last { value.take() } else { value.clone() };
             self.model.links.push(Link {
                 from,
                 to,

@@ -5,6 +5,8 @@ use super::period::Period;
 use crate::source::Loc;
 use rustc_hash::FxHashMap;
 
+pub use crate::syntax::ast::Text;
+
 /// An index into one of the model's node lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeRef {
@@ -111,11 +113,11 @@ impl Method {
 
 #[derive(Clone, Debug)]
 pub struct MapInfo {
-    pub title: String,
-    pub purpose: Option<String>,
-    pub vision: Option<String>,
-    pub mission: Option<String>,
-    pub owner: Option<String>,
+    pub title: Text,
+    pub purpose: Option<Text>,
+    pub vision: Option<Text>,
+    pub mission: Option<Text>,
+    pub owner: Option<Text>,
     pub horizon: Option<Period>,
     pub method: Option<Spanned<Method>>,
     /// The title string.
@@ -124,35 +126,35 @@ pub struct MapInfo {
 
 #[derive(Clone, Debug)]
 pub struct Layer {
-    pub id: String,
-    pub title: String,
-    pub note: Option<String>,
+    pub id: Text,
+    pub title: Text,
+    pub note: Option<Text>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug)]
 pub struct Group {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     pub parent: Option<usize>,
-    pub intent: Option<Spanned<String>>,
+    pub intent: Option<Spanned<Text>>,
     pub share: Option<Spanned<f64>>,
-    pub gives: Option<String>,
-    pub gets: Option<String>,
-    pub proposition: Option<String>,
-    pub criteria: Option<String>,
-    pub note: Option<String>,
+    pub gives: Option<Text>,
+    pub gets: Option<Text>,
+    pub proposition: Option<Text>,
+    pub criteria: Option<Text>,
+    pub note: Option<Text>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug)]
 pub struct ResultNode {
-    pub id: String,
-    pub statement: Spanned<String>,
+    pub id: Text,
+    pub statement: Spanned<Text>,
     pub layer: Option<usize>,
     pub for_groups: Vec<Spanned<usize>>,
-    pub owner: Option<String>,
-    pub note: Option<String>,
+    pub owner: Option<Text>,
+    pub note: Option<Text>,
     /// Measures of this result, nested or by `of`, in declaration order.
     pub measures: Vec<usize>,
     pub loc: Loc,
@@ -179,7 +181,7 @@ pub struct Quantity {
     pub value: f64,
     pub percent: bool,
     /// The value as written, for display (`31.5`).
-    pub raw: String,
+    pub raw: Text,
     pub when: Option<Spanned<Period>>,
     /// The whole attribute value.
     pub loc: Loc,
@@ -187,29 +189,29 @@ pub struct Quantity {
 
 #[derive(Clone, Debug)]
 pub struct Measure {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     pub of: Option<usize>,
-    pub unit: Option<String>,
+    pub unit: Option<Text>,
     pub direction: Option<Direction>,
     pub baseline: Option<Quantity>,
     pub target: Option<Quantity>,
     pub frequency: Option<&'static str>,
-    pub formula: Option<String>,
-    pub source: Option<String>,
-    pub owner: Option<String>,
-    pub note: Option<String>,
+    pub formula: Option<Text>,
+    pub source: Option<Text>,
+    pub owner: Option<Text>,
+    pub note: Option<Text>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug)]
 pub struct Action {
-    pub id: String,
-    pub title: String,
-    pub owner: Option<String>,
+    pub id: Text,
+    pub title: Text,
+    pub owner: Option<Text>,
     pub due: Option<Period>,
     pub status: Option<&'static str>,
-    pub note: Option<String>,
+    pub note: Option<Text>,
     pub loc: Loc,
 }
 
@@ -222,11 +224,11 @@ pub struct Link {
     pub to: usize,
     pub from_loc: Loc,
     pub to_loc: Loc,
-    pub label: Option<String>,
+    pub label: Option<Text>,
     pub strength: Option<&'static str>,
     /// `true` for `polarity: inverse`.
     pub inverse: bool,
-    pub evidence: Option<String>,
-    pub assumption: Option<String>,
-    pub note: Option<String>,
+    pub evidence: Option<Text>,
+    pub assumption: Option<Text>,
+    pub note: Option<Text>,
 }

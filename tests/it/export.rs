@@ -559,12 +559,12 @@ fn check_layer_order(dot: &str, model: &Model) -> Result<(), String> {
 /// The strings a drawn map must show.
 fn model_strings(model: &Model) -> Vec<String> {
     let mut strings: Vec<String> = Vec::new();
-    strings.extend(model.layers.iter().map(|l| l.title.clone()));
-    strings.extend(model.results.iter().map(|r| r.statement.value.clone()));
-    strings.extend(model.measures.iter().filter(|m| m.of.is_some()).map(|m| m.name.clone()));
-    strings.extend(model.actions.iter().map(|a| a.title.clone()));
-    strings.extend(model.groups.iter().map(|g| g.name.clone()));
-    strings.extend(model.links.iter().filter_map(|l| l.label.clone()));
+    strings.extend(model.layers.iter().map(|l| l.title.to_string()));
+    strings.extend(model.results.iter().map(|r| r.statement.value.to_string()));
+    strings.extend(model.measures.iter().filter(|m| m.of.is_some()).map(|m| m.name.to_string()));
+    strings.extend(model.actions.iter().map(|a| a.title.to_string()));
+    strings.extend(model.groups.iter().map(|g| g.name.to_string()));
+    strings.extend(model.links.iter().filter_map(|l| l.label.as_ref().map(|l| l.to_string())));
     strings
 }
 
