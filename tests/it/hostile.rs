@@ -3,8 +3,8 @@
 //! time bound. `--format short` is used where the output is long, so that every line
 //! can be checked; the human rendering is checked where it is cheap.
 //!
-//! The big-file test uses 2 MiB by default, since a debug build checks about 0.5 MB/s;
-//! run the 50 MB with `STRATA_HOSTILE_MB=50 cargo test --release hostile`.
+//! The big-file test uses the 50 MB (50 MiB: 396,000 results, 10 s and 1.2 GB
+//! for a debug build); `STRATA_HOSTILE_MB=N` changes the size.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ const SECONDS: fn(u64) -> Duration = Duration::from_secs;
 
 #[test]
 fn a_big_file_is_checked_whole() {
-    let megabytes: usize = std::env::var("STRATA_HOSTILE_MB").ok().and_then(|m| m.parse().ok()).unwrap_or(2);
+    let megabytes: usize = std::env::var("STRATA_HOSTILE_MB").ok().and_then(|m| m.parse().ok()).unwrap_or(50);
     let dir = tempdir();
     let mut text = String::from("map \"Big\" {\n  purpose: \"Test a big file\"\n}\n\nlayer l \"Layer\"\n\n");
     let mut n = 0;
@@ -60,7 +60,7 @@ fn a_big_file_is_checked_whole() {
         n += 1;
     }
     write(&dir.path().join("big.strata"), &text);
-    let (code, stdout, stderr) = run(dir.path(), &["check", "--format", "short"], SECONDS(20 * megabytes as u64));
+    let (code, stdout, stderr) = run(dir.path(), &["check", "--format", "short"], SECONDS(60 + 2 * megabytes as u64));
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(
         stdout.lines().next(),
