@@ -44,21 +44,19 @@ impl Server {
     }
 
     fn send(&mut self, message: &Value) {
-        let body = message.to_string();
-        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        let frame = frames::frame(&message.to_string());
         self.stdin.write_all(frame.as_bytes()).unwrap_or_else(|e| panic!("write: {e}"));
         self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+        self.send(&frames::notification(method, params));
     }
 
     fn request(&mut self, method: &str, params: Value) -> i64 {
         self.next_id += 1;
-        let id = self.next_id;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        id
+        self.send(&frames::request(self.next_id, method, params));
+        self.next_id
     }
 
     fn wait(&mut self, ok: impl Fn(&Value) -> bool) -> Value {

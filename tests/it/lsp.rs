@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use frames::frame;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use strata::lsp::{Backend, service};
@@ -931,10 +932,6 @@ impl Process {
     pub(crate) fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
     }
-}
-
-pub(crate) fn frame(body: &str) -> String {
-    format!("Content-Length: {}\r\n\r\n{body}", body.len())
 }
 
 #[test]

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use strata::source::{ColumnUnit, LineIndex};
 
-use crate::lsp::{CUSTOMERS, FINANCE, MAP, Process, TIMEOUT, at16, coffee, errors_of, frame, text_of, uri};
+use crate::lsp::frames::{frame, notification, request};
+use crate::lsp::{CUSTOMERS, FINANCE, MAP, Process, TIMEOUT, at16, coffee, errors_of, text_of, uri};
 
 /// A `strata lsp` process initialized on a workspace, with every message it sent.
 struct Session {
@@ -74,15 +75,14 @@ impl Session {
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+        self.send(&notification(method, params));
     }
 
     /// Sends a request without waiting; its id.
     fn request(&mut self, method: &str, params: Value) -> i64 {
         self.next_id += 1;
-        let id = self.next_id;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        id
+        self.send(&request(self.next_id, method, params));
+        self.next_id
     }
 
     /// Takes one message from the server (failing after `deadline`).

@@ -1,10 +1,26 @@
-//! Reading LSP messages from a server's stdout: `Content-Length` framing, one JSON value
-//! per message. Shared by the language server's tests and its benchmark (`#[path]`).
+//! Speaking LSP to a server over stdio: messages framed with `Content-Length`, one JSON
+//! value per message, both ways. Shared by the language server's tests and its
+//! benchmark (`#[path]`).
 
 use std::io::Read;
 use std::sync::mpsc::Sender;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// A message body framed for the wire.
+pub fn frame(body: &str) -> String {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+/// A JSON-RPC notification.
+pub fn notification(method: &str, params: Value) -> Value {
+    json!({ "jsonrpc": "2.0", "method": method, "params": params })
+}
+
+/// A JSON-RPC request.
+pub fn request(id: i64, method: &str, params: Value) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+}
 
 /// Reads frames from `stdout` until it closes, sending each message (or `Null` for a
 /// body that is not JSON) to `tx`. Meant to run on its own thread.
