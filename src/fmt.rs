@@ -645,16 +645,7 @@ impl<'a> Printer<'a> {
 /// make formatting twice change the text, once a string becomes the first thing to hold
 /// a line break (a property-test finding, `tests/fixtures/fmt/crlf_string.strata`).
 fn newline_style(src: &str, ast: &Ast) -> &'static str {
-    let mut strings = Vec::new();
-    for item in &ast.items {
-        match item {
-            Item::Decl(decl) => decl_strings(decl, &mut strings),
-            Item::Link(link) => {
-                strings.extend(link.label.as_ref().map(|l| l.span));
-                link.block.iter().for_each(|b| block_strings(b, &mut strings));
-            }
-        }
-    }
+    let strings = ast.string_spans();
     // The spans are in source order, so one pass over both finds the first break outside.
     let mut next = strings.iter().peekable();
     for (i, _) in src.match_indices('\n') {
@@ -665,27 +656,6 @@ fn newline_style(src: &str, ast: &Ast) -> &'static str {
         return if i > 0 && src.as_bytes()[i - 1] == b'\r' { "\r\n" } else { "\n" };
     }
     "\n"
-}
-
-fn decl_strings(decl: &Decl, out: &mut Vec<Span>) {
-    out.push(decl.title.span);
-    decl.block.iter().for_each(|b| block_strings(b, out));
-}
-
-fn block_strings(block: &Block, out: &mut Vec<Span>) {
-    fn value(v: &Value, out: &mut Vec<Span>) {
-        match &v.kind {
-            ValueKind::Str(_) => out.push(v.span),
-            ValueKind::List(items) => items.iter().for_each(|item| value(item, out)),
-            ValueKind::Quantity(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {}
-        }
-    }
-    for entry in &block.entries {
-        match entry {
-            Entry::Attribute(attribute) => value(&attribute.value, out),
-            Entry::Decl(decl) => decl_strings(decl, out),
-        }
-    }
 }
 
 fn entry_stmt(entry: &Entry) -> Stmt<'_> {

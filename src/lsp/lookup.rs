@@ -431,38 +431,7 @@ fn in_string_or_comment(ast: &Ast, line_prefix: &str, offset: usize) -> bool {
             _ => {}
         }
     }
-    in_string || strings(ast).any(|s| (s.start as usize) < offset && offset < s.end as usize)
-}
-
-/// Every string literal's span: titles, labels and string values.
-fn strings(ast: &Ast) -> impl Iterator<Item = Span> + '_ {
-    fn decl_strings(decl: &Decl, out: &mut Vec<Span>) {
-        out.push(decl.title.span);
-        for entry in decl.block.iter().flat_map(|b| &b.entries) {
-            match entry {
-                Entry::Attribute(a) => attribute_strings(a, out),
-                Entry::Decl(inner) => decl_strings(inner, out),
-            }
-        }
-    }
-    fn attribute_strings(attribute: &Attribute, out: &mut Vec<Span>) {
-        if let ValueKind::Str(_) = attribute.value.kind {
-            out.push(attribute.value.span);
-        }
-    }
-    let mut out = Vec::new();
-    for item in &ast.items {
-        match item {
-            Item::Decl(decl) => decl_strings(decl, &mut out),
-            Item::Link(link) => {
-                out.extend(link.label.as_ref().map(|l| l.span));
-                for attribute in link.attributes() {
-                    attribute_strings(attribute, &mut out);
-                }
-            }
-        }
-    }
-    out.into_iter()
+    in_string || ast.string_spans().iter().any(|s| (s.start as usize) < offset && offset < s.end as usize)
 }
 
 #[cfg(test)]
@@ -549,6 +518,8 @@ mod tests {
         assert_eq!(context("a -> b -> c|\n"), Context::LinkEffect);
         assert_eq!(context("result r \"R |\""), Context::Nothing);
         assert_eq!(context("# layer: |"), Context::Nothing);
+        // Inside a string that spans lines, in a list too.
+        assert_eq!(context("result r \"R\" {\n  criteria: [\"one\ntw|o\"]\n}\n"), Context::Nothing);
         // A block whose `}` is missing still counts, up to the next item.
         let Context::AttributeName { owner, .. } =
             context("result r \"R\" {\n  measure m \"M\" {\n    u|\n  }\nresult s \"S\"\n")

@@ -17,6 +17,43 @@ pub struct Ast {
     pub has_errors: bool,
 }
 
+impl Ast {
+    /// The span of every string literal, in source order: titles, link labels and string
+    /// values, in lists and nested declarations too.
+    pub fn string_spans(&self) -> Vec<Span> {
+        fn value(v: &Value, out: &mut Vec<Span>) {
+            match &v.kind {
+                ValueKind::Str(_) => out.push(v.span),
+                ValueKind::List(items) => items.iter().for_each(|item| value(item, out)),
+                ValueKind::Quantity(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {}
+            }
+        }
+        fn block(b: &Block, out: &mut Vec<Span>) {
+            for entry in &b.entries {
+                match entry {
+                    Entry::Attribute(attribute) => value(&attribute.value, out),
+                    Entry::Decl(d) => decl(d, out),
+                }
+            }
+        }
+        fn decl(d: &Decl, out: &mut Vec<Span>) {
+            out.push(d.title.span);
+            d.block.iter().for_each(|b| block(b, out));
+        }
+        let mut out = Vec::new();
+        for item in &self.items {
+            match item {
+                Item::Decl(d) => decl(d, &mut out),
+                Item::Link(link) => {
+                    out.extend(link.label.as_ref().map(|l| l.span));
+                    link.block.iter().for_each(|b| block(b, &mut out));
+                }
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Decl(Decl),
