@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod graph;
 pub mod lints;
 pub mod lsp;
+pub(crate) mod parallel;
 pub mod sema;
 pub mod source;
 pub mod syntax;

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use super::{ExportError, Focus};
 use crate::diagnostics::suggest;
-use crate::sema::model::{Model, NodeRef};
+use crate::sema::model::{Model, NodeRef, Text};
 
 /// A focused sub-model, and the node it is centred on (an index into it).
 #[derive(Debug)]
@@ -192,7 +192,7 @@ fn submodel(model: &Model, keep_result: &[bool], keep_action: &[bool], center: N
         .chain((0..sub.results.len()).map(NodeRef::Result))
         .chain((0..sub.measures.len()).map(NodeRef::Measure))
         .chain((0..sub.actions.len()).map(NodeRef::Action));
-    let symbols: Vec<(String, NodeRef)> = nodes.map(|node| (sub.id(node).to_owned(), node)).collect();
+    let symbols: Vec<(Text, NodeRef)> = nodes.map(|node| (sub.id(node).into(), node)).collect();
     sub.symbols.extend(symbols);
     let center = remap(center).unwrap_or(center);
     Focused { model: sub, center }

@@ -138,7 +138,7 @@ fn append(source: &SourceFile, text: &str) -> Edit {
 fn declare(builder: &mut Builder<'_>, diag: &Diagnostic) {
     let source = builder.file.source;
     let name = source.slice(diag.loc().span).to_owned();
-    if name.is_empty() || builder.file.unit.analysis.model.symbols.contains_key(&name) {
+    if name.is_empty() || builder.file.unit.analysis.model.symbols.contains_key(name.as_str()) {
         return;
     }
     let kinds: &[DeclKind] = if diag.message.starts_with("unknown layer ") {

@@ -67,7 +67,7 @@ impl Items {
             .filter_map(|(id, node)| {
                 let lower = match id.is_ascii() && !id.bytes().any(|b| b.is_ascii_uppercase()) {
                     true => std::borrow::Cow::Borrowed(id.as_str()),
-                    false => std::borrow::Cow::Owned(id.to_lowercase()),
+                    false => std::borrow::Cow::Owned(id.as_str().to_lowercase()),
                 };
                 let at = lower.find(&typed)?;
                 Some((at != 0, id.as_str(), *node))

@@ -46,10 +46,14 @@ pub struct Model {
     pub actions: Vec<Action>,
     pub links: Vec<Link>,
     /// Every declared id, resolved to its first declaration.
-    pub symbols: FxHashMap<String, NodeRef>,
+    pub symbols: Symbols,
     /// Every place an id is used (attributes and links), resolved.
     pub references: Vec<Reference>,
 }
+
+/// Every declared id and the node it names. Most ids fit in a `Text` without an
+/// allocation, so a lookup compares them without following a pointer.
+pub type Symbols = FxHashMap<Text, NodeRef>;
 
 /// A use of an id, and the node it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
