@@ -183,11 +183,22 @@ fn shift(diag: &mut Diagnostic, offset: u32) {
 
 /// Writes to `--output FILE`, or to stderr (`human`) or stdout (the rest).
 fn write_output(path: Option<&PathBuf>, text: &str, to_stderr: bool) -> Result<(), ToolError> {
+    write_pieces(path, std::iter::once(text), to_stderr)
+}
+
+/// Writes a text given as pieces, in order, to `path` or to standard output (or error).
+fn write_pieces<'a>(
+    path: Option<&PathBuf>,
+    pieces: impl Iterator<Item = &'a str>,
+    to_stderr: bool,
+) -> Result<(), ToolError> {
+    let all = |out: &mut dyn std::io::Write| pieces.into_iter().try_for_each(|piece| out.write_all(piece.as_bytes()));
     let result = match path {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| all(&mut file))
             .map_err(|e| ToolError(format!("cannot write `{}`: {e}", workspace::display(path)))),
-        None if to_stderr => std::io::stderr().write_all(text.as_bytes()).map_err(|e| ToolError(e.to_string())),
-        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| ToolError(e.to_string())),
+        None if to_stderr => all(&mut std::io::stderr().lock()).map_err(|e| ToolError(e.to_string())),
+        None => all(&mut std::io::stdout().lock()).map_err(|e| ToolError(e.to_string())),
     };
     match result {
         // A closed pipe (`strata check | head`) is the reader's choice, not our failure.
@@ -268,7 +279,7 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
             )));
         }
     };
-    let analysis = strata::check(&item.workspace);
+    let analysis = strata::check_for_errors(&item.workspace);
     if analysis.has_errors() {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let mut text = render::human(&item.workspace, &analysis.diagnostics, color, 100);
@@ -283,10 +294,10 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
         ExportFormat::Mermaid => strata::export::Format::Mermaid,
     };
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
-    let text = strata::export::export(&item.workspace, &analysis.model, format, focus.as_ref())
+    let text = strata::export::export_pieces(&item.workspace, &analysis.model, format, focus.as_ref())
         .map_err(|e| ToolError(e.to_string()))?;
     free_in_background(analysis);
-    write_output(args.output.as_ref(), &text, false)?;
+    write_pieces(args.output.as_ref(), text.iter(), false)?;
     Ok(0)
 }
 

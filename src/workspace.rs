@@ -95,7 +95,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             Some(path) => Some(read(&path)?),
             None => None,
         };
-        let sources = files.iter().map(|f| read(f)).collect::<Result<Vec<_>, _>>()?;
+        // Read on several threads when there are many files (a read is mostly the
+        // kernel copying, and building the line index); the order is kept.
+        let runs = crate::parallel::in_runs(&files, 256, |run| run.iter().map(|f| read(f)).collect::<Vec<_>>());
+        let sources = runs.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
         loaded.push(Loaded {
             root: display(&root),
             workspace: Workspace { files: sources, config },

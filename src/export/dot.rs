@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
+use super::{Pieces, display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
 use crate::sema::model::{Link, Model, NodeRef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -30,9 +30,8 @@ const INVERSE: &str = "#b91c1c";
 const ACTION: &str = "#a16207";
 
 /// The DOT text of the map; `center` (a focused export's centre) is drawn bold.
-pub fn export(model: &Model, center: Option<NodeRef>) -> String {
-    // About 700 bytes a result on generated maps: grown once or twice, not twenty times.
-    let mut out = String::with_capacity(4096 + 700 * model.results.len());
+pub fn export(model: &Model, center: Option<NodeRef>) -> Pieces {
+    let mut out = Pieces::default();
     out.push_str("digraph \"strata\" {\n");
     // `remincross=false`: Graphviz's last crossing pass over clusters would reorder the
     // results inside their ranks, which are in declaration order by design.
@@ -87,15 +86,12 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
     if !unlayered.is_empty() {
         out.push('\n');
     }
-    for r in unlayered {
-        write_result(&mut out, model, r, &colours, center, "  ");
-    }
+    write_all(&mut out, &unlayered, |out, &r| write_result(out, model, r, &colours, center, "  "));
     if !model.actions.is_empty() {
         out.push('\n');
     }
-    for i in 0..model.actions.len() {
-        write_action(&mut out, model, i, center);
-    }
+    let actions: Vec<usize> = (0..model.actions.len()).collect();
+    write_all(&mut out, &actions, |out, &i| write_action(out, model, i, center));
 
     if !model.groups.is_empty() {
         out.push('\n');
@@ -110,7 +106,8 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
     if !model.links.is_empty() {
         out.push('\n');
     }
-    write_all(&mut out, &edge_groups(model), |out, links| write_edge(out, model, links, &position));
+    let groups = edge_groups(model);
+    write_all(&mut out, &groups, |out, edge| write_edge(out, model, edge.links(), &position));
     if !structure.is_empty() {
         out.push('\n');
         for line in structure {
@@ -124,30 +121,21 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
 
 /// Writes `items` in order with `write`, on several threads when there are thousands:
 /// each thread writes a contiguous run into a buffer of its own, and the buffers are
-/// joined in order, so the text is the same as one thread's. Results and edges are most
-/// of a big map's DOT.
-fn write_all<T: Sync>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T) + Sync) {
+/// appended in order, so the text is the same as one thread's. Results and edges are
+/// most of a big map's DOT.
+fn write_all<T: Sync>(out: &mut Pieces, items: &[T], write: impl Fn(&mut String, &T) + Sync) {
     const PER_THREAD: usize = 2_000;
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len() / PER_THREAD);
-    if threads < 2 {
+    if items.len() < 2 * PER_THREAD {
         items.iter().for_each(|item| write(out, item));
         return;
     }
-    let write = &write;
-    let parts: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|run| {
-                scope.spawn(move || {
-                    let mut buffer = String::with_capacity(700 * run.len());
-                    run.iter().for_each(|item| write(&mut buffer, item));
-                    buffer
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    let parts = crate::parallel::in_runs(items, PER_THREAD, |run| {
+        // About 700 bytes a result on generated maps: grown once or twice, not twenty times.
+        let mut buffer = String::with_capacity(700 * run.len());
+        run.iter().for_each(|item| write(&mut buffer, item));
+        buffer
     });
-    parts.iter().for_each(|part| out.push_str(part));
+    out.append(parts);
 }
 
 /// The invisible node that holds a band's place: its results line up after it, and
@@ -158,7 +146,7 @@ fn anchor(layer: &str) -> String {
 
 /// One band: a cluster with the layer's title and note, its results on one rank.
 fn write_layer(
-    out: &mut String,
+    out: &mut Pieces,
     model: &Model,
     i: usize,
     order: &[usize],
@@ -302,8 +290,8 @@ fn write_result(
 /// Graphviz fails to route two flat edges between neighbours on some maps (either
 /// way round), so a layer's pair gets one edge, with arrowheads at both ends for a
 /// loop.
-fn edge_groups(model: &Model) -> Vec<Vec<&Link>> {
-    let mut groups: Vec<Vec<&Link>> = Vec::with_capacity(model.links.len());
+fn edge_groups(model: &Model) -> Vec<Edge<'_>> {
+    let mut groups: Vec<Edge<'_>> = Vec::with_capacity(model.links.len());
     let mut flat_pairs: FxHashMap<(usize, usize), usize> = FxHashMap::default();
     for link in &model.links {
         match flat_pair(model, link) {
@@ -311,13 +299,35 @@ fn edge_groups(model: &Model) -> Vec<Vec<&Link>> {
                 Some(&group) => groups[group].push(link),
                 None => {
                     flat_pairs.insert(pair, groups.len());
-                    groups.push(vec![link]);
+                    groups.push(Edge::One(link));
                 }
             },
-            None => groups.push(vec![link]),
+            None => groups.push(Edge::One(link)),
         }
     }
     groups
+}
+
+/// The links of one edge: most edges are one link, which needs no list of its own.
+enum Edge<'a> {
+    One(&'a Link),
+    Many(Vec<&'a Link>),
+}
+
+impl<'a> Edge<'a> {
+    fn push(&mut self, link: &'a Link) {
+        match self {
+            Edge::One(first) => *self = Edge::Many(vec![*first, link]),
+            Edge::Many(links) => links.push(link),
+        }
+    }
+
+    fn links(&self) -> &[&'a Link] {
+        match self {
+            Edge::One(link) => std::slice::from_ref(link),
+            Edge::Many(links) => links,
+        }
+    }
 }
 
 /// The two results (smaller index first) of a link inside one layer.
@@ -671,10 +681,11 @@ mod tests {
     fn writing_on_several_threads_gives_one_thread_s_text() {
         let items: Vec<usize> = (0..10_007).collect();
         let write = |out: &mut String, n: &usize| out.push_str(&format!("n{n};"));
-        let mut parallel = String::new();
+        let mut parallel = Pieces::from("start;".to_owned());
         write_all(&mut parallel, &items, write);
+        parallel.push_str("end;");
         let sequential: String = items.iter().map(|n| format!("n{n};")).collect();
-        assert_eq!(parallel, sequential);
+        assert_eq!(parallel.into_string(), format!("start;{sequential}end;"));
     }
 
     #[test]

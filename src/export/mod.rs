@@ -79,6 +79,18 @@ pub fn export(
     format: Format,
     focus: Option<&Focus>,
 ) -> Result<String, ExportError> {
+    export_pieces(workspace, model, format, focus).map(Pieces::into_string)
+}
+
+/// `export`, as the pieces the text was written in: a big DOT is written on several
+/// threads, and a caller that writes it out (`strata export`) need not join them first
+/// (on 100,000 results, 70 MB copied and as much memory touched).
+pub fn export_pieces(
+    workspace: &Workspace,
+    model: &Model,
+    format: Format,
+    focus: Option<&Focus>,
+) -> Result<Pieces, ExportError> {
     let (model, center): (Cow<'_, Model>, Option<NodeRef>) = match focus {
         Some(focus) => {
             let focused = focus::focus(model, focus)?;
@@ -87,10 +99,57 @@ pub fn export(
         None => (Cow::Borrowed(model), None),
     };
     Ok(match format {
-        Format::Json => json::export(workspace, &model),
+        Format::Json => Pieces::from(json::export(workspace, &model)),
         Format::Dot => dot::export(&model, center),
-        Format::Mermaid => mermaid::export(&model, center),
+        Format::Mermaid => Pieces::from(mermaid::export(&model, center)),
     })
+}
+
+/// A text written in order as a list of strings: the one being written (`Pieces`
+/// dereferences to it) and those finished before it. Parts written elsewhere are
+/// appended whole, without copying.
+#[derive(Default)]
+pub struct Pieces {
+    done: Vec<String>,
+    current: String,
+}
+
+impl Pieces {
+    /// Appends `parts` after what is written so far.
+    pub(crate) fn append(&mut self, parts: Vec<String>) {
+        self.done.push(std::mem::take(&mut self.current));
+        self.done.extend(parts);
+    }
+
+    /// The text's pieces, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.done.iter().chain(std::iter::once(&self.current)).map(String::as_str).filter(|s| !s.is_empty())
+    }
+
+    pub fn into_string(self) -> String {
+        let mut text = String::with_capacity(self.iter().map(str::len).sum());
+        self.iter().for_each(|piece| text.push_str(piece));
+        text
+    }
+}
+
+impl From<String> for Pieces {
+    fn from(current: String) -> Pieces {
+        Pieces { done: Vec::new(), current }
+    }
+}
+
+impl std::ops::Deref for Pieces {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.current
+    }
+}
+
+impl std::ops::DerefMut for Pieces {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.current
+    }
 }
 
 /// The file (as the user sees its path) and 1-based line where `loc` starts.

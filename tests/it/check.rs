@@ -2,6 +2,8 @@
 //! directory (a workspace), beside `NAME.out` holding the exit status and the exact
 //! terminal output a user sees (no colour, relative paths).
 
+use std::path::PathBuf;
+
 use crate::common::{assert_all, expect_file, fixtures, root, strata, text};
 
 #[test]
@@ -30,4 +32,47 @@ fn check_fixtures() {
         })
         .collect();
     assert_all(results);
+}
+
+/// `export` checks with `check_for_errors`, which leaves the lints out when none can be
+/// an error. On every fixture, and on a workspace whose only error is a lint set to
+/// `deny`, it must find errors exactly when `check` does, and then report the same
+/// diagnostics.
+#[test]
+fn checking_for_errors_agrees_with_check() {
+    let dir = root().join("tests/fixtures/check");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|e| e == "strata"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "too few check fixtures: {cases:?}");
+    let mut workspaces: Vec<(String, strata::Workspace)> = Vec::new();
+    for case in &cases {
+        let loaded = strata::workspace::load(std::slice::from_ref(case)).unwrap_or_else(|e| panic!("{e}"));
+        workspaces.extend(loaded.into_iter().map(|item| (case.display().to_string(), item.workspace)));
+    }
+    let source = |path: &str, text: &str| strata::source::SourceFile::new(path.to_owned(), text.to_owned());
+    let denied = strata::Workspace {
+        files: vec![source("map.strata", "result service \"World-class service for every caller\"\n")],
+        config: Some(source("strata.toml", "[lints]\nweasel-word = \"deny\"\n")),
+    };
+    workspaces.push(("a denied lint".to_owned(), denied));
+    for (name, workspace) in &workspaces {
+        let full = strata::check(workspace);
+        let quick = strata::check_for_errors(workspace);
+        assert_eq!(quick.has_errors(), full.has_errors(), "{name}");
+        if full.has_errors() {
+            assert_eq!(quick.diagnostics, full.diagnostics, "{name}");
+        } else {
+            assert!(quick.diagnostics.iter().all(|d| full.diagnostics.contains(d)), "{name}");
+        }
+    }
+    let (_, denied) = &workspaces[workspaces.len() - 1];
+    let codes: Vec<_> = strata::check_for_errors(denied).diagnostics.iter().map(|d| (d.code, d.severity)).collect();
+    let weasel = (strata::diagnostics::Code::WeaselWord, strata::diagnostics::Severity::Error);
+    assert!(codes.contains(&weasel), "{codes:?}");
 }
