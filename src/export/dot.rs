@@ -126,6 +126,8 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> Pieces {
 fn write_all<T: Sync>(out: &mut Pieces, items: &[T], write: impl Fn(&mut String, &T) + Sync) {
     const PER_THREAD: usize = 2_000;
     if items.len() < 2 * PER_THREAD {
+        // About 700 bytes a result on generated maps: grown once, not twenty times.
+        out.reserve(700 * items.len());
         items.iter().for_each(|item| write(out, item));
         return;
     }
@@ -358,47 +360,95 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
         (true, Some(a), Some(b)) if a > b => (NodeRef::Result(first.to), first.from),
         _ => (first.from, NodeRef::Result(first.to)),
     };
-    let forward: Vec<&&Link> = links.iter().filter(|l| l.from == tail).collect();
-    let backward: Vec<&&Link> = links.iter().filter(|l| l.from != tail).collect();
-
-    let mut attrs = Vec::new();
-    match (forward.is_empty(), backward.is_empty()) {
-        (true, _) => attrs.push("dir=back".to_owned()),
-        (false, false) => attrs.push("dir=both".to_owned()),
-        (false, true) => {}
+    let name = |node: NodeRef| if node == first.from { cause } else { effect.id.as_str() };
+    out.push_str("  ");
+    write_quoted(out, name(tail));
+    out.push_str(" -> ");
+    write_quoted(out, name(head));
+    // The attributes, written straight onto `out` (an edge is a third of a map's DOT):
+    // ` [a, b]`, or nothing when there are none.
+    let open = out.len();
+    out.push_str(" [");
+    let start = out.len();
+    let next = |out: &mut String| {
+        if out.len() > start {
+            out.push_str(", ");
+        }
+    };
+    let forward = |l: &Link| l.from == tail;
+    match (links.iter().any(|l| forward(l)), links.iter().any(|l| !forward(l))) {
+        (false, _) => {
+            next(out);
+            out.push_str("dir=back");
+        }
+        (true, true) => {
+            next(out);
+            out.push_str("dir=both");
+        }
+        (true, false) => {}
     }
     // A label of blank lines is left out: with a `headlabel`, it crashes Graphviz.
-    let text: Vec<&str> = links.iter().filter_map(|l| l.label.as_deref()).collect();
-    let label = wrap(&text.join("\n"), 26);
-    if label.iter().any(|l| !l.is_empty()) {
-        attrs.push([if flat { "xlabel" } else { "label" }, "=<", &html(&label), ">"].concat());
+    let mut labels = links.iter().filter_map(|l| l.label.as_deref());
+    let text: std::borrow::Cow<'_, str> = match (labels.next(), labels.next()) {
+        (None, _) => "".into(),
+        (Some(one), None) => one.into(),
+        (Some(_), Some(_)) => links.iter().filter_map(|l| l.label.as_deref()).collect::<Vec<_>>().join("\n").into(),
+    };
+    if !text.is_empty() {
+        let mark = out.len();
+        next(out);
+        out.push_str(if flat { "xlabel=<" } else { "label=<" });
+        let inner = out.len();
+        write_wrapped(out, &text, 26);
+        if out.len() == inner {
+            out.truncate(mark);
+        } else {
+            out.push('>');
+        }
     }
     let strength = links.iter().map(|l| strength_rank(l.strength)).max().unwrap_or(0);
     let (penwidth, weight) = match strength {
-        1 => ("1", 1),
-        2 => ("2.4", 2),
-        3 => ("3.6", 3),
-        _ => ("", 1),
+        1 => ("1", "1"),
+        2 => ("2.4", "2"),
+        3 => ("3.6", "3"),
+        _ => ("", "1"),
     };
     if !penwidth.is_empty() {
-        attrs.push(["penwidth=", penwidth].concat());
+        next(out);
+        out.push_str("penwidth=");
+        out.push_str(penwidth);
     }
-    if weight > 1 {
-        attrs.push(format!("weight={weight}"));
+    if weight != "1" {
+        next(out);
+        out.push_str("weight=");
+        out.push_str(weight);
     }
     if links.iter().all(|l| l.inverse) {
-        attrs.push(format!("color=\"{INVERSE}\", style=dashed"));
+        next(out);
+        out.push_str("color=\"");
+        out.push_str(INVERSE);
+        out.push_str("\", style=dashed");
     } else if matches!(first.from, NodeRef::Action(_)) {
-        attrs.push(["color=\"", ACTION, "\""].concat());
+        next(out);
+        out.push_str("color=\"");
+        out.push_str(ACTION);
+        out.push('"');
     }
-    let marks = [("headlabel", forward.iter().any(|l| l.inverse)), ("taillabel", backward.iter().any(|l| l.inverse))];
-    for (end, inverse) in marks {
+    let marks = [
+        ("headlabel=<<B>−</B>>", links.iter().any(|l| forward(l) && l.inverse)),
+        ("taillabel=<<B>−</B>>", links.iter().any(|l| !forward(l) && l.inverse)),
+    ];
+    for (mark, inverse) in marks {
         if inverse {
-            attrs.push(format!("{end}=<<B>−</B>>"));
+            next(out);
+            out.push_str(mark);
         }
     }
     if links.iter().any(|l| l.inverse) {
-        attrs.push(format!("labelfontcolor=\"{INVERSE}\", labelfontsize=14"));
+        next(out);
+        out.push_str("labelfontcolor=\"");
+        out.push_str(INVERSE);
+        out.push_str("\", labelfontsize=14");
     }
     // A link down the layers keeps the bands in order instead of pulling them apart.
     let layer = |node: NodeRef| match node {
@@ -408,20 +458,21 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], position: &[Opti
     if let (Some(from), Some(to)) = (layer(first.from), effect.layer)
         && from < to
     {
-        attrs.push("constraint=false".to_owned());
+        next(out);
+        out.push_str("constraint=false");
     }
     let notes: Vec<String> =
         links.iter().map(|l| link_notes(model, l, links.len() > 1)).filter(|n| !n.is_empty()).collect();
     if !notes.is_empty() {
-        attrs.push(["tooltip=", &quote_text(&notes.join("\n\n"))].concat());
+        next(out);
+        out.push_str("tooltip=");
+        out.push_str(&quote_text(&notes.join("\n\n")));
     }
-    let attrs = if attrs.is_empty() { String::new() } else { [" [", &attrs.join(", "), "]"].concat() };
-    let name = |node: NodeRef| if node == first.from { cause } else { effect.id.as_str() };
-    out.push_str("  ");
-    write_quoted(out, name(tail));
-    out.push_str(" -> ");
-    write_quoted(out, name(head));
-    out.push_str(&attrs);
+    if out.len() == start {
+        out.truncate(open);
+    } else {
+        out.push(']');
+    }
     out.push('\n');
 }
 
@@ -583,12 +634,50 @@ fn html(lines: &[String]) -> String {
 }
 
 /// `html(&wrap(text, width))`, written onto `out`, without the lines in between when
-/// the text stays as it is.
+/// the text stays as it is, or is printable ASCII (nearly every string: one column a
+/// character, no line breaks, nothing to make visible), which is wrapped as it is
+/// written.
 fn write_wrapped(out: &mut String, text: &str, width: usize) {
-    if fits_as_is(text, width) {
+    let width = width.max(1);
+    if !text.bytes().fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f)) {
+        if fits_as_is(text, width) {
+            write_html_line(out, text);
+        } else {
+            write_html(out, &wrap(text, width));
+        }
+        return;
+    }
+    // `wrap` for one line of printable ASCII: each byte is a column.
+    if text.len() <= width && super::single_spaced(text) {
         write_html_line(out, text);
-    } else {
-        write_html(out, &wrap(text, width));
+        return;
+    }
+    let mut used = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if used > 0 && used + 1 + word.len() > width {
+            out.push_str("<BR/>");
+            used = 0;
+        }
+        if word.len() <= width {
+            if used > 0 {
+                out.push(' ');
+                used += 1;
+            }
+            write_html_line(out, word);
+            used += word.len();
+            continue;
+        }
+        // A word longer than a line, in pieces of a line each (ASCII: cut anywhere).
+        let mut rest = word;
+        while !rest.is_empty() {
+            let (piece, after) = rest.split_at(width.min(rest.len()));
+            if used > 0 {
+                out.push_str("<BR/>");
+            }
+            write_html_line(out, piece);
+            used = piece.len();
+            rest = after;
+        }
     }
 }
 
@@ -686,6 +775,33 @@ mod tests {
         parallel.push_str("end;");
         let sequential: String = items.iter().map(|n| format!("n{n};")).collect();
         assert_eq!(parallel.into_string(), format!("start;{sequential}end;"));
+    }
+
+    /// The ASCII path of `write_wrapped` wraps as `wrap` does, on generated texts of
+    /// words, runs of spaces, words longer than a line and characters to escape.
+    #[test]
+    fn writing_wrapped_ascii_is_wrapping_then_escaping() {
+        let alphabet: Vec<char> = "  aaabbbcc&<>\"]\\é\n".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut texts = vec![String::new(), " ".to_owned(), "a".repeat(90), format!("x {} y", "b".repeat(61))];
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for i in 0..seed % 70 {
+                let pick = (seed >> (i % 50)) as usize + i as usize * 7;
+                text.push(alphabet[pick % alphabet.len()]);
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            for width in [1, 2, 5, 26, 28, 40] {
+                let mut written = String::new();
+                write_wrapped(&mut written, text, width);
+                assert_eq!(written, html(&wrap(text, width)), "{text:?} at width {width}");
+            }
+        }
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub(crate) fn plain(text: &str) -> bool {
 }
 
 /// Whether the words of `line` are separated by single spaces, with none around them.
-fn single_spaced(line: &str) -> bool {
+pub(crate) fn single_spaced(line: &str) -> bool {
     let bytes = line.as_bytes();
     bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ') && !bytes.windows(2).any(|w| w == b"  ")
 }
