@@ -18,10 +18,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     // Focus on each declared id (a few), at a depth taken from the input.
     let depth = data.first().map_or(1, |b| usize::from(b % 4));
-    let mut ids: Vec<&String> = analysis.model.symbols.keys().collect();
+    let mut ids: Vec<&str> = analysis.model.symbols.keys().map(|id| id.as_str()).collect();
     ids.sort();
     for id in ids.into_iter().take(4) {
-        let focus = Focus { id: id.clone(), depth };
+        let focus = Focus { id: id.to_owned(), depth };
         for format in [Format::Json, Format::Dot, Format::Mermaid] {
             if let Ok(text) = export(&workspace, &analysis.model, format, Some(&focus)) {
                 if format == Format::Json {

@@ -105,9 +105,10 @@ pub fn export_pieces(
     })
 }
 
-/// A text written in order as a list of strings: the one being written (`Pieces`
-/// dereferences to it) and those finished before it. Parts written elsewhere are
-/// appended whole, without copying.
+/// A text written in order as a list of strings: the one being written and those
+/// finished before it. Parts written elsewhere are appended whole, without copying.
+/// `Pieces` dereferences to the string being written, so that writers push onto it as
+/// onto a `String`; the whole text is `iter` (its pieces) or `into_string`.
 #[derive(Default)]
 pub struct Pieces {
     done: Vec<String>,

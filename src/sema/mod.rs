@@ -107,28 +107,10 @@ fn analyze_in_runs(
         ends: Vec::new(),
     };
 
-    // Each run's lists are made the exact size they will be, and so are the model's,
-    // which take the runs' nodes in order: on a big map, growing them by doubling
-    // touched twice the memory, and fresh memory is much of the cost.
-    let runs = parallel::in_runs(&decls, per_thread, |run| {
-        let mut sema = sema(None);
-        let mut counts = [0; 5];
-        for &(_, _, slot, _) in run {
-            if let Slot::Node(node) = slot {
-                counts[kind_index(node)] += 1;
-            }
-        }
-        let [layers, groups, results, measures, actions] = counts;
-        sema.model.layers.reserve_exact(layers);
-        sema.model.groups.reserve_exact(groups);
-        sema.model.results.reserve_exact(results);
-        sema.model.measures.reserve_exact(measures);
-        sema.model.actions.reserve_exact(actions);
-        for &(file, decl, slot, parent) in run {
-            sema.fill(file, decl, slot, parent);
-        }
-        (sema.diags, sema.model)
-    });
+    // The first run fills the model itself, whose lists are made the exact size they
+    // will be; the others fill lists of their own, also of exact size, which are then
+    // appended in order. On a big map, lists grown by doubling touched twice the memory,
+    // and fresh memory is much of the cost.
     let mut model = Model { map, ..Model::default() };
     let [layers, groups, results, measures, actions] = declared.each_ref().map(Vec::len);
     model.layers.reserve_exact(layers);
@@ -136,8 +118,36 @@ fn analyze_in_runs(
     model.results.reserve_exact(results);
     model.measures.reserve_exact(measures);
     model.actions.reserve_exact(actions);
-    let mut references = runs.iter().map(|(_, part)| part.references.len()).sum::<usize>();
-    for (found, part) in runs {
+    let runs = parallel::in_runs_seeded(&decls, per_thread, model, |run, seed| {
+        let mut sema = sema(None);
+        match seed {
+            Some(model) => sema.model = model,
+            None => {
+                let mut counts = [0; 5];
+                for &(_, _, slot, _) in run {
+                    if let Slot::Node(node) = slot {
+                        counts[kind_index(node)] += 1;
+                    }
+                }
+                let [layers, groups, results, measures, actions] = counts;
+                sema.model.layers.reserve_exact(layers);
+                sema.model.groups.reserve_exact(groups);
+                sema.model.results.reserve_exact(results);
+                sema.model.measures.reserve_exact(measures);
+                sema.model.actions.reserve_exact(actions);
+            }
+        }
+        for &(file, decl, slot, parent) in run {
+            sema.fill(file, decl, slot, parent);
+        }
+        (sema.diags, sema.model)
+    });
+    let mut runs = runs.into_iter();
+    let Some((found, mut model)) = runs.next() else { unreachable!("in_runs gives one run at least") };
+    diags.extend(found);
+    let rest: Vec<_> = runs.collect();
+    model.references.reserve_exact(rest.iter().map(|(_, part)| part.references.len()).sum());
+    for (found, part) in rest {
         diags.extend(found);
         model.map = part.map.or(model.map);
         model.layers.extend(part.layers);
@@ -145,25 +155,40 @@ fn analyze_in_runs(
         model.results.extend(part.results);
         model.measures.extend(part.measures);
         model.actions.extend(part.actions);
-        model.references.reserve_exact(references);
-        references = 0;
         model.references.extend(part.references);
     }
 
-    let runs = parallel::in_runs(&links, per_thread, |run| {
-        let mut sema = sema(Some(&model));
-        sema.model.links.reserve_exact(run.iter().map(|(_, link)| link.nodes.len().saturating_sub(1)).sum());
+    // The links and their references likewise: the first run appends to the model's
+    // lists, taken out of it while the runs read the nodes (`filled`).
+    let pairs: usize = links.iter().map(|(_, link)| link.nodes.len().saturating_sub(1)).sum();
+    let mut seed = (std::mem::take(&mut model.links), std::mem::take(&mut model.references));
+    seed.0.reserve_exact(pairs);
+    // Each id of a link that resolves is a reference: at most one per id.
+    seed.1.reserve(links.iter().map(|(_, link)| link.nodes.len()).sum());
+    let filled = &model;
+    let runs = parallel::in_runs_seeded(&links, per_thread, seed, |run, seed| {
+        let mut sema = sema(Some(filled));
+        match seed {
+            Some((links, references)) => (sema.model.links, sema.model.references) = (links, references),
+            None => {
+                sema.model.links.reserve_exact(run.iter().map(|(_, link)| link.nodes.len().saturating_sub(1)).sum())
+            }
+        }
         for &(file, link) in run {
             sema.link(file, link);
         }
-        (sema.diags, sema.model)
+        (sema.diags, sema.model.links, sema.model.references)
     });
-    model.links.reserve_exact(runs.iter().map(|(_, part)| part.links.len()).sum());
-    model.references.reserve_exact(runs.iter().map(|(_, part)| part.references.len()).sum());
-    for (found, part) in runs {
+    let mut runs = runs.into_iter();
+    let Some((found, links, references)) = runs.next() else { unreachable!("in_runs gives one run at least") };
+    (model.links, model.references) = (links, references);
+    diags.extend(found);
+    let rest: Vec<_> = runs.collect();
+    model.references.reserve_exact(rest.iter().map(|(_, _, references)| references.len()).sum());
+    for (found, links, references) in rest {
         diags.extend(found);
-        model.links.extend(part.links);
-        model.references.extend(part.references);
+        model.links.extend(links);
+        model.references.extend(references);
     }
     for (i, measure) in model.measures.iter().enumerate() {
         if let Some(result) = measure.of {
