@@ -94,14 +94,29 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// Finds the closest of `candidates` to `name`, for "did you mean" help.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lowered: Vec<(String, &str)> = candidates.into_iter().map(|c| (c.to_lowercase(), c)).collect();
+    suggest_lowered(name, lowered.iter().map(|(lower, c)| (lower.as_str(), *c)))
+}
+
+/// `suggest` over candidates given with their lowercase (`(lowercase, candidate)`), for
+/// a caller that asks about many names among the same candidates: each is lowercased
+/// once, not once per name.
+pub fn suggest_lowered<'l, 'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = (&'l str, &'a str)>,
+) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    let chars = name.chars().count();
     let mut best: Option<(f64, &str)> = None;
-    for candidate in candidates {
+    for (lowered, candidate) in candidates {
         if candidate == name {
             continue;
         }
-        let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
-        let distance = strsim::levenshtein(name, candidate);
-        let close = score >= 0.85 || (distance <= 2 && distance < name.chars().count().max(2));
+        let score = strsim::jaro_winkler(&lower, lowered);
+        let close = score >= 0.85 || {
+            let distance = strsim::levenshtein(name, candidate);
+            distance <= 2 && distance < chars.max(2)
+        };
         if close && best.is_none_or(|(s, c)| score > s || (score == s && candidate < c)) {
             best = Some((score, candidate));
         }

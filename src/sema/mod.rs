@@ -19,7 +19,7 @@ use attributes::{Attrs, What, describe};
 use model::*;
 
 use crate::config::Config;
-use crate::diagnostics::{Code, Diagnostic, Label, suggest};
+use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::parallel;
 use crate::source::{FileId, Loc, SourceFile};
 use crate::syntax::ast::{self, Decl, DeclKind, Item, Qualifier, RESERVED_WORDS, Value, ValueKind};
@@ -50,6 +50,10 @@ pub struct Sema<'a> {
     model: Model,
     /// What each id of the link being resolved names (`link`'s buffer).
     ends: Vec<Option<NodeRef>>,
+    /// The ids each kind of reference accepts, with their lowercase, once asked for.
+    candidates: [Option<Vec<(Text, &'a str)>>; Expect::CLASSES],
+    /// The suggestion for each unknown name met, by what was expected.
+    suggested: rustc_hash::FxHashMap<(Text, Expect), Option<&'a str>>,
 }
 
 /// What a declaration became in the first pass.
@@ -105,6 +109,8 @@ fn analyze_in_runs(
         diags: Vec::new(),
         model: Model::default(),
         ends: Vec::new(),
+        candidates: Default::default(),
+        suggested: Default::default(),
     };
 
     // The first run fills the model itself, whose lists are made the exact size they
@@ -312,7 +318,7 @@ impl Declare<'_> {
     }
 }
 
-impl Sema<'_> {
+impl<'a> Sema<'a> {
     pub fn push(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
     }
@@ -507,9 +513,7 @@ impl Sema<'_> {
 
     fn resolve(&mut self, loc: Loc, name: &str, expect: Expect) -> Option<Spanned<NodeRef>> {
         let Some(&node) = self.symbols.get(name) else {
-            let candidates: Vec<&str> =
-                self.symbols.iter().filter(|(_, node)| expect.accepts(**node)).map(|(id, _)| id.as_str()).collect();
-            let help = match suggest(name, candidates.iter().copied()) {
+            let help = match self.suggestion(name, expect) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("declare {} `{name}`, or use the id of one that exists", expect.a()),
             };
@@ -552,6 +556,27 @@ impl Sema<'_> {
     }
 
     /// An id of the expected kind for help texts, or a placeholder.
+    /// The declared id closest to `name` among those `expect` accepts. A workspace can
+    /// have thousands of unknown references (a deleted file, a renamed layer), so the
+    /// candidates of each kind are listed and lowercased once per run, and each unknown
+    /// name is looked up once; the answer is a function of the name and the symbol
+    /// table, so it does not depend on how the work was split.
+    fn suggestion(&mut self, name: &str, expect: Expect) -> Option<&'a str> {
+        let key = (Text::from(name), expect);
+        if let Some(&known) = self.suggested.get(&key) {
+            return known;
+        }
+        let symbols = self.symbols;
+        let candidates = self.candidates[expect.class()].get_or_insert_with(|| {
+            let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
+            accepted.map(|(id, _)| (id.to_lowercase(), id.as_str())).collect()
+        });
+        let found =
+            crate::diagnostics::suggest_lowered(name, candidates.iter().map(|(lower, id)| (lower.as_str(), *id)));
+        self.suggested.insert(key, found);
+        found
+    }
+
     fn example(&self, expect: Expect) -> String {
         let ids = self.symbols.iter().filter(|(_, n)| expect.accepts(**n)).map(|(id, _)| id);
         ids.min().map_or_else(|| expect.name().to_uppercase().replace(' ', "_"), |id| id.to_string())
@@ -658,7 +683,7 @@ fn a(kind: &str) -> String {
 }
 
 /// What kind of node a reference must name.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Expect {
     Layer,
     Group,
@@ -672,6 +697,19 @@ enum Expect {
 }
 
 impl Expect {
+    /// How many different sets of kinds the expectations accept (`class`).
+    const CLASSES: usize = 4;
+
+    /// Which set of kinds this accepts: a link's ids all accept results and actions.
+    fn class(self) -> usize {
+        match self {
+            Expect::Layer => 0,
+            Expect::Group => 1,
+            Expect::Result => 2,
+            Expect::Cause | Expect::Effect | Expect::Middle => 3,
+        }
+    }
+
     fn accepts(self, node: NodeRef) -> bool {
         match self {
             Expect::Layer => matches!(node, NodeRef::Layer(_)),
