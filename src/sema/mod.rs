@@ -50,10 +50,8 @@ pub struct Sema<'a> {
     model: Model,
     /// What each id of the link being resolved names (`link`'s buffer).
     ends: Vec<Option<NodeRef>>,
-    /// The ids each kind of reference accepts, with their lowercase, once asked for.
-    candidates: [Option<Vec<(Text, &'a str)>>; Expect::CLASSES],
-    /// The suggestion for each unknown name met, by what was expected.
-    suggested: rustc_hash::FxHashMap<(Text, Expect), Option<&'a str>>,
+    /// The unknown references found, whose help `suggest_all` writes.
+    unknown: Vec<Unknown>,
 }
 
 /// What a declaration became in the first pass.
@@ -109,8 +107,7 @@ fn analyze_in_runs(
         diags: Vec::new(),
         model: Model::default(),
         ends: Vec::new(),
-        candidates: Default::default(),
-        suggested: Default::default(),
+        unknown: Vec::new(),
     };
 
     // The first run fills the model itself, whose lists are made the exact size they
@@ -146,15 +143,16 @@ fn analyze_in_runs(
         for &(file, decl, slot, parent) in run {
             sema.fill(file, decl, slot, parent);
         }
-        (sema.diags, sema.model)
+        (sema.diags, sema.unknown, sema.model)
     });
     let mut runs = runs.into_iter();
-    let Some((found, mut model)) = runs.next() else { unreachable!("in_runs gives one run at least") };
-    diags.extend(found);
+    let Some((found, unknown_ids, mut model)) = runs.next() else { unreachable!("in_runs gives one run at least") };
+    let mut unknown = Vec::new();
+    join(diags, &mut unknown, found, unknown_ids);
     let rest: Vec<_> = runs.collect();
-    model.references.reserve_exact(rest.iter().map(|(_, part)| part.references.len()).sum());
-    for (found, part) in rest {
-        diags.extend(found);
+    model.references.reserve_exact(rest.iter().map(|(_, _, part)| part.references.len()).sum());
+    for (found, unknown_ids, part) in rest {
+        join(diags, &mut unknown, found, unknown_ids);
         model.map = part.map.or(model.map);
         model.layers.extend(part.layers);
         model.groups.extend(part.groups);
@@ -183,16 +181,18 @@ fn analyze_in_runs(
         for &(file, link) in run {
             sema.link(file, link);
         }
-        (sema.diags, sema.model.links, sema.model.references)
+        (sema.diags, sema.unknown, sema.model.links, sema.model.references)
     });
     let mut runs = runs.into_iter();
-    let Some((found, links, references)) = runs.next() else { unreachable!("in_runs gives one run at least") };
+    let Some((found, unknown_ids, links, references)) = runs.next() else {
+        unreachable!("in_runs gives one run at least")
+    };
     (model.links, model.references) = (links, references);
-    diags.extend(found);
+    join(diags, &mut unknown, found, unknown_ids);
     let rest: Vec<_> = runs.collect();
-    model.references.reserve_exact(rest.iter().map(|(_, _, references)| references.len()).sum());
-    for (found, links, references) in rest {
-        diags.extend(found);
+    model.references.reserve_exact(rest.iter().map(|(_, _, _, references)| references.len()).sum());
+    for (found, unknown_ids, links, references) in rest {
+        join(diags, &mut unknown, found, unknown_ids);
         model.links.extend(links);
         model.references.extend(references);
     }
@@ -206,8 +206,60 @@ fn analyze_in_runs(
             list.push(i);
         }
     }
+    suggest_all(&symbols, diags, unknown, SUGGESTION_BUDGET);
     model.symbols = symbols;
     model
+}
+
+/// An unknown reference: where its diagnostic is in the list, the name, what it had to be.
+type Unknown = (usize, Text, Expect);
+
+/// Appends a run's diagnostics, and its unknown references with their new positions.
+fn join(diags: &mut Vec<Diagnostic>, unknown: &mut Vec<Unknown>, found: Vec<Diagnostic>, ids: Vec<Unknown>) {
+    let offset = diags.len();
+    diags.extend(found);
+    unknown.extend(ids.into_iter().map(|(at, name, expect)| (at + offset, name, expect)));
+}
+
+/// How many declared ids "did you mean" compares unknown names with, at most, in one
+/// analysis (about half a second). A broken workspace can hold thousands of unknown
+/// references (a deleted file, a renamed layer) among 100,000 ids: each distinct unknown
+/// name is looked up once, in order, and once the budget is spent the rest are told to
+/// declare the id instead.
+const SUGGESTION_BUDGET: usize = 2_000_000;
+
+/// Writes the help of every unknown-reference diagnostic, in the order the analysis met
+/// them (the same however the work was split): the closest declared id of the right kind,
+/// or how to declare one.
+fn suggest_all(symbols: &Symbols, diags: &mut [Diagnostic], unknown: Vec<Unknown>, mut budget: usize) {
+    let mut candidates: [Option<Vec<(Text, &str)>>; Expect::CLASSES] = Default::default();
+    let mut answers: rustc_hash::FxHashMap<(Text, Expect), Option<&str>> = Default::default();
+    for (at, name, expect) in unknown {
+        let found = match answers.get(&(name.clone(), expect)) {
+            Some(&found) => found,
+            None => {
+                let list = candidates[expect.class()].get_or_insert_with(|| {
+                    let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
+                    accepted.map(|(id, _)| (id.to_lowercase(), id.as_str())).collect()
+                });
+                let found = if list.len() <= budget {
+                    budget -= list.len();
+                    crate::diagnostics::suggest_lowered(&name, list.iter().map(|(lower, id)| (lower.as_str(), *id)))
+                } else {
+                    None
+                };
+                answers.insert((name.clone(), expect), found);
+                found
+            }
+        };
+        let help = match found {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("declare {} `{name}`, or use the id of one that exists", expect.a()),
+        };
+        if let Some(diag) = diags.get_mut(at) {
+            diag.help = Some(help);
+        }
+    }
 }
 
 impl Declare<'_> {
@@ -318,7 +370,7 @@ impl Declare<'_> {
     }
 }
 
-impl<'a> Sema<'a> {
+impl Sema<'_> {
     pub fn push(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
     }
@@ -513,14 +565,10 @@ impl<'a> Sema<'a> {
 
     fn resolve(&mut self, loc: Loc, name: &str, expect: Expect) -> Option<Spanned<NodeRef>> {
         let Some(&node) = self.symbols.get(name) else {
-            let help = match self.suggestion(name, expect) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("declare {} `{name}`, or use the id of one that exists", expect.a()),
-            };
             let message = format!("unknown {} `{name}`", expect.name());
-            self.push(
-                Diagnostic::new(Code::UnknownReference, Label::new(loc, "not declared"), message).with_help(help),
-            );
+            // The help ("did you mean") is written once every run is joined: `suggest_all`.
+            self.unknown.push((self.diags.len(), Text::from(name), expect));
+            self.push(Diagnostic::new(Code::UnknownReference, Label::new(loc, "not declared"), message));
             return None;
         };
         self.model.references.push(Reference { loc, target: node });
@@ -556,27 +604,6 @@ impl<'a> Sema<'a> {
     }
 
     /// An id of the expected kind for help texts, or a placeholder.
-    /// The declared id closest to `name` among those `expect` accepts. A workspace can
-    /// have thousands of unknown references (a deleted file, a renamed layer), so the
-    /// candidates of each kind are listed and lowercased once per run, and each unknown
-    /// name is looked up once; the answer is a function of the name and the symbol
-    /// table, so it does not depend on how the work was split.
-    fn suggestion(&mut self, name: &str, expect: Expect) -> Option<&'a str> {
-        let key = (Text::from(name), expect);
-        if let Some(&known) = self.suggested.get(&key) {
-            return known;
-        }
-        let symbols = self.symbols;
-        let candidates = self.candidates[expect.class()].get_or_insert_with(|| {
-            let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
-            accepted.map(|(id, _)| (id.to_lowercase(), id.as_str())).collect()
-        });
-        let found =
-            crate::diagnostics::suggest_lowered(name, candidates.iter().map(|(lower, id)| (lower.as_str(), *id)));
-        self.suggested.insert(key, found);
-        found
-    }
-
     fn example(&self, expect: Expect) -> String {
         let ids = self.symbols.iter().filter(|(_, n)| expect.accepts(**n)).map(|(id, _)| id);
         ids.min().map_or_else(|| expect.name().to_uppercase().replace(' ', "_"), |id| id.to_string())
@@ -736,6 +763,39 @@ impl Expect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each distinct unknown name is looked up once, in order, while the budget lasts;
+    /// after that the help says how to declare the id.
+    #[test]
+    fn suggestions_stop_when_the_budget_is_spent() {
+        let mut symbols = Symbols::default();
+        for (i, id) in ["profit", "loyalty", "growth"].into_iter().enumerate() {
+            symbols.insert(Text::from(id), NodeRef::Result(i));
+        }
+        symbols.insert(Text::from("financial"), NodeRef::Layer(0));
+        let names = ["proft", "loyalti", "proft", "financal", "growht"];
+        let expects = [Expect::Result, Expect::Result, Expect::Result, Expect::Layer, Expect::Result];
+        let loc = Loc::new(FileId(0), crate::source::Span::new(0, 1));
+        let mut diags: Vec<Diagnostic> = names
+            .iter()
+            .map(|_| Diagnostic::new(Code::UnknownReference, Label::new(loc, "not declared"), ""))
+            .collect();
+        let unknown = names.iter().zip(expects).enumerate().map(|(i, (n, e))| (i, Text::from(*n), e)).collect();
+        // Three results to compare with per result name, one layer: room for two
+        // result names and the layer.
+        suggest_all(&symbols, &mut diags, unknown, 7);
+        let helps: Vec<&str> = diags.iter().map(|d| d.help.as_deref().unwrap_or_default()).collect();
+        assert_eq!(
+            helps,
+            [
+                "did you mean `profit`?",
+                "did you mean `loyalty`?",
+                "did you mean `profit`?",
+                "did you mean `financial`?",
+                "declare a result `growht`, or use the id of one that exists",
+            ]
+        );
+    }
 
     /// The passes that run on several threads give what one thread gives: the same
     /// model, and the same diagnostics in the same order, errors in every file included
