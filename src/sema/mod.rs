@@ -52,6 +52,8 @@ pub struct Sema<'a> {
     ends: Vec<Option<NodeRef>>,
     /// The unknown references found, whose help `suggest_all` writes.
     unknown: Vec<Unknown>,
+    /// The smallest declared id of each class of kinds (`example`), once asked for.
+    examples: [std::cell::OnceCell<Option<Text>>; Expect::CLASSES],
 }
 
 /// What a declaration became in the first pass.
@@ -108,6 +110,7 @@ fn analyze_in_runs(
         model: Model::default(),
         ends: Vec::new(),
         unknown: Vec::new(),
+        examples: Default::default(),
     };
 
     // The first run fills the model itself, whose lists are made the exact size they
@@ -604,9 +607,14 @@ impl Sema<'_> {
     }
 
     /// An id of the expected kind for help texts, or a placeholder.
+    /// The smallest id of each kind is found once per run, not once per diagnostic: a
+    /// broken workspace can have thousands of references to the wrong kind.
     fn example(&self, expect: Expect) -> String {
-        let ids = self.symbols.iter().filter(|(_, n)| expect.accepts(**n)).map(|(id, _)| id);
-        ids.min().map_or_else(|| expect.name().to_uppercase().replace(' ', "_"), |id| id.to_string())
+        let first = self.examples[expect.class()].get_or_init(|| {
+            let ids = self.symbols.iter().filter(|(_, n)| expect.accepts(**n)).map(|(id, _)| id);
+            ids.min().cloned()
+        });
+        first.as_ref().map_or_else(|| expect.name().to_uppercase().replace(' ', "_"), |id| id.to_string())
     }
 
     fn link(&mut self, file: FileId, link: &ast::Link) {
