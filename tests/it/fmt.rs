@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use strata::sema::model::Quantity;
-use strata::source::{FileId, SourceFile, Span};
-use strata::syntax::ast::{Ast, Block, Entry, Item, Value, ValueKind};
+use strata::source::{FileId, SourceFile};
+use strata::syntax::ast::Ast;
 use strata::{Analysis, Workspace};
 
 use crate::common::{assert_all, expect_file, fixtures, root, strata, text};
@@ -110,38 +110,7 @@ fn comments(text: &str, ast: &Ast) -> Vec<String> {
 
 /// Every string literal as written, quotes and escapes included, in source order.
 fn strings(text: &str, ast: &Ast) -> Vec<String> {
-    fn value(v: &Value, out: &mut Vec<Span>) {
-        match &v.kind {
-            ValueKind::Str(_) => out.push(v.span),
-            ValueKind::List(items) => items.iter().for_each(|item| value(item, out)),
-            ValueKind::Quantity(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {}
-        }
-    }
-    fn block(b: &Block, out: &mut Vec<Span>) {
-        for entry in &b.entries {
-            match entry {
-                Entry::Attribute(attribute) => value(&attribute.value, out),
-                Entry::Decl(decl) => {
-                    out.push(decl.title.span);
-                    decl.block.iter().for_each(|b| block(b, out));
-                }
-            }
-        }
-    }
-    let mut spans = Vec::new();
-    for item in &ast.items {
-        match item {
-            Item::Decl(decl) => {
-                spans.push(decl.title.span);
-                decl.block.iter().for_each(|b| block(b, &mut spans));
-            }
-            Item::Link(link) => {
-                spans.extend(link.label.as_ref().map(|l| l.span));
-                link.block.iter().for_each(|b| block(b, &mut spans));
-            }
-        }
-    }
-    spans.iter().map(|s| text[s.range()].to_owned()).collect()
+    ast.string_spans().iter().map(|s| text[s.range()].to_owned()).collect()
 }
 
 /// What `strata check` makes of one file, without positions: the model's nodes with
