@@ -148,14 +148,62 @@ enum Needs {
 fn check_trees_for(
     workspace: &Workspace,
     asts: &[Ast],
+    diags: Vec<Diagnostic>,
+    needs: Needs,
+) -> (Model, Config, Vec<Diagnostic>) {
+    check_trees_with(workspace, asts, diags, needs, |config, diags| {
+        sema::analyze(&workspace.files, asts, config, diags)
+    })
+}
+
+/// `check_trees` for the language server, which keeps each analysis's `Outline`. Given
+/// the analysis before an edit (of the same files, with the same `strata.toml`) and the
+/// files whose text changed since, it reads only those again when the edit left every
+/// declaration as it was (`sema::reanalyze`: the same answer), and otherwise the whole
+/// workspace.
+pub fn recheck_trees(
+    workspace: &Workspace,
+    asts: &[Ast],
+    diags: Vec<Diagnostic>,
+    previous: Option<(&Model, &sema::Outline, &[FileId])>,
+) -> Rechecked {
+    let mut kept = None;
+    let (model, config, diagnostics) = check_trees_with(workspace, asts, diags, Needs::Everything, |config, diags| {
+        let sources = &workspace.files;
+        let again = previous.and_then(|(model, outline, changed)| {
+            sema::reanalyze(model, outline, changed, sources, asts, config, diags)
+        });
+        let incremental = again.is_some();
+        let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, config, diags));
+        kept = Some((outline, incremental));
+        model
+    });
+    let (outline, incremental) = kept.unwrap_or_default();
+    Rechecked { model, config, diagnostics, outline, incremental }
+}
+
+/// What `recheck_trees` gives.
+pub struct Rechecked {
+    pub model: Model,
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+    pub outline: sema::Outline,
+    /// Whether it started from the previous analysis (read only the changed files).
+    pub incremental: bool,
+}
+
+fn check_trees_with(
+    workspace: &Workspace,
+    asts: &[Ast],
     mut diags: Vec<Diagnostic>,
     needs: Needs,
+    analyse: impl FnOnce(&Config, &mut Vec<Diagnostic>) -> Model,
 ) -> (Model, Config, Vec<Diagnostic>) {
     let config = match &workspace.config {
         Some(file) => config::parse(workspace.config_id(), &file.text, &mut diags),
         None => Config::default(),
     };
-    let model = sema::analyze(&workspace.files, asts, &config, &mut diags);
+    let model = analyse(&config, &mut diags);
     let lints_can_fail = config.levels.values().any(|level| *level == diagnostics::Level::Deny);
     let errors = || diags.iter().any(|d| d.severity == diagnostics::Severity::Error);
     if needs == Needs::Everything || lints_can_fail || errors() {

@@ -344,6 +344,8 @@ impl Backend {
 async fn analyse(shared: Arc<Shared>, client: Client) {
     let mut sent: BTreeMap<Uri, Sent> = BTreeMap::new();
     let mut trees = state::Trees::default();
+    // The last snapshot analysed, which the next analysis starts from.
+    let mut last: Option<Arc<Snapshot>> = None;
     let mut done = 0;
     loop {
         let input = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -366,11 +368,15 @@ async fn analyse(shared: Arc<Shared>, client: Client) {
         let generation = input.generation;
         done = generation;
         let mut lent = std::mem::take(&mut trees);
-        let analysed = tokio::task::spawn_blocking(move || (state::analyze(input, &mut lent), lent)).await;
+        let previous = last.take();
+        let analysed =
+            tokio::task::spawn_blocking(move || (state::analyze(input, &mut lent, previous.as_deref()), lent)).await;
         let snapshot = match analysed {
             Ok((snapshot, kept)) => {
                 trees = kept;
-                Arc::new(snapshot)
+                let snapshot = Arc::new(snapshot);
+                last = Some(snapshot.clone());
+                snapshot
             }
             Err(_) => {
                 let message = "internal error: the analysis failed (a bug: please report it)";

@@ -54,7 +54,9 @@ pub struct Doc {
     /// Found on disk by a scan of the folders (or a watched-file event): it stays known
     /// when the editor closes it.
     pub member: bool,
-    /// Bumped on every change of the text: a kept tree is reused only for the same count.
+    /// Changes with the text: the generation in which the text was last set. Stamps are
+    /// never reused, even by a document forgotten and found again, so a kept tree (or a
+    /// file's analysis) is reused only for the same stamp: the same text.
     pub edits: u64,
 }
 
@@ -132,11 +134,17 @@ impl State {
         self.generation += 1;
     }
 
+    /// The stamp of a text set now (`Doc::edits`): the generation `bump` is about to make.
+    fn stamp(&self) -> u64 {
+        self.generation + 1
+    }
+
     /// Adds or replaces a document read from disk (not one open in the editor).
     pub fn load(&mut self, path: &Path, source: SourceFile) {
         let name = path.to_string_lossy().into_owned();
         let Some(kind) = DocKind::of(&name) else { return };
         let Some(uri) = Uri::from_file_path(path) else { return };
+        let stamp = self.stamp();
         match self.docs.get_mut(&name) {
             Some(doc) if doc.version.is_some() => {
                 doc.member = true;
@@ -148,11 +156,11 @@ impl State {
                     return;
                 }
                 doc.source = source;
-                doc.edits += 1;
+                doc.edits = stamp;
             }
             None => {
                 let path = Some(path.to_path_buf());
-                let doc = Doc { uri, path, kind, source, version: None, member: true, edits: 0 };
+                let doc = Doc { uri, path, kind, source, version: None, member: true, edits: stamp };
                 self.docs.insert(name, doc);
             }
         }
@@ -172,17 +180,18 @@ impl State {
         let (key, path) = key(&uri);
         let kind = DocKind::of(&key).or_else(|| DocKind::of(uri.as_str())).unwrap_or(DocKind::Strata);
         let source = SourceFile::new(key.clone(), text);
+        let stamp = self.stamp();
         match self.docs.get_mut(&key) {
             Some(doc) => {
                 doc.uri = uri;
                 doc.version = Some(version);
                 if doc.source.text != source.text || doc.source.invalid_utf8_at.is_some() {
                     doc.source = source;
-                    doc.edits += 1;
+                    doc.edits = stamp;
                 }
             }
             None => {
-                let doc = Doc { uri, path, kind, source, version: Some(version), member: false, edits: 0 };
+                let doc = Doc { uri, path, kind, source, version: Some(version), member: false, edits: stamp };
                 self.docs.insert(key, doc);
             }
         }
@@ -196,7 +205,7 @@ impl State {
         version: i32,
         changes: Vec<lsp::TextDocumentContentChangeEvent>,
     ) -> Result<(), String> {
-        let encoding = self.encoding;
+        let (encoding, stamp) = (self.encoding, self.stamp());
         let (key, _) = key(uri);
         let Some(doc) = self.docs.get_mut(&key).filter(|doc| doc.version.is_some()) else {
             return Err(format!("ignored a change to `{}`, which is not open", uri.as_str()));
@@ -217,7 +226,7 @@ impl State {
         doc.source =
             SourceFile { path: std::mem::take(&mut doc.source.path), text, line_index: index, invalid_utf8_at: None };
         doc.version = Some(version);
-        doc.edits += 1;
+        doc.edits = stamp;
         self.bump();
         Ok(())
     }
@@ -228,6 +237,7 @@ impl State {
         let (key, _) = key(uri);
         let Some(doc) = self.docs.get(&key) else { return };
         let keep = doc.member || self.is_ancestor_config(doc);
+        let stamp = self.stamp();
         let Some(doc) = self.docs.get_mut(&key) else { return };
         doc.version = None;
         match disk {
@@ -237,7 +247,7 @@ impl State {
                 }
                 if doc.source.text != source.text || doc.source.invalid_utf8_at != source.invalid_utf8_at {
                     doc.source = source;
-                    doc.edits += 1;
+                    doc.edits = stamp;
                 }
             }
             _ => {
@@ -410,6 +420,11 @@ pub struct Analysis {
     pub config: Config,
     /// Sorted, with the severities `strata.toml` sets: exactly what `strata check` reports.
     pub diagnostics: Vec<Diagnostic>,
+    /// What each pass of the analysis found, for the next analysis to start from.
+    pub outline: crate::sema::Outline,
+    /// Whether this analysis started from the previous snapshot's (read again only the
+    /// files whose text changed).
+    pub incremental: bool,
 }
 
 /// One workspace and what `check` learned about it.
@@ -495,8 +510,10 @@ pub struct Trees {
 }
 
 /// Analyses every workspace of `input` (no IO; runs on a blocking thread), reusing and
-/// updating `trees`.
-pub fn analyze(input: Input, trees: &mut Trees) -> Snapshot {
+/// updating `trees`. A workspace whose files are those of `previous` (the last snapshot)
+/// with a few texts changed, and the same `strata.toml`, starts from its analysis there
+/// (`crate::recheck_trees`).
+pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> Snapshot {
     let mut kept = HashMap::with_capacity(trees.by_key.len());
     let mut snapshot = Snapshot::empty(input.generation);
     snapshot.encoding = input.encoding;
@@ -546,15 +563,98 @@ pub fn analyze(input: Input, trees: &mut Trees) -> Snapshot {
             config.source
         });
         let workspace = Workspace { files, config };
-        let (model, config, diagnostics) = crate::check_trees(&workspace, &asts, diags);
+        let before = previous.and_then(|p| p.units.iter().find(|u| u.root == unit.root));
+        let changed = before.and_then(|before| changed_files(before, &workspace, &uris, &edits));
+        let start = before.zip(changed.as_deref()).map(|(before, changed)| {
+            let analysis = &before.analysis;
+            (&analysis.model, &analysis.outline, changed)
+        });
+        let crate::Rechecked { model, config, diagnostics, outline, incremental } =
+            crate::recheck_trees(&workspace, &asts, diags, start);
         for ((key, mut tree), ast) in owned.into_iter().zip(asts) {
             tree.ast = ast;
             kept.insert(key, tree);
         }
-        let analysis = Analysis { model, config, diagnostics };
+        let analysis = Analysis { model, config, diagnostics, outline, incremental };
         snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits });
     }
     // Trees of documents gone since are dropped with the old map.
     trees.by_key = kept;
     snapshot
+}
+
+/// The `.strata` files whose text changed since `before`, when the workspace is otherwise
+/// the same (the same files in the same order, the same `strata.toml`) and one file, or
+/// at most a quarter of them, changed: past that, analysing it all is as quick.
+fn changed_files(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u64]) -> Option<Vec<FileId>> {
+    let same_files = before.uris == uris
+        && before.workspace.config.is_some() == workspace.config.is_some()
+        && before.workspace.files.iter().zip(&workspace.files).all(|(a, b)| a.path == b.path);
+    let strata = workspace.files.len();
+    if !same_files || before.edits.get(strata..) != edits.get(strata..) {
+        return None;
+    }
+    let changed: Vec<FileId> =
+        (0..strata).filter(|&i| before.edits.get(i) != edits.get(i)).map(|i| FileId(i as u32)).collect();
+    (changed.len() <= (strata / 4).max(1)).then_some(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a snapshot's first workspace holds, to compare: its model and diagnostics.
+    fn answer(snapshot: &Snapshot) -> (String, Vec<Diagnostic>) {
+        let analysis = &snapshot.units[0].analysis;
+        (format!("{:#?}", analysis.model), analysis.diagnostics.clone())
+    }
+
+    /// An edit that leaves the declarations as they were is analysed from the last
+    /// snapshot, with the answer a fresh analysis gives; any other change of the
+    /// workspace is analysed whole.
+    #[test]
+    fn an_edit_starts_from_the_last_snapshot_with_the_same_answer() {
+        let root = PathBuf::from("/strata-state-test");
+        let mut state = State { folders: vec![root.clone()], ..State::default() };
+        for file in crate::synth::workspace(600, 50, 3) {
+            state.load(&root.join(&file.path), SourceFile::new(file.path.clone(), file.text));
+        }
+        let mut trees = Trees::default();
+        let mut last = analyze(state.input(), &mut trees, None);
+        assert!(!last.units[0].analysis.incremental);
+        let path = root.join("results/00003.strata");
+        let uri = Uri::from_file_path(&path).expect("a file URI");
+        let mut text = state.docs[&path.to_string_lossy().into_owned()].source.text.clone();
+        state.open(uri.clone(), text.clone(), 1);
+        type Edit = fn(&str) -> String;
+        let steps: [(&str, Edit, bool); 5] = [
+            ("a statement", |t| t.replacen("result r150 \"", "result r150 \"Newly ", 1), true),
+            ("a layer misspelt", |t| t.replacen("layer: ", "layer: x", 1), true),
+            ("a link to nowhere", |t| format!("{t}r151 -> nowhere\n"), true),
+            ("a result renamed", |t| t.replacen("result r150 ", "result r150x ", 1), false),
+            ("a result added", |t| format!("{t}result fresh \"Fresh\"\n"), false),
+        ];
+        for (version, (what, edit, incremental)) in (2..).zip(steps) {
+            text = edit(&text);
+            let change = lsp::TextDocumentContentChangeEvent { range: None, range_length: None, text: text.clone() };
+            state.change(&uri, version, vec![change]).expect("an open document");
+            let next = analyze(state.input(), &mut trees, Some(&last));
+            let whole = analyze(state.input(), &mut Trees::default(), None);
+            assert_eq!(next.units[0].analysis.incremental, incremental, "{what}");
+            let (model, diagnostics) = answer(&next);
+            let (whole_model, whole_diagnostics) = answer(&whole);
+            assert_eq!(diagnostics, whole_diagnostics, "{what}");
+            assert!(!diagnostics.is_empty() || version == 2, "{what}: no error shown");
+            assert!(model == whole_model, "{what}: the models differ");
+            last = next;
+        }
+        // A configuration appears: the workspace is analysed whole.
+        state.load(&root.join(CONFIG_FILE), SourceFile::new(CONFIG_FILE, "[lints]\n"));
+        let next = analyze(state.input(), &mut trees, Some(&last));
+        assert!(!next.units[0].analysis.incremental);
+        // Nothing changed since: nothing is read again.
+        let again = analyze(state.input(), &mut trees, Some(&next));
+        assert!(again.units[0].analysis.incremental);
+        assert_eq!(answer(&again), answer(&next));
+    }
 }

@@ -25,8 +25,8 @@ use crate::source::{FileId, Loc, SourceFile};
 use crate::syntax::ast::{self, Decl, DeclKind, Item, Qualifier, RESERVED_WORDS, Value, ValueKind};
 
 /// The first pass: every id declared, in order.
-struct Declare<'d> {
-    diags: &'d mut Vec<Diagnostic>,
+struct Declare {
+    diags: Vec<Diagnostic>,
     symbols: Symbols,
     map: Option<MapInfo>,
     /// Where the id of each slot is declared, by kind (layers, groups, results,
@@ -56,6 +56,101 @@ pub struct Sema<'a> {
     examples: [std::cell::OnceCell<Option<Text>>; Expect::CLASSES],
 }
 
+/// What the second and third passes read that no run builds.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    sources: &'a [SourceFile],
+    config: &'a Config,
+    symbols: &'a Symbols,
+    map_at: Option<Loc>,
+}
+
+impl<'a> Shared<'a> {
+    fn sema(self, filled: Option<&'a Model>) -> Sema<'a> {
+        let Shared { sources, config, symbols, map_at } = self;
+        Sema {
+            sources,
+            config,
+            symbols,
+            map_at,
+            filled,
+            diags: Vec::new(),
+            model: Model::default(),
+            ends: Vec::new(),
+            unknown: Vec::new(),
+            examples: Default::default(),
+        }
+    }
+}
+
+/// What each pass reported, before the three lists are joined: the language server keeps
+/// it with the model, so that the next analysis, after an edit that leaves every
+/// declaration as it was, redoes only the edited files (`reanalyze`).
+#[derive(Clone, Debug, Default)]
+pub struct Outline {
+    /// The first pass's diagnostics: duplicates, reserved words, misplaced items.
+    declared: Vec<Diagnostic>,
+    /// The second pass's (attributes), in file order: each points into its item's file.
+    filled: Found,
+    /// The third pass's (links), likewise.
+    linked: Found,
+    /// How many of the model's references the second pass found: they come first, in
+    /// file order, then the third pass's.
+    attribute_references: usize,
+}
+
+/// Diagnostics, and which of them are unknown references (positions in the list).
+#[derive(Clone, Debug, Default)]
+struct Found {
+    diags: Vec<Diagnostic>,
+    unknown: Vec<Unknown>,
+}
+
+impl Found {
+    /// Appends a run's diagnostics, and its unknown references with their new positions.
+    fn append(&mut self, diags: Vec<Diagnostic>, unknown: Vec<Unknown>) {
+        let offset = self.diags.len();
+        self.diags.extend(diags);
+        self.unknown.extend(unknown.into_iter().map(|(at, name, expect)| (at + offset, name, expect)));
+    }
+
+    /// Replaces what the pass found in `file` (whose diagnostics are together: the pass
+    /// goes through the files in order) with `found`.
+    fn replace(&mut self, file: FileId, found: Found) {
+        let range = by_file(&self.diags, file, |diag| diag.primary.loc.file);
+        let (removed, added) = (range.len(), found.diags.len());
+        let from = self.unknown.partition_point(|(at, ..)| *at < range.start);
+        let to = self.unknown.partition_point(|(at, ..)| *at < range.end);
+        // The later unknown references move with their diagnostics.
+        for (at, ..) in &mut self.unknown[to..] {
+            *at = *at - removed + added;
+        }
+        let moved = found.unknown.into_iter().map(|(at, name, expect)| (at + range.start, name, expect));
+        self.unknown.splice(from..to, moved);
+        self.diags.splice(range, found.diags);
+    }
+}
+
+/// Where the entries of `file` are in a list sorted by file.
+fn by_file<T>(list: &[T], file: FileId, file_of: impl Fn(&T) -> FileId) -> std::ops::Range<usize> {
+    list.partition_point(|item| file_of(item) < file)..list.partition_point(|item| file_of(item) <= file)
+}
+
+impl Outline {
+    /// Appends every pass's diagnostics to `diags`, in order, with the help of each
+    /// unknown reference written.
+    fn report(self, diags: &mut Vec<Diagnostic>, symbols: &Symbols) {
+        let offset = diags.len() + self.declared.len();
+        diags.extend(self.declared);
+        let mut all = Found::default();
+        all.append(self.filled.diags, self.filled.unknown);
+        all.append(self.linked.diags, self.linked.unknown);
+        diags.extend(all.diags);
+        let unknown = all.unknown.into_iter().map(|(at, name, expect)| (at + offset, name, expect)).collect();
+        suggest_all(symbols, diags, unknown, SUGGESTION_BUDGET);
+    }
+}
+
 /// What a declaration became in the first pass.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -73,17 +168,25 @@ const PER_THREAD: usize = 4_000;
 
 /// Analyses a workspace. `asts[i]` is the tree of `sources[i]`.
 pub fn analyze(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, diags: &mut Vec<Diagnostic>) -> Model {
-    analyze_in_runs(sources, asts, config, diags, PER_THREAD)
+    let (model, outline) = analyze_in_runs(sources, asts, config, PER_THREAD);
+    outline.report(diags, &model.symbols);
+    model
 }
 
-fn analyze_in_runs(
+/// `analyze`, also giving what each pass found, for `reanalyze` after the next edit.
+pub fn analyze_outlined(
     sources: &[SourceFile],
     asts: &[ast::Ast],
     config: &Config,
     diags: &mut Vec<Diagnostic>,
-    per_thread: usize,
-) -> Model {
-    let mut first = Declare { diags, symbols: Symbols::default(), map: None, declared: Default::default() };
+) -> (Model, Outline) {
+    let (model, outline) = analyze_in_runs(sources, asts, config, PER_THREAD);
+    outline.clone().report(diags, &model.symbols);
+    (model, outline)
+}
+
+fn analyze_in_runs(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, per_thread: usize) -> (Model, Outline) {
+    let mut first = Declare { diags: Vec::new(), symbols: Symbols::default(), map: None, declared: Default::default() };
     // At least one symbol per top-level item but the links: grown once, not doubling.
     let items: usize = asts.iter().map(|ast| ast.items.len()).sum();
     first.symbols.reserve(items / 2);
@@ -98,34 +201,23 @@ fn analyze_in_runs(
             }
         }
     }
-    let Declare { diags, symbols, map, declared } = first;
+    let Declare { diags: declared, symbols, map, declared: slots } = first;
     let map_at = map.as_ref().map(|map| map.loc);
-    let sema = |filled| Sema {
-        sources,
-        config,
-        symbols: &symbols,
-        map_at,
-        filled,
-        diags: Vec::new(),
-        model: Model::default(),
-        ends: Vec::new(),
-        unknown: Vec::new(),
-        examples: Default::default(),
-    };
+    let shared = Shared { sources, config, symbols: &symbols, map_at };
 
     // The first run fills the model itself, whose lists are made the exact size they
     // will be; the others fill lists of their own, also of exact size, which are then
     // appended in order. On a big map, lists grown by doubling touched twice the memory,
     // and fresh memory is much of the cost.
     let mut model = Model { map, ..Model::default() };
-    let [layers, groups, results, measures, actions] = declared.each_ref().map(Vec::len);
+    let [layers, groups, results, measures, actions] = slots.each_ref().map(Vec::len);
     model.layers.reserve_exact(layers);
     model.groups.reserve_exact(groups);
     model.results.reserve_exact(results);
     model.measures.reserve_exact(measures);
     model.actions.reserve_exact(actions);
     let runs = parallel::in_runs_seeded(&decls, per_thread, model, |run, seed| {
-        let mut sema = sema(None);
+        let mut sema = shared.sema(None);
         match seed {
             Some(model) => sema.model = model,
             None => {
@@ -149,13 +241,13 @@ fn analyze_in_runs(
         (sema.diags, sema.unknown, sema.model)
     });
     let mut runs = runs.into_iter();
-    let Some((found, unknown_ids, mut model)) = runs.next() else { unreachable!("in_runs gives one run at least") };
-    let mut unknown = Vec::new();
-    join(diags, &mut unknown, found, unknown_ids);
+    let Some((found, unknown, mut model)) = runs.next() else { unreachable!("in_runs gives one run at least") };
+    let mut filled = Found::default();
+    filled.append(found, unknown);
     let rest: Vec<_> = runs.collect();
     model.references.reserve_exact(rest.iter().map(|(_, _, part)| part.references.len()).sum());
-    for (found, unknown_ids, part) in rest {
-        join(diags, &mut unknown, found, unknown_ids);
+    for (found, unknown, part) in rest {
+        filled.append(found, unknown);
         model.map = part.map.or(model.map);
         model.layers.extend(part.layers);
         model.groups.extend(part.groups);
@@ -164,17 +256,26 @@ fn analyze_in_runs(
         model.actions.extend(part.actions);
         model.references.extend(part.references);
     }
+    let attribute_references = model.references.len();
+    let linked = link_all(shared, &links, &mut model, per_thread);
+    gather_measures(&mut model);
+    model.symbols = symbols;
+    (model, Outline { declared, filled, linked, attribute_references })
+}
 
-    // The links and their references likewise: the first run appends to the model's
-    // lists, taken out of it while the runs read the nodes (`filled`).
+/// The third pass over every link of the workspace, whose links and references it
+/// appends to the model's.
+fn link_all(shared: Shared<'_>, links: &[(FileId, &ast::Link)], model: &mut Model, per_thread: usize) -> Found {
+    // The first run appends to the model's lists, taken out of it while the runs read
+    // the nodes (`filled`).
     let pairs: usize = links.iter().map(|(_, link)| link.nodes.len().saturating_sub(1)).sum();
     let mut seed = (std::mem::take(&mut model.links), std::mem::take(&mut model.references));
     seed.0.reserve_exact(pairs);
     // Each id of a link that resolves is a reference: at most one per id.
     seed.1.reserve(links.iter().map(|(_, link)| link.nodes.len()).sum());
-    let filled = &model;
-    let runs = parallel::in_runs_seeded(&links, per_thread, seed, |run, seed| {
-        let mut sema = sema(Some(filled));
+    let filled = &*model;
+    let runs = parallel::in_runs_seeded(links, per_thread, seed, |run, seed| {
+        let mut sema = shared.sema(Some(filled));
         match seed {
             Some((links, references)) => (sema.model.links, sema.model.references) = (links, references),
             None => {
@@ -187,18 +288,22 @@ fn analyze_in_runs(
         (sema.diags, sema.unknown, sema.model.links, sema.model.references)
     });
     let mut runs = runs.into_iter();
-    let Some((found, unknown_ids, links, references)) = runs.next() else {
-        unreachable!("in_runs gives one run at least")
-    };
+    let Some((found, unknown, links, references)) = runs.next() else { unreachable!("in_runs gives one run at least") };
     (model.links, model.references) = (links, references);
-    join(diags, &mut unknown, found, unknown_ids);
+    let mut linked = Found::default();
+    linked.append(found, unknown);
     let rest: Vec<_> = runs.collect();
     model.references.reserve_exact(rest.iter().map(|(_, _, _, references)| references.len()).sum());
-    for (found, unknown_ids, links, references) in rest {
-        join(diags, &mut unknown, found, unknown_ids);
+    for (found, unknown, links, references) in rest {
+        linked.append(found, unknown);
         model.links.extend(links);
         model.references.extend(references);
     }
+    linked
+}
+
+/// Lists each result's measures (nested or by `of`), in declaration order.
+fn gather_measures(model: &mut Model) {
     for (i, measure) in model.measures.iter().enumerate() {
         if let Some(result) = measure.of {
             let list = &mut model.results[result].measures;
@@ -209,20 +314,181 @@ fn analyze_in_runs(
             list.push(i);
         }
     }
-    suggest_all(&symbols, diags, unknown, SUGGESTION_BUDGET);
-    model.symbols = symbols;
-    model
+}
+
+/// The analysis again, after edits to the files `changed` that left every declaration
+/// as it was: the same ids, of the same kinds, in the same order and nesting. Only those
+/// files' attributes and links are read again; the rest of `previous` (the analysis of
+/// the same files before the edits, with its `outline`) is reused. The same model and
+/// diagnostics as `analyze_outlined` on the new trees, or `None` when an edit changed
+/// something the first pass decides (a declaration added, removed, renamed or moved; the
+/// map; a file in a first-pass error), and the caller analyses the whole workspace.
+pub fn reanalyze(
+    previous: &Model,
+    outline: &Outline,
+    changed: &[FileId],
+    sources: &[SourceFile],
+    asts: &[ast::Ast],
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Model, Outline)> {
+    let mut pending = Vec::new();
+    for &file in changed {
+        redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending)?;
+    }
+    let shared = Shared { sources, config, symbols: &previous.symbols, map_at: previous.map.as_ref().map(|m| m.loc) };
+    let mut model = previous.clone();
+    let mut outline = outline.clone();
+    // An edited `of` changes the results' lists of measures, and the help of a link
+    // naming a measure in any file: then every link is resolved again.
+    let mut of_changed = false;
+    for &file in changed {
+        let mut sema = shared.sema(None);
+        for &(_, decl, slot, parent) in pending.iter().filter(|(f, ..)| *f == file) {
+            sema.fill(file, decl, slot, parent);
+        }
+        let Sema { diags: found, unknown, model: part, .. } = sema;
+        let at = by_file(&model.layers, file, |n| n.loc.file);
+        model.layers.splice(at, part.layers);
+        let at = by_file(&model.groups, file, |n| n.loc.file);
+        model.groups.splice(at, part.groups);
+        let at = by_file(&model.results, file, |n| n.loc.file);
+        for (old, mut new) in model.results[at].iter_mut().zip(part.results) {
+            new.measures = std::mem::take(&mut old.measures);
+            *old = new;
+        }
+        let at = by_file(&model.measures, file, |n| n.loc.file);
+        for (old, new) in model.measures[at].iter_mut().zip(part.measures) {
+            of_changed |= old.of != new.of;
+            *old = new;
+        }
+        let at = by_file(&model.actions, file, |n| n.loc.file);
+        model.actions.splice(at, part.actions);
+        let at = by_file(&model.references[..outline.attribute_references], file, |r| r.loc.file);
+        outline.attribute_references = outline.attribute_references - at.len() + part.references.len();
+        model.references.splice(at, part.references);
+        outline.filled.replace(file, Found { diags: found, unknown });
+    }
+    if of_changed {
+        for result in &mut model.results {
+            result.measures.clear();
+        }
+        gather_measures(&mut model);
+        let links: Vec<_> = asts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ast)| links_of(ast).map(move |link| (FileId(i as u32), link)))
+            .collect();
+        model.links.clear();
+        model.references.truncate(outline.attribute_references);
+        outline.linked = link_all(shared, &links, &mut model, PER_THREAD);
+    } else {
+        let mut parts = Vec::with_capacity(changed.len());
+        for &file in changed {
+            let mut sema = shared.sema(Some(&model));
+            for link in links_of(&asts[file.0 as usize]) {
+                sema.link(file, link);
+            }
+            parts.push((
+                file,
+                sema.model.links,
+                sema.model.references,
+                Found { diags: sema.diags, unknown: sema.unknown },
+            ));
+        }
+        for (file, links, references, found) in parts {
+            let at = by_file(&model.links, file, |link| link.from_loc.file);
+            model.links.splice(at, links);
+            let start = outline.attribute_references;
+            let at = by_file(&model.references[start..], file, |r| r.loc.file);
+            model.references.splice(at.start + start..at.end + start, references);
+            outline.linked.replace(file, found);
+        }
+    }
+    outline.clone().report(diags, &model.symbols);
+    Some((model, outline))
+}
+
+fn links_of(ast: &ast::Ast) -> impl Iterator<Item = &ast::Link> {
+    ast.items.iter().filter_map(|item| match item {
+        Item::Link(link) => Some(link),
+        Item::Decl(_) => None,
+    })
+}
+
+/// The declarations of an edited file, each with the slot it had before the edit, into
+/// `pending`; `None` unless they are the same ids in the same order and nesting as before
+/// and none of them took part in a first-pass error.
+fn redeclare<'a>(
+    previous: &Model,
+    outline: &Outline,
+    file: FileId,
+    ast: &'a ast::Ast,
+    pending: &mut Vec<Pending<'a>>,
+) -> Option<()> {
+    let touches = |diag: &Diagnostic| std::iter::once(&diag.primary).chain(&diag.secondary).any(|l| l.loc.file == file);
+    if previous.map.as_ref().is_some_and(|map| map.loc.file == file) || outline.declared.iter().any(touches) {
+        return None;
+    }
+    // Before the edit every declaration of the file was a node (nothing was discarded
+    // without a first-pass error but a map): the same ids in the same order are the
+    // same nodes.
+    let ranges = [
+        by_file(&previous.layers, file, |n| n.loc.file),
+        by_file(&previous.groups, file, |n| n.loc.file),
+        by_file(&previous.results, file, |n| n.loc.file),
+        by_file(&previous.measures, file, |n| n.loc.file),
+        by_file(&previous.actions, file, |n| n.loc.file),
+    ];
+    let mut next = ranges.clone().map(|range| range.start);
+    fn walk<'a>(
+        previous: &Model,
+        file: FileId,
+        decl: &'a Decl,
+        parent: Option<(Slot, DeclKind, &'a Decl)>,
+        ranges: &[std::ops::Range<usize>; 5],
+        next: &mut [usize; 5],
+        pending: &mut Vec<Pending<'a>>,
+    ) -> Option<()> {
+        if let Some((_, parent_kind, _)) = parent
+            && !matches!(
+                (decl.kind, parent_kind),
+                (DeclKind::Measure, DeclKind::Result) | (DeclKind::Group, DeclKind::Group)
+            )
+        {
+            return None;
+        }
+        let id = decl.id.as_ref()?;
+        let (kind, make): (usize, fn(usize) -> NodeRef) = match decl.kind {
+            DeclKind::Layer => (0, NodeRef::Layer),
+            DeclKind::Group => (1, NodeRef::Group),
+            DeclKind::Result => (2, NodeRef::Result),
+            DeclKind::Measure => (3, NodeRef::Measure),
+            DeclKind::Action => (4, NodeRef::Action),
+            DeclKind::Map => return None,
+        };
+        let node = make(next[kind]);
+        if next[kind] >= ranges[kind].end || previous.id(node) != id.name.as_str() {
+            return None;
+        }
+        next[kind] += 1;
+        let slot = Slot::Node(node);
+        pending.push((file, decl, slot, parent.map(|(slot, _, decl)| (slot, decl))));
+        for nested in decl.nested() {
+            walk(previous, file, nested, Some((slot, decl.kind, decl)), ranges, next, pending)?;
+        }
+        Some(())
+    }
+    for item in &ast.items {
+        if let Item::Decl(decl) = item {
+            walk(previous, file, decl, None, &ranges, &mut next, pending)?;
+        }
+    }
+    (next == ranges.map(|range| range.end)).then_some(())
 }
 
 /// An unknown reference: where its diagnostic is in the list, the name, what it had to be.
 type Unknown = (usize, Text, Expect);
-
-/// Appends a run's diagnostics, and its unknown references with their new positions.
-fn join(diags: &mut Vec<Diagnostic>, unknown: &mut Vec<Unknown>, found: Vec<Diagnostic>, ids: Vec<Unknown>) {
-    let offset = diags.len();
-    diags.extend(found);
-    unknown.extend(ids.into_iter().map(|(at, name, expect)| (at + offset, name, expect)));
-}
 
 /// How many declared ids "did you mean" compares unknown names with, at most, in one
 /// analysis (about half a second). A broken workspace can hold thousands of unknown
@@ -265,7 +531,7 @@ fn suggest_all(symbols: &Symbols, diags: &mut [Diagnostic], unknown: Vec<Unknown
     }
 }
 
-impl Declare<'_> {
+impl Declare {
     fn push(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
     }
@@ -718,7 +984,7 @@ fn a(kind: &str) -> String {
 }
 
 /// What kind of node a reference must name.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Expect {
     Layer,
     Group,
@@ -838,7 +1104,8 @@ mod tests {
         let config = Config::default();
         let analyse = |per_thread| {
             let mut diags = Vec::new();
-            let model = analyze_in_runs(&workspace.files, &asts, &config, &mut diags, per_thread);
+            let (model, outline) = analyze_in_runs(&workspace.files, &asts, &config, per_thread);
+            outline.report(&mut diags, &model.symbols);
             (format!("{model:#?}"), diags)
         };
         let (one_model, one_diags) = analyse(usize::MAX);
@@ -846,5 +1113,86 @@ mod tests {
         assert!(one_diags.len() > 100, "the errors were not found: {}", one_diags.len());
         assert_eq!(one_diags, many_diags);
         assert!(one_model == many_model, "the models differ");
+    }
+
+    /// `reanalyze` after an edit gives what analysing the whole workspace gives (model,
+    /// diagnostics, and the outline the next edit starts from), and declines exactly the
+    /// edits that change what the first pass decides.
+    #[test]
+    fn reanalysis_after_an_edit_is_the_whole_analysis() {
+        let mut files = crate::synth::workspace(600, 50, 11);
+        let mut add = |path: &str, text: &str| {
+            let file = files.iter_mut().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path}"));
+            file.text.push_str(text);
+        };
+        // The edited file: a measure by `of` named by a link in another file (whose help
+        // names the measure's result), a measure without `of`, an unknown reference.
+        add("results/00003.strata", "measure loose \"Loose\" {\n  of: r151\n}\nmeasure bare \"Bare\"\nr150 -> zz\n");
+        add("results/00001.strata", "r61 -> loose\nr60 -> m170\n");
+        add("results/00005.strata", "r300 -> nothere\n");
+        // A duplicate: the first declaration is in results/00008.strata.
+        add("results/00007.strata", "result r400 \"Again\"\n");
+        let mut workspace = crate::synth::as_workspace(&files);
+        let config = Config::default();
+        let parse = |sources: &[SourceFile]| -> Vec<ast::Ast> {
+            let mut diags = Vec::new();
+            sources.iter().enumerate().map(|(i, f)| crate::parse_file(FileId(i as u32), f, &mut diags)).collect()
+        };
+        let mut asts = parse(&workspace.files);
+        let mut previous = analyze_outlined(&workspace.files, &asts, &config, &mut Vec::new());
+        let file = |path: &str| FileId(workspace.files.iter().position(|f| f.path == path).unwrap_or(0) as u32);
+        let (edited, other, map, duplicated) = (
+            file("results/00003.strata"),
+            file("results/00004.strata"),
+            file("000-map.strata"),
+            file("results/00008.strata"),
+        );
+        let first = |from: &'static str, to: &'static str| move |text: &str| text.replacen(from, to, 1);
+        type Edit = Box<dyn Fn(&str) -> String>;
+        let edits: Vec<(&str, Vec<FileId>, Edit, Option<bool>)> = vec![
+            ("a statement", vec![edited], Box::new(first("result r150 \"", "result r150 \"Newly ")), Some(true)),
+            (
+                "a value made wrong",
+                vec![edited],
+                Box::new(first("frequency: monthly", "frequency: hourly")),
+                Some(true),
+            ),
+            ("a layer misspelt", vec![edited], Box::new(first("layer: ", "layer: x")), Some(true)),
+            ("a measure's `of`", vec![edited], Box::new(first("of: r151", "of: r152")), Some(true)),
+            ("a link added", vec![edited], Box::new(|t: &str| format!("{t}r199 -> r150\n")), Some(true)),
+            ("a link removed", vec![edited], Box::new(first("r150 -> zz\n", "")), Some(true)),
+            ("a comment", vec![edited], Box::new(|t: &str| format!("{t}# A note.\n")), Some(true)),
+            ("nothing", vec![edited], Box::new(str::to_owned), Some(true)),
+            ("two files", vec![edited, other], Box::new(first("owner: \"", "owner: \"Chief ")), Some(true)),
+            ("a broken file", vec![edited], Box::new(first("{", "{{ }")), None),
+            ("the brace mended", vec![edited], Box::new(first("{{ }", "{")), None),
+            ("a result added", vec![edited], Box::new(|t: &str| format!("{t}result fresh \"Fresh\"\n")), Some(false)),
+            ("an id renamed", vec![edited], Box::new(first("result r150 ", "result r150x ")), Some(false)),
+            ("a declaration removed", vec![edited], Box::new(first("measure bare \"Bare\"\n", "")), Some(false)),
+            ("the map's file", vec![map], Box::new(first("Serve", "Delight")), Some(false)),
+            ("a file with a duplicate", vec![duplicated], Box::new(first("Owner", "Head")), Some(false)),
+        ];
+        for (what, changed, edit, incremental) in edits {
+            for &file in &changed {
+                let source = &mut workspace.files[file.0 as usize];
+                *source = SourceFile::new(source.path.clone(), edit(&source.text));
+            }
+            asts = parse(&workspace.files);
+            let mut whole = Vec::new();
+            let (model, outline) = analyze_outlined(&workspace.files, &asts, &config, &mut whole);
+            let mut again = Vec::new();
+            let redone = reanalyze(&previous.0, &previous.1, &changed, &workspace.files, &asts, &config, &mut again);
+            if let Some(expected) = incremental {
+                assert_eq!(redone.is_some(), expected, "{what}: reanalysed or not");
+            }
+            if let Some((redone, redone_outline)) = redone {
+                assert_eq!(again, whole, "{what}: diagnostics");
+                assert!(format!("{redone:#?}") == format!("{model:#?}"), "{what}: the models differ");
+                assert_eq!(format!("{redone_outline:?}"), format!("{outline:?}"), "{what}: outlines");
+            } else {
+                assert!(again.is_empty(), "{what}: declined, but reported");
+            }
+            previous = (model, outline);
+        }
     }
 }
