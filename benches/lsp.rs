@@ -156,7 +156,8 @@ fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
         "textDocument/didOpen",
         json!({ "textDocument": { "uri": doc, "languageId": "strata", "version": 1, "text": text } }),
     );
-    // The first `layer: ` value of the file: broken and fixed in turn.
+    // The first `layer: ` value of the file, broken and fixed in turn: the edited file
+    // still declares what it declared, so only it is read again.
     let (layer_line, layer_col, layer_len) = text
         .lines()
         .enumerate()
@@ -165,41 +166,20 @@ fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
             Some((i, at + 7, line.len() - at - 7))
         })
         .unwrap_or_else(|| panic!("no layer in the edited file"));
-    let original = text.lines().nth(layer_line).map(|l| l[layer_col..].to_owned()).unwrap_or_default();
-    let mut change = Vec::new();
+    let original = text.lines().nth(layer_line).map(|l| l[layer_col..layer_col + layer_len].to_owned());
+    let original = original.unwrap_or_default();
     let mut version = 1;
-    let mut broken = false;
-    for _ in 0..runs {
-        version += 1;
-        broken = !broken;
-        let new = if broken { "nowhere_layer" } else { original.as_str() };
-        let old_len = if broken { layer_len } else { "nowhere_layer".len() };
-        let edit = json!({
-            "textDocument": { "uri": doc, "version": version },
-            "contentChanges": [{ "range": {
-                "start": { "line": layer_line, "character": layer_col },
-                "end": { "line": layer_line, "character": layer_col + old_len } }, "text": new }],
-        });
-        let sent = Instant::now();
-        server.notify("textDocument/didChange", edit);
-        let v = version;
-        let d = doc.clone();
-        server.wait(|m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == d && m["params"]["version"] == v
-        });
-        change.push(sent.elapsed());
-    }
-    if broken {
-        // Leave the workspace clean for the requests.
-        version += 1;
-        let edit = json!({
-            "textDocument": { "uri": doc, "version": version },
-            "contentChanges": [{ "range": {
-                "start": { "line": layer_line, "character": layer_col },
-                "end": { "line": layer_line, "character": layer_col + "nowhere_layer".len() } }, "text": original }],
-        });
-        server.notify("textDocument/didChange", edit);
-    }
+    let mut change =
+        time_toggles(&mut server, &doc, &mut version, (layer_line, layer_col), &original, "nowhere_layer", runs);
+    // The first result's id, renamed and back: a declaration changed, so the whole
+    // workspace is analysed again.
+    let (decl_line, id) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| Some((i, line.strip_prefix("result ")?.split(' ').next()?.to_owned())))
+        .unwrap_or_else(|| panic!("no result in the edited file"));
+    let renamed = format!("{id}_renamed");
+    let mut declaration = time_toggles(&mut server, &doc, &mut version, (decl_line, 7), &id, &renamed, runs);
     let mut hovers = time_requests(&mut server, request_runs, "textDocument/hover", &at, Value::is_object);
     let mut definitions =
         time_requests(&mut server, request_runs, "textDocument/definition", &at, |r| r["uri"].is_string());
@@ -236,11 +216,49 @@ fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
     println!("| `initialize` answered (folders read) | 1 | {} | | |", ms(initialized));
     println!("| first hover answered (first analysis of the workspace) | 1 | {} | | |", ms(first_analysis));
     println!("| `didChange` -> `publishDiagnostics` of that version | {} |", stats(&mut change));
+    println!("| … when the edit renames a declaration (whole analysis) | {} |", stats(&mut declaration));
     println!("| hover, settled | {} |", stats(&mut hovers));
     println!("| definition, settled | {} |", stats(&mut definitions));
     println!("| completion on a link's effect, settled | {} |", stats(&mut completions));
     println!("| references (with the declaration), settled | {} |", stats(&mut references));
     println!("| hover right after a `didChange` | {} |\n", stats(&mut after_edit));
+}
+
+/// Replaces `original` at `at` (line, UTF-16 column; ASCII here) with `other`, and back,
+/// `runs` times in all, timing each `didChange` to the `publishDiagnostics` of its version
+/// for the edited document. Ends with `original` in place.
+fn time_toggles(
+    server: &mut Server,
+    doc: &str,
+    version: &mut i32,
+    (line, col): (usize, usize),
+    original: &str,
+    other: &str,
+    runs: usize,
+) -> Vec<Duration> {
+    let mut times = Vec::new();
+    let mut current = original;
+    for run in 0..runs + runs % 2 {
+        *version += 1;
+        let next = if current == original { other } else { original };
+        let edit = json!({
+            "textDocument": { "uri": doc, "version": *version },
+            "contentChanges": [{ "range": {
+                "start": { "line": line, "character": col },
+                "end": { "line": line, "character": col + current.len() } }, "text": next }],
+        });
+        let sent = Instant::now();
+        server.notify("textDocument/didChange", edit);
+        let v = *version;
+        server.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == doc && m["params"]["version"] == v
+        });
+        if run < runs {
+            times.push(sent.elapsed());
+        }
+        current = next;
+    }
+    times
 }
 
 fn main() {

@@ -148,62 +148,11 @@ enum Needs {
 fn check_trees_for(
     workspace: &Workspace,
     asts: &[Ast],
-    diags: Vec<Diagnostic>,
-    needs: Needs,
-) -> (Model, Config, Vec<Diagnostic>) {
-    check_trees_with(workspace, asts, diags, needs, |config, diags| {
-        sema::analyze(&workspace.files, asts, config, diags)
-    })
-}
-
-/// `check_trees` for the language server, which keeps each analysis's `Outline`. Given
-/// the analysis before an edit (of the same files, with the same `strata.toml`) and the
-/// files whose text changed since, it reads only those again when the edit left every
-/// declaration as it was (`sema::reanalyze`: the same answer), and otherwise the whole
-/// workspace.
-pub fn recheck_trees(
-    workspace: &Workspace,
-    asts: &[Ast],
-    diags: Vec<Diagnostic>,
-    previous: Option<(&Model, &sema::Outline, &[FileId])>,
-) -> Rechecked {
-    let mut kept = None;
-    let (model, config, diagnostics) = check_trees_with(workspace, asts, diags, Needs::Everything, |config, diags| {
-        let sources = &workspace.files;
-        let again = previous.and_then(|(model, outline, changed)| {
-            sema::reanalyze(model, outline, changed, sources, asts, config, diags)
-        });
-        let incremental = again.is_some();
-        let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, config, diags));
-        kept = Some((outline, incremental));
-        model
-    });
-    let (outline, incremental) = kept.unwrap_or_default();
-    Rechecked { model, config, diagnostics, outline, incremental }
-}
-
-/// What `recheck_trees` gives.
-pub struct Rechecked {
-    pub model: Model,
-    pub config: Config,
-    pub diagnostics: Vec<Diagnostic>,
-    pub outline: sema::Outline,
-    /// Whether it started from the previous analysis (read only the changed files).
-    pub incremental: bool,
-}
-
-fn check_trees_with(
-    workspace: &Workspace,
-    asts: &[Ast],
     mut diags: Vec<Diagnostic>,
     needs: Needs,
-    analyse: impl FnOnce(&Config, &mut Vec<Diagnostic>) -> Model,
 ) -> (Model, Config, Vec<Diagnostic>) {
-    let config = match &workspace.config {
-        Some(file) => config::parse(workspace.config_id(), &file.text, &mut diags),
-        None => Config::default(),
-    };
-    let model = analyse(&config, &mut diags);
+    let config = parse_config(workspace, &mut diags);
+    let model = sema::analyze(&workspace.files, asts, &config, &mut diags);
     let lints_can_fail = config.levels.values().any(|level| *level == diagnostics::Level::Deny);
     let errors = || diags.iter().any(|d| d.severity == diagnostics::Severity::Error);
     if needs == Needs::Everything || lints_can_fail || errors() {
@@ -211,6 +160,57 @@ fn check_trees_with(
     }
     diagnostics::sort(&mut diags);
     (model, config, diags)
+}
+
+/// `check_trees` for the language server, which keeps from each analysis what the next
+/// one can start from (`Kept`). Given the analysis before an edit (of the same files,
+/// with the same `strata.toml`) and the files whose text changed since, it reads only
+/// those files again when the edit left every declaration in its place
+/// (`sema::reanalyze`: the same answer), and otherwise the whole workspace; either way
+/// the wording lints read only the changed files' results again.
+pub fn recheck_trees(
+    workspace: &Workspace,
+    asts: &[Ast],
+    mut diags: Vec<Diagnostic>,
+    previous: Option<(&Model, &Kept, &[FileId])>,
+) -> Rechecked {
+    let sources = &workspace.files;
+    let config = parse_config(workspace, &mut diags);
+    let again = previous.and_then(|(model, kept, changed)| {
+        sema::reanalyze(model, &kept.outline, changed, sources, asts, &config, &mut diags)
+    });
+    let incremental = again.is_some();
+    let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, &config, &mut diags));
+    let before = previous.map(|(_, kept, changed)| (&kept.wording[..], changed));
+    let wording = lints::run_keeping(workspace, asts, &model, &config, &mut diags, before);
+    diagnostics::sort(&mut diags);
+    Rechecked { model, config, diagnostics: diags, kept: Kept { outline, wording }, incremental }
+}
+
+/// What the language server keeps of an analysis for the next one (`recheck_trees`).
+#[derive(Clone, Debug, Default)]
+pub struct Kept {
+    /// What each pass of the analysis reported.
+    pub outline: sema::Outline,
+    /// What the wording lints found, before suppressions and levels.
+    pub wording: Vec<Diagnostic>,
+}
+
+/// What `recheck_trees` gives.
+pub struct Rechecked {
+    pub model: Model,
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+    pub kept: Kept,
+    /// Whether the analysis started from the previous one (read only the changed files).
+    pub incremental: bool,
+}
+
+fn parse_config(workspace: &Workspace, diags: &mut Vec<Diagnostic>) -> Config {
+    match &workspace.config {
+        Some(file) => config::parse(workspace.config_id(), &file.text, diags),
+        None => Config::default(),
+    }
 }
 
 /// Parses one file, or reports it as not UTF-8.

@@ -61,6 +61,12 @@ impl Loc {
     }
 }
 
+/// Where the entries of `file` are in a list sorted by file (what an analysis pass
+/// builds: it goes through the files in order).
+pub fn by_file<T>(list: &[T], file: FileId, file_of: impl Fn(&T) -> FileId) -> std::ops::Range<usize> {
+    list.partition_point(|item| file_of(item) < file)..list.partition_point(|item| file_of(item) <= file)
+}
+
 /// One file's text. Bytes that are not UTF-8 are kept lossily for display, and the
 /// offset of the first bad byte is remembered so that it can be reported.
 #[derive(Clone, Debug)]

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Level, Severity};
 use crate::graph::MapGraph;
 use crate::sema::model::{Method, Model};
+use crate::source::{FileId, by_file};
 use crate::syntax::ast::Ast;
 
 /// What every lint family reads, and where it reports.
@@ -31,10 +32,49 @@ impl Lints<'_> {
 /// Runs every lint on the model, drops what suppression comments and `allow` levels
 /// silence, and sets each remaining lint's severity from its level.
 pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, diags: &mut Vec<Diagnostic>) {
+    run_with(workspace, asts, model, config, diags, None, false);
+}
+
+/// `run` for the language server, which keeps what the wording lints found (before
+/// suppressions and levels): given what they found in the last analysis, with the same
+/// configuration, and the files whose text changed since, only those files' results
+/// are read again (the wording lints read nothing but a result's own statement). Gives
+/// what they found this time.
+pub fn run_keeping(
+    workspace: &Workspace,
+    asts: &[Ast],
+    model: &Model,
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+    before: Option<(&[Diagnostic], &[FileId])>,
+) -> Vec<Diagnostic> {
+    run_with(workspace, asts, model, config, diags, before, true)
+}
+
+fn run_with(
+    workspace: &Workspace,
+    asts: &[Ast],
+    model: &Model,
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+    before: Option<(&[Diagnostic], &[FileId])>,
+    keep: bool,
+) -> Vec<Diagnostic> {
     let wording = || {
+        let vocabularies = wording::Vocabularies::new(config);
         let mut lints = Lints { workspace, model, found: Vec::new() };
-        wording::check(&mut lints, &wording::Vocabularies::new(config));
-        lints.found
+        let Some((kept, changed)) = before else {
+            wording::check(&mut lints, &vocabularies, &model.results);
+            return lints.found;
+        };
+        let mut found = kept.to_vec();
+        for &file in changed {
+            let results = &model.results[by_file(&model.results, file, |result| result.loc.file)];
+            wording::check(&mut lints, &vocabularies, results);
+            let at = by_file(&found, file, |diag| diag.primary.loc.file);
+            found.splice(at, lints.found.drain(..));
+        }
+        found
     };
     let the_rest = || {
         let mut lints = Lints { workspace, model, found: Vec::new() };
@@ -46,7 +86,7 @@ pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, 
     // The wording lints read every statement word by word: about half the work. On a
     // big map they run beside the others; either way the findings come in the same order.
     const PARALLEL_RESULTS: usize = 2_000;
-    let (mut found, rest) = if model.results.len() >= PARALLEL_RESULTS {
+    let (mut found, rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
         std::thread::scope(|scope| {
             let words = scope.spawn(wording);
             let rest = the_rest();
@@ -55,6 +95,7 @@ pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, 
     } else {
         (wording(), the_rest())
     };
+    let kept = if keep { found.clone() } else { Vec::new() };
     found.extend(rest);
 
     let mut suppressions = suppress::collect(workspace, asts, &mut found);
@@ -71,4 +112,5 @@ pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, 
         }
         diags.push(diag);
     }
+    kept
 }

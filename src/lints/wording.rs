@@ -27,9 +27,10 @@ impl Vocabularies {
 
 const JOINERS: &[&str] = &[" and ", " & ", " as well as "];
 
-pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies) {
+/// The wording lints of `results` (each reads only its result's own statement).
+pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies, results: &[ResultNode]) {
     let mut words = Words::default();
-    for result in &lints.model.results {
+    for result in results {
         let statement = Statement::new(lints.workspace, result);
         words.split(&statement.text);
         let whole = || Label::new(result.statement.loc, "the statement");

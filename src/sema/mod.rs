@@ -13,6 +13,7 @@ pub mod attributes;
 pub mod model;
 pub mod period;
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
 use attributes::{Attrs, What, describe};
@@ -21,7 +22,7 @@ use model::*;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::parallel;
-use crate::source::{FileId, Loc, SourceFile};
+use crate::source::{FileId, Loc, SourceFile, by_file};
 use crate::syntax::ast::{self, Decl, DeclKind, Item, Qualifier, RESERVED_WORDS, Value, ValueKind};
 
 /// The first pass: every id declared, in order.
@@ -129,11 +130,6 @@ impl Found {
         self.unknown.splice(from..to, moved);
         self.diags.splice(range, found.diags);
     }
-}
-
-/// Where the entries of `file` are in a list sorted by file.
-fn by_file<T>(list: &[T], file: FileId, file_of: impl Fn(&T) -> FileId) -> std::ops::Range<usize> {
-    list.partition_point(|item| file_of(item) < file)..list.partition_point(|item| file_of(item) <= file)
 }
 
 impl Outline {
@@ -317,11 +313,13 @@ fn gather_measures(model: &mut Model) {
 }
 
 /// The analysis again, after edits to the files `changed` that left every declaration
-/// as it was: the same ids, of the same kinds, in the same order and nesting. Only those
-/// files' attributes and links are read again; the rest of `previous` (the analysis of
-/// the same files before the edits, with its `outline`) is reused. The same model and
-/// diagnostics as `analyze_outlined` on the new trees, or `None` when an edit changed
-/// something the first pass decides (a declaration added, removed, renamed or moved; the
+/// in its place: the same kinds, in the same order and nesting, ids renamed at most.
+/// Only those files' attributes and links are read again, and those of the files that
+/// use a renamed id; the rest of `previous` (the analysis of the same files before the
+/// edits, with its `outline`) is reused. The same model and diagnostics as
+/// `analyze_outlined` on the new trees, or `None` when an edit changed something the
+/// first pass decides otherwise (a declaration added, removed or moved; an id renamed to
+/// one that is taken or reserved, or that changes the example ids help texts give; the
 /// map; a file in a first-pass error), and the caller analyses the whole workspace.
 pub fn reanalyze(
     previous: &Model,
@@ -333,15 +331,44 @@ pub fn reanalyze(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(Model, Outline)> {
     let mut pending = Vec::new();
+    let mut renamed = Vec::new();
     for &file in changed {
-        redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending)?;
+        redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending, &mut renamed)?;
     }
-    let shared = Shared { sources, config, symbols: &previous.symbols, map_at: previous.map.as_ref().map(|m| m.loc) };
-    let mut model = previous.clone();
+    let mut files = changed.to_vec();
+    let symbols = if renamed.is_empty() {
+        previous.symbols.clone()
+    } else {
+        let (symbols, users) = rename(previous, outline, &renamed)?;
+        for file in users.into_iter().filter(|file| !changed.contains(file)) {
+            let mut more = Vec::new();
+            redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending, &mut more)?;
+            if !more.is_empty() {
+                return None;
+            }
+            files.push(file);
+        }
+        files.sort();
+        symbols
+    };
+    let changed = &files[..];
+    let shared = Shared { sources, config, symbols: &symbols, map_at: previous.map.as_ref().map(|m| m.loc) };
+    let mut model = Model {
+        map: previous.map.clone(),
+        layers: previous.layers.clone(),
+        groups: previous.groups.clone(),
+        results: previous.results.clone(),
+        measures: previous.measures.clone(),
+        actions: previous.actions.clone(),
+        links: previous.links.clone(),
+        symbols: Symbols::default(),
+        references: previous.references.clone(),
+    };
     let mut outline = outline.clone();
     // An edited `of` changes the results' lists of measures, and the help of a link
-    // naming a measure in any file: then every link is resolved again.
-    let mut of_changed = false;
+    // naming a measure in any file (which names the measure's result, so a renamed
+    // result too): then those links are resolved again.
+    let mut of_changed = renamed.iter().any(|(node, _)| matches!(node, NodeRef::Result(_)));
     for &file in changed {
         let mut sema = shared.sema(None);
         for &(_, decl, slot, parent) in pending.iter().filter(|(f, ..)| *f == file) {
@@ -369,44 +396,81 @@ pub fn reanalyze(
         model.references.splice(at, part.references);
         outline.filled.replace(file, Found { diags: found, unknown });
     }
+    let mut relink = changed.to_vec();
     if of_changed {
         for result in &mut model.results {
             result.measures.clear();
         }
         gather_measures(&mut model);
-        let links: Vec<_> = asts
-            .iter()
-            .enumerate()
-            .flat_map(|(i, ast)| links_of(ast).map(move |link| (FileId(i as u32), link)))
-            .collect();
-        model.links.clear();
-        model.references.truncate(outline.attribute_references);
-        outline.linked = link_all(shared, &links, &mut model, PER_THREAD);
-    } else {
-        let mut parts = Vec::with_capacity(changed.len());
-        for &file in changed {
-            let mut sema = shared.sema(Some(&model));
-            for link in links_of(&asts[file.0 as usize]) {
-                sema.link(file, link);
-            }
-            parts.push((
-                file,
-                sema.model.links,
-                sema.model.references,
-                Found { diags: sema.diags, unknown: sema.unknown },
-            ));
-        }
-        for (file, links, references, found) in parts {
-            let at = by_file(&model.links, file, |link| link.from_loc.file);
-            model.links.splice(at, links);
-            let start = outline.attribute_references;
-            let at = by_file(&model.references[start..], file, |r| r.loc.file);
-            model.references.splice(at.start + start..at.end + start, references);
-            outline.linked.replace(file, found);
-        }
+        // Only a link that names a measure has a help text that reads its `of`: it is
+        // a `wrong-kind` error of the third pass, in a file edited or not.
+        let named = outline.linked.diags.iter().filter(|diag| diag.code == Code::WrongKind);
+        relink.extend(named.map(|diag| diag.primary.loc.file));
+        relink.sort();
+        relink.dedup();
     }
+    let mut parts = Vec::with_capacity(relink.len());
+    for file in relink {
+        let mut sema = shared.sema(Some(&model));
+        for link in links_of(asts.get(file.0 as usize)?) {
+            sema.link(file, link);
+        }
+        parts.push((file, sema.model.links, sema.model.references, Found { diags: sema.diags, unknown: sema.unknown }));
+    }
+    for (file, links, references, found) in parts {
+        let at = by_file(&model.links, file, |link| link.from_loc.file);
+        model.links.splice(at, links);
+        let start = outline.attribute_references;
+        let at = by_file(&model.references[start..], file, |r| r.loc.file);
+        model.references.splice(at.start + start..at.end + start, references);
+        outline.linked.replace(file, found);
+    }
+    model.symbols = symbols;
     outline.clone().report(diags, &model.symbols);
     Some((model, outline))
+}
+
+/// The symbol table after `renamed` (nodes and their new ids), and the files that used
+/// a renamed id or one of the new ids (an unknown reference until now), whose
+/// references resolve differently now; `None` when a new id is taken or reserved, or
+/// the example id of some kind changes (help texts in any file give it).
+fn rename(previous: &Model, outline: &Outline, renamed: &[(NodeRef, Text)]) -> Option<(Symbols, Vec<FileId>)> {
+    let mut symbols = previous.symbols.clone();
+    for (node, _) in renamed {
+        symbols.remove(previous.id(*node));
+    }
+    for (node, id) in renamed {
+        if RESERVED_WORDS.contains(&id.as_str()) || symbols.insert(id.clone(), *node).is_some() {
+            return None;
+        }
+    }
+    if examples(&symbols) != examples(&previous.symbols) {
+        return None;
+    }
+    let nodes: Vec<NodeRef> = renamed.iter().map(|(node, _)| *node).collect();
+    let mut users: Vec<FileId> =
+        previous.references.iter().filter(|r| nodes.contains(&r.target)).map(|r| r.loc.file).collect();
+    for found in [&outline.filled, &outline.linked] {
+        let named = found.unknown.iter().filter(|(_, name, _)| renamed.iter().any(|(_, id)| id == name));
+        users.extend(named.filter_map(|(at, ..)| Some(found.diags.get(*at)?.primary.loc.file)));
+    }
+    users.sort();
+    users.dedup();
+    Some((symbols, users))
+}
+
+/// The smallest id of each class of kinds: what `Sema::example` gives.
+fn examples(symbols: &Symbols) -> [Option<&Text>; Expect::CLASSES] {
+    let mut smallest: [Option<&Text>; Expect::CLASSES] = Default::default();
+    for (id, node) in symbols {
+        for expect in [Expect::Layer, Expect::Group, Expect::Result, Expect::Cause] {
+            let class = &mut smallest[expect.class()];
+            if expect.accepts(*node) && class.is_none_or(|least| id < least) {
+                *class = Some(id);
+            }
+        }
+    }
+    smallest
 }
 
 fn links_of(ast: &ast::Ast) -> impl Iterator<Item = &ast::Link> {
@@ -417,21 +481,23 @@ fn links_of(ast: &ast::Ast) -> impl Iterator<Item = &ast::Link> {
 }
 
 /// The declarations of an edited file, each with the slot it had before the edit, into
-/// `pending`; `None` unless they are the same ids in the same order and nesting as before
-/// and none of them took part in a first-pass error.
+/// `pending`, and those whose id changed into `renamed`; `None` unless they are the same
+/// kinds in the same order and nesting as before and none of them took part in a
+/// first-pass error.
 fn redeclare<'a>(
     previous: &Model,
     outline: &Outline,
     file: FileId,
     ast: &'a ast::Ast,
     pending: &mut Vec<Pending<'a>>,
+    renamed: &mut Vec<(NodeRef, Text)>,
 ) -> Option<()> {
     let touches = |diag: &Diagnostic| std::iter::once(&diag.primary).chain(&diag.secondary).any(|l| l.loc.file == file);
     if previous.map.as_ref().is_some_and(|map| map.loc.file == file) || outline.declared.iter().any(touches) {
         return None;
     }
     // Before the edit every declaration of the file was a node (nothing was discarded
-    // without a first-pass error but a map): the same ids in the same order are the
+    // without a first-pass error but a map): the same kinds in the same order are the
     // same nodes.
     let ranges = [
         by_file(&previous.layers, file, |n| n.loc.file),
@@ -440,51 +506,49 @@ fn redeclare<'a>(
         by_file(&previous.measures, file, |n| n.loc.file),
         by_file(&previous.actions, file, |n| n.loc.file),
     ];
-    let mut next = ranges.clone().map(|range| range.start);
-    fn walk<'a>(
-        previous: &Model,
-        file: FileId,
-        decl: &'a Decl,
-        parent: Option<(Slot, DeclKind, &'a Decl)>,
-        ranges: &[std::ops::Range<usize>; 5],
-        next: &mut [usize; 5],
-        pending: &mut Vec<Pending<'a>>,
-    ) -> Option<()> {
-        if let Some((_, parent_kind, _)) = parent
-            && !matches!(
-                (decl.kind, parent_kind),
-                (DeclKind::Measure, DeclKind::Result) | (DeclKind::Group, DeclKind::Group)
-            )
-        {
+    let next = ranges.clone().map(|range| range.start);
+    let mut walk = Redeclare { previous, file, ends: ranges.map(|range| range.end), next, pending, renamed };
+    for item in &ast.items {
+        if let Item::Decl(decl) = item {
+            walk.decl(decl, None)?;
+        }
+    }
+    (walk.next == walk.ends).then_some(())
+}
+
+/// `redeclare`'s walk over one file's declarations, in the first pass's order.
+struct Redeclare<'m, 'a, 'o> {
+    previous: &'m Model,
+    file: FileId,
+    /// Where the file's nodes of each kind end, and the index of its next one.
+    ends: [usize; 5],
+    next: [usize; 5],
+    pending: &'o mut Vec<Pending<'a>>,
+    renamed: &'o mut Vec<(NodeRef, Text)>,
+}
+
+impl<'a> Redeclare<'_, 'a, '_> {
+    fn decl(&mut self, decl: &'a Decl, parent: Option<(Slot, DeclKind, &'a Decl)>) -> Option<()> {
+        if parent.is_some_and(|(_, parent_kind, _)| !nests_in(decl.kind, parent_kind)) {
             return None;
         }
         let id = decl.id.as_ref()?;
-        let (kind, make): (usize, fn(usize) -> NodeRef) = match decl.kind {
-            DeclKind::Layer => (0, NodeRef::Layer),
-            DeclKind::Group => (1, NodeRef::Group),
-            DeclKind::Result => (2, NodeRef::Result),
-            DeclKind::Measure => (3, NodeRef::Measure),
-            DeclKind::Action => (4, NodeRef::Action),
-            DeclKind::Map => return None,
-        };
-        let node = make(next[kind]);
-        if next[kind] >= ranges[kind].end || previous.id(node) != id.name.as_str() {
+        let (kind, make) = node_kind(decl.kind)?;
+        if self.next[kind] >= self.ends[kind] {
             return None;
         }
-        next[kind] += 1;
+        let node = make(self.next[kind]);
+        self.next[kind] += 1;
+        if self.previous.id(node) != id.name.as_str() {
+            self.renamed.push((node, id.name.clone()));
+        }
         let slot = Slot::Node(node);
-        pending.push((file, decl, slot, parent.map(|(slot, _, decl)| (slot, decl))));
+        self.pending.push((self.file, decl, slot, parent.map(|(slot, _, decl)| (slot, decl))));
         for nested in decl.nested() {
-            walk(previous, file, nested, Some((slot, decl.kind, decl)), ranges, next, pending)?;
+            self.decl(nested, Some((slot, decl.kind, decl)))?;
         }
         Some(())
     }
-    for item in &ast.items {
-        if let Item::Decl(decl) = item {
-            walk(previous, file, decl, None, &ranges, &mut next, pending)?;
-        }
-    }
-    (next == ranges.map(|range| range.end)).then_some(())
 }
 
 /// An unknown reference: where its diagnostic is in the list, the name, what it had to be.
@@ -497,11 +561,14 @@ type Unknown = (usize, Text, Expect);
 /// declare the id instead.
 const SUGGESTION_BUDGET: usize = 2_000_000;
 
+/// Declared ids, lowercased, that an unknown name is compared with.
+type Candidates<'s> = Vec<(Cow<'s, str>, &'s str)>;
+
 /// Writes the help of every unknown-reference diagnostic, in the order the analysis met
 /// them (the same however the work was split): the closest declared id of the right kind,
 /// or how to declare one.
-fn suggest_all(symbols: &Symbols, diags: &mut [Diagnostic], unknown: Vec<Unknown>, mut budget: usize) {
-    let mut candidates: [Option<Vec<(Text, &str)>>; Expect::CLASSES] = Default::default();
+fn suggest_all<'s>(symbols: &'s Symbols, diags: &mut [Diagnostic], unknown: Vec<Unknown>, mut budget: usize) {
+    let mut candidates: [Option<Candidates>; Expect::CLASSES] = Default::default();
     let mut answers: rustc_hash::FxHashMap<(Text, Expect), Option<&str>> = Default::default();
     for (at, name, expect) in unknown {
         let found = match answers.get(&(name.clone(), expect)) {
@@ -509,11 +576,16 @@ fn suggest_all(symbols: &Symbols, diags: &mut [Diagnostic], unknown: Vec<Unknown
             None => {
                 let list = candidates[expect.class()].get_or_insert_with(|| {
                     let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
-                    accepted.map(|(id, _)| (id.to_lowercase(), id.as_str())).collect()
+                    // Most ids are lowercase ASCII already: borrowed, not copied.
+                    let lower = |id: &'s Text| match id.is_ascii() && !id.bytes().any(|b| b.is_ascii_uppercase()) {
+                        true => Cow::Borrowed(id.as_str()),
+                        false => Cow::Owned(id.as_str().to_lowercase()),
+                    };
+                    accepted.map(|(id, _)| (lower(id), id.as_str())).collect()
                 });
                 let found = if list.len() <= budget {
                     budget -= list.len();
-                    crate::diagnostics::suggest_lowered(&name, list.iter().map(|(lower, id)| (lower.as_str(), *id)))
+                    crate::diagnostics::suggest_lowered(&name, list.iter().map(|(lower, id)| (&**lower, *id)))
                 } else {
                     None
                 };
@@ -552,22 +624,15 @@ impl Declare {
     }
 
     fn slot(&mut self, file: FileId, decl: &Decl, parent: Option<(Slot, DeclKind, &Decl)>) -> Slot {
-        if let Some((_, parent_kind, _)) = parent {
-            let allowed = matches!(
-                (decl.kind, parent_kind),
-                (DeclKind::Measure, DeclKind::Result) | (DeclKind::Group, DeclKind::Group)
-            );
-            if !allowed {
-                let container = if decl.kind == DeclKind::Measure { "result" } else { "group" };
-                let message = format!("a `{}` cannot be nested in a `{}`", decl.kind.keyword(), parent_kind.keyword());
-                let help =
-                    format!("move it out of the block; a `{}` nests only in a `{container}`", decl.kind.keyword());
-                let loc = Loc::new(file, decl.keyword);
-                self.push(
-                    Diagnostic::new(Code::SyntaxError, Label::new(loc, "misplaced item"), message).with_help(help),
-                );
-                return Slot::Discard;
-            }
+        if let Some((_, parent_kind, _)) = parent
+            && !nests_in(decl.kind, parent_kind)
+        {
+            let container = if decl.kind == DeclKind::Measure { "result" } else { "group" };
+            let message = format!("a `{}` cannot be nested in a `{}`", decl.kind.keyword(), parent_kind.keyword());
+            let help = format!("move it out of the block; a `{}` nests only in a `{container}`", decl.kind.keyword());
+            let loc = Loc::new(file, decl.keyword);
+            self.push(Diagnostic::new(Code::SyntaxError, Label::new(loc, "misplaced item"), message).with_help(help));
+            return Slot::Discard;
         }
         let Some(id) = &decl.id else {
             // The map: at most one per workspace.
@@ -608,14 +673,7 @@ impl Declare {
         }
         // The second pass pushes kept nodes in this same order, so the index is the
         // number of earlier slots of the kind.
-        let (counter, make): (usize, fn(usize) -> NodeRef) = match decl.kind {
-            DeclKind::Layer => (0, NodeRef::Layer),
-            DeclKind::Group => (1, NodeRef::Group),
-            DeclKind::Result => (2, NodeRef::Result),
-            DeclKind::Measure => (3, NodeRef::Measure),
-            DeclKind::Action => (4, NodeRef::Action),
-            DeclKind::Map => return Slot::Discard,
-        };
+        let Some((counter, make)) = node_kind(decl.kind) else { return Slot::Discard };
         match self.symbols.entry(id.name.clone()) {
             Entry::Occupied(first) => {
                 let node = *first.get();
@@ -961,6 +1019,27 @@ impl Sema<'_> {
     }
 }
 
+/// Whether a declaration of `kind` may be nested in one of `parent`.
+fn nests_in(kind: DeclKind, parent: DeclKind) -> bool {
+    matches!((kind, parent), (DeclKind::Measure, DeclKind::Result) | (DeclKind::Group, DeclKind::Group))
+}
+
+/// How a node is referred to, by its index.
+type MakeRef = fn(usize) -> NodeRef;
+
+/// The slot counter of a kind of declaration that becomes a node (not the map), and how
+/// its nodes are referred to.
+fn node_kind(kind: DeclKind) -> Option<(usize, MakeRef)> {
+    match kind {
+        DeclKind::Layer => Some((0, NodeRef::Layer)),
+        DeclKind::Group => Some((1, NodeRef::Group)),
+        DeclKind::Result => Some((2, NodeRef::Result)),
+        DeclKind::Measure => Some((3, NodeRef::Measure)),
+        DeclKind::Action => Some((4, NodeRef::Action)),
+        DeclKind::Map => None,
+    }
+}
+
 /// The slot counter of a node's kind (`Sema::declared`), and its index.
 fn kind_index(node: NodeRef) -> usize {
     match node {
@@ -1128,10 +1207,12 @@ mod tests {
         // The edited file: a measure by `of` named by a link in another file (whose help
         // names the measure's result), a measure without `of`, an unknown reference.
         add("results/00003.strata", "measure loose \"Loose\" {\n  of: r151\n}\nmeasure bare \"Bare\"\nr150 -> zz\n");
-        add("results/00001.strata", "r61 -> loose\nr60 -> m170\n");
-        add("results/00005.strata", "r300 -> nothere\n");
-        // A duplicate: the first declaration is in results/00008.strata.
-        add("results/00007.strata", "result r400 \"Again\"\n");
+        add("results/00001.strata", "r60 -> m170\n");
+        // In a file that uses no id the edits rename: a link to a measure, whose help
+        // names the measure's result, and an unknown id that an edit declares.
+        add("001-groups.strata", "r0 -> loose\nr0 -> m155\nmeasure probe \"Probe\" {\n  of: nothere\n}\n");
+        // A duplicate, declared first in the same file.
+        add("results/00011.strata", "result r599 \"Again\"\n");
         let mut workspace = crate::synth::as_workspace(&files);
         let config = Config::default();
         let parse = |sources: &[SourceFile]| -> Vec<ast::Ast> {
@@ -1145,7 +1226,7 @@ mod tests {
             file("results/00003.strata"),
             file("results/00004.strata"),
             file("000-map.strata"),
-            file("results/00008.strata"),
+            file("results/00011.strata"),
         );
         let first = |from: &'static str, to: &'static str| move |text: &str| text.replacen(from, to, 1);
         type Edit = Box<dyn Fn(&str) -> String>;
@@ -1167,7 +1248,14 @@ mod tests {
             ("a broken file", vec![edited], Box::new(first("{", "{{ }")), None),
             ("the brace mended", vec![edited], Box::new(first("{{ }", "{")), None),
             ("a result added", vec![edited], Box::new(|t: &str| format!("{t}result fresh \"Fresh\"\n")), Some(false)),
-            ("an id renamed", vec![edited], Box::new(first("result r150 ", "result r150x ")), Some(false)),
+            ("an id renamed", vec![edited], Box::new(first("result r150 ", "result r150x ")), Some(true)),
+            ("renamed back", vec![edited], Box::new(first("result r150x ", "result r150 ")), Some(true)),
+            ("renamed to an unknown id", vec![edited], Box::new(first("result r153 ", "result nothere ")), Some(true)),
+            ("a measure renamed", vec![edited], Box::new(first("measure m170 ", "measure m170x ")), Some(true)),
+            // The help of `r0 -> m155` in another file names the result `m155` measures.
+            ("a measure's result renamed", vec![edited], Box::new(first("result r155 ", "result r155x ")), Some(true)),
+            ("renamed to the smallest id", vec![edited], Box::new(first("action a150 ", "action a ")), Some(false)),
+            ("renamed to a taken id", vec![edited], Box::new(first("result r155x ", "result r151 ")), Some(false)),
             ("a declaration removed", vec![edited], Box::new(first("measure bare \"Bare\"\n", "")), Some(false)),
             ("the map's file", vec![map], Box::new(first("Serve", "Delight")), Some(false)),
             ("a file with a duplicate", vec![duplicated], Box::new(first("Owner", "Head")), Some(false)),
@@ -1187,7 +1275,12 @@ mod tests {
             }
             if let Some((redone, redone_outline)) = redone {
                 assert_eq!(again, whole, "{what}: diagnostics");
-                assert!(format!("{redone:#?}") == format!("{model:#?}"), "{what}: the models differ");
+                let (a, b) = (redone.shown(), model.shown());
+                if a != b {
+                    let first = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+                    let context: Vec<_> = a.lines().zip(b.lines()).skip(first.saturating_sub(5)).take(12).collect();
+                    panic!("{what}: the models differ at line {first}: {context:#?}");
+                }
                 assert_eq!(format!("{redone_outline:?}"), format!("{outline:?}"), "{what}: outlines");
             } else {
                 assert!(again.is_empty(), "{what}: declined, but reported");

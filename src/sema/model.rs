@@ -98,6 +98,16 @@ impl Model {
     pub fn method(&self) -> Method {
         self.map.as_ref().and_then(|m| m.method.as_ref()).map_or(Method::Pump, |m| m.value)
     }
+
+    /// The whole model as text, the symbol table in id order (a hash map's own order
+    /// depends on how it was built), so that two models compare as text.
+    #[cfg(test)]
+    pub fn shown(&self) -> String {
+        let mut symbols: Vec<_> = self.symbols.iter().collect();
+        symbols.sort();
+        let rest = Model { symbols: Symbols::default(), ..self.clone() };
+        format!("{rest:#?}\n{symbols:?}")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
