@@ -171,15 +171,34 @@ fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
     let mut version = 1;
     let mut change =
         time_toggles(&mut server, &doc, &mut version, (layer_line, layer_col), &original, "nowhere_layer", runs);
-    // The first result's id, renamed and back: a declaration changed, so the whole
-    // workspace is analysed again.
+    // The first result's id, renamed and back: the files that use it are read again.
     let (decl_line, id) = text
         .lines()
         .enumerate()
         .find_map(|(i, line)| Some((i, line.strip_prefix("result ")?.split(' ').next()?.to_owned())))
         .unwrap_or_else(|| panic!("no result in the edited file"));
     let renamed = format!("{id}_renamed");
-    let mut declaration = time_toggles(&mut server, &doc, &mut version, (decl_line, 7), &id, &renamed, runs);
+    let mut rename = time_toggles(&mut server, &doc, &mut version, (decl_line, 7), &id, &renamed, runs);
+    // A result added at the end of the file and removed: every later node moves.
+    assert!(text.ends_with('\n'));
+    let end = (text.lines().count(), 0);
+    let mut added = time_toggles(&mut server, &doc, &mut version, end, "", "result bench_added \"Added\"", runs);
+    // The map's method, in its own file, made invalid and mended (a diagnostic there
+    // comes and goes): the whole workspace is analysed again.
+    let map = files.iter().find(|f| f.path.ends_with("map.strata")).unwrap_or_else(|| panic!("no map file"));
+    let map_doc = uri(&dir.join(&map.path));
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": map_doc, "languageId": "strata", "version": 1, "text": map.text } }),
+    );
+    let method = map
+        .text
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| Some((i, line.find("method: pump")? + 8)))
+        .unwrap_or_else(|| panic!("no method in the map"));
+    let mut map_version = 1;
+    let mut whole = time_toggles(&mut server, &map_doc, &mut map_version, method, "pump", "pumps", runs);
     let mut hovers = time_requests(&mut server, request_runs, "textDocument/hover", &at, Value::is_object);
     let mut definitions =
         time_requests(&mut server, request_runs, "textDocument/definition", &at, |r| r["uri"].is_string());
@@ -215,8 +234,10 @@ fn run(binary: &Path, results: usize, runs: usize, request_runs: usize) {
     println!("|---|---:|---:|---:|---:|");
     println!("| `initialize` answered (folders read) | 1 | {} | | |", ms(initialized));
     println!("| first hover answered (first analysis of the workspace) | 1 | {} | | |", ms(first_analysis));
-    println!("| `didChange` -> `publishDiagnostics` of that version | {} |", stats(&mut change));
-    println!("| … when the edit renames a declaration (whole analysis) | {} |", stats(&mut declaration));
+    println!("| `didChange` (an attribute's value) -> `publishDiagnostics` of that version | {} |", stats(&mut change));
+    println!("| … when the edit renames a result used in other files | {} |", stats(&mut rename));
+    println!("| … when the edit adds a result (every later node moves) | {} |", stats(&mut added));
+    println!("| … when the edit is in the map's file (the whole workspace analysed) | {} |", stats(&mut whole));
     println!("| hover, settled | {} |", stats(&mut hovers));
     println!("| definition, settled | {} |", stats(&mut definitions));
     println!("| completion on a link's effect, settled | {} |", stats(&mut completions));

@@ -635,7 +635,7 @@ mod tests {
             ("a layer misspelt", |t| t.replacen("layer: ", "layer: x", 1), true),
             ("a link to nowhere", |t| format!("{t}r151 -> nowhere\n"), true),
             ("a result renamed", |t| t.replacen("result r150 ", "result r150x ", 1), true),
-            ("a result added", |t| format!("{t}result fresh \"Fresh\"\n"), false),
+            ("a result added", |t| format!("{t}result s_fresh \"Fresh\"\n"), true),
         ];
         for (version, (what, edit, incremental)) in (2..).zip(steps) {
             text = edit(&text);

@@ -9,9 +9,12 @@
 //! contiguous run of the items, and their outputs are joined in order: the model and
 //! the diagnostics are the same as one thread's.
 
+mod again;
 pub mod attributes;
 pub mod model;
 pub mod period;
+
+pub use again::reanalyze;
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -312,153 +315,6 @@ fn gather_measures(model: &mut Model) {
     }
 }
 
-/// The analysis again, after edits to the files `changed` that left every declaration
-/// in its place: the same kinds, in the same order and nesting, ids renamed at most.
-/// Only those files' attributes and links are read again, and those of the files that
-/// use a renamed id; the rest of `previous` (the analysis of the same files before the
-/// edits, with its `outline`) is reused. The same model and diagnostics as
-/// `analyze_outlined` on the new trees, or `None` when an edit changed something the
-/// first pass decides otherwise (a declaration added, removed or moved; an id renamed to
-/// one that is taken or reserved, or that changes the example ids help texts give; the
-/// map; a file in a first-pass error), and the caller analyses the whole workspace.
-pub fn reanalyze(
-    previous: &Model,
-    outline: &Outline,
-    changed: &[FileId],
-    sources: &[SourceFile],
-    asts: &[ast::Ast],
-    config: &Config,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<(Model, Outline)> {
-    let mut pending = Vec::new();
-    let mut renamed = Vec::new();
-    for &file in changed {
-        redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending, &mut renamed)?;
-    }
-    let mut files = changed.to_vec();
-    let symbols = if renamed.is_empty() {
-        previous.symbols.clone()
-    } else {
-        let (symbols, users) = rename(previous, outline, &renamed)?;
-        for file in users.into_iter().filter(|file| !changed.contains(file)) {
-            let mut more = Vec::new();
-            redeclare(previous, outline, file, asts.get(file.0 as usize)?, &mut pending, &mut more)?;
-            if !more.is_empty() {
-                return None;
-            }
-            files.push(file);
-        }
-        files.sort();
-        symbols
-    };
-    let changed = &files[..];
-    let shared = Shared { sources, config, symbols: &symbols, map_at: previous.map.as_ref().map(|m| m.loc) };
-    let mut model = Model {
-        map: previous.map.clone(),
-        layers: previous.layers.clone(),
-        groups: previous.groups.clone(),
-        results: previous.results.clone(),
-        measures: previous.measures.clone(),
-        actions: previous.actions.clone(),
-        links: previous.links.clone(),
-        symbols: Symbols::default(),
-        references: previous.references.clone(),
-    };
-    let mut outline = outline.clone();
-    // An edited `of` changes the results' lists of measures, and the help of a link
-    // naming a measure in any file (which names the measure's result, so a renamed
-    // result too): then those links are resolved again.
-    let mut of_changed = renamed.iter().any(|(node, _)| matches!(node, NodeRef::Result(_)));
-    for &file in changed {
-        let mut sema = shared.sema(None);
-        for &(_, decl, slot, parent) in pending.iter().filter(|(f, ..)| *f == file) {
-            sema.fill(file, decl, slot, parent);
-        }
-        let Sema { diags: found, unknown, model: part, .. } = sema;
-        let at = by_file(&model.layers, file, |n| n.loc.file);
-        model.layers.splice(at, part.layers);
-        let at = by_file(&model.groups, file, |n| n.loc.file);
-        model.groups.splice(at, part.groups);
-        let at = by_file(&model.results, file, |n| n.loc.file);
-        for (old, mut new) in model.results[at].iter_mut().zip(part.results) {
-            new.measures = std::mem::take(&mut old.measures);
-            *old = new;
-        }
-        let at = by_file(&model.measures, file, |n| n.loc.file);
-        for (old, new) in model.measures[at].iter_mut().zip(part.measures) {
-            of_changed |= old.of != new.of;
-            *old = new;
-        }
-        let at = by_file(&model.actions, file, |n| n.loc.file);
-        model.actions.splice(at, part.actions);
-        let at = by_file(&model.references[..outline.attribute_references], file, |r| r.loc.file);
-        outline.attribute_references = outline.attribute_references - at.len() + part.references.len();
-        model.references.splice(at, part.references);
-        outline.filled.replace(file, Found { diags: found, unknown });
-    }
-    let mut relink = changed.to_vec();
-    if of_changed {
-        for result in &mut model.results {
-            result.measures.clear();
-        }
-        gather_measures(&mut model);
-        // Only a link that names a measure has a help text that reads its `of`: it is
-        // a `wrong-kind` error of the third pass, in a file edited or not.
-        let named = outline.linked.diags.iter().filter(|diag| diag.code == Code::WrongKind);
-        relink.extend(named.map(|diag| diag.primary.loc.file));
-        relink.sort();
-        relink.dedup();
-    }
-    let mut parts = Vec::with_capacity(relink.len());
-    for file in relink {
-        let mut sema = shared.sema(Some(&model));
-        for link in links_of(asts.get(file.0 as usize)?) {
-            sema.link(file, link);
-        }
-        parts.push((file, sema.model.links, sema.model.references, Found { diags: sema.diags, unknown: sema.unknown }));
-    }
-    for (file, links, references, found) in parts {
-        let at = by_file(&model.links, file, |link| link.from_loc.file);
-        model.links.splice(at, links);
-        let start = outline.attribute_references;
-        let at = by_file(&model.references[start..], file, |r| r.loc.file);
-        model.references.splice(at.start + start..at.end + start, references);
-        outline.linked.replace(file, found);
-    }
-    model.symbols = symbols;
-    outline.clone().report(diags, &model.symbols);
-    Some((model, outline))
-}
-
-/// The symbol table after `renamed` (nodes and their new ids), and the files that used
-/// a renamed id or one of the new ids (an unknown reference until now), whose
-/// references resolve differently now; `None` when a new id is taken or reserved, or
-/// the example id of some kind changes (help texts in any file give it).
-fn rename(previous: &Model, outline: &Outline, renamed: &[(NodeRef, Text)]) -> Option<(Symbols, Vec<FileId>)> {
-    let mut symbols = previous.symbols.clone();
-    for (node, _) in renamed {
-        symbols.remove(previous.id(*node));
-    }
-    for (node, id) in renamed {
-        if RESERVED_WORDS.contains(&id.as_str()) || symbols.insert(id.clone(), *node).is_some() {
-            return None;
-        }
-    }
-    if examples(&symbols) != examples(&previous.symbols) {
-        return None;
-    }
-    let nodes: Vec<NodeRef> = renamed.iter().map(|(node, _)| *node).collect();
-    let mut users: Vec<FileId> =
-        previous.references.iter().filter(|r| nodes.contains(&r.target)).map(|r| r.loc.file).collect();
-    for found in [&outline.filled, &outline.linked] {
-        let named = found.unknown.iter().filter(|(_, name, _)| renamed.iter().any(|(_, id)| id == name));
-        users.extend(named.filter_map(|(at, ..)| Some(found.diags.get(*at)?.primary.loc.file)));
-    }
-    users.sort();
-    users.dedup();
-    Some((symbols, users))
-}
-
 /// The smallest id of each class of kinds: what `Sema::example` gives.
 fn examples(symbols: &Symbols) -> [Option<&Text>; Expect::CLASSES] {
     let mut smallest: [Option<&Text>; Expect::CLASSES] = Default::default();
@@ -478,77 +334,6 @@ fn links_of(ast: &ast::Ast) -> impl Iterator<Item = &ast::Link> {
         Item::Link(link) => Some(link),
         Item::Decl(_) => None,
     })
-}
-
-/// The declarations of an edited file, each with the slot it had before the edit, into
-/// `pending`, and those whose id changed into `renamed`; `None` unless they are the same
-/// kinds in the same order and nesting as before and none of them took part in a
-/// first-pass error.
-fn redeclare<'a>(
-    previous: &Model,
-    outline: &Outline,
-    file: FileId,
-    ast: &'a ast::Ast,
-    pending: &mut Vec<Pending<'a>>,
-    renamed: &mut Vec<(NodeRef, Text)>,
-) -> Option<()> {
-    let touches = |diag: &Diagnostic| std::iter::once(&diag.primary).chain(&diag.secondary).any(|l| l.loc.file == file);
-    if previous.map.as_ref().is_some_and(|map| map.loc.file == file) || outline.declared.iter().any(touches) {
-        return None;
-    }
-    // Before the edit every declaration of the file was a node (nothing was discarded
-    // without a first-pass error but a map): the same kinds in the same order are the
-    // same nodes.
-    let ranges = [
-        by_file(&previous.layers, file, |n| n.loc.file),
-        by_file(&previous.groups, file, |n| n.loc.file),
-        by_file(&previous.results, file, |n| n.loc.file),
-        by_file(&previous.measures, file, |n| n.loc.file),
-        by_file(&previous.actions, file, |n| n.loc.file),
-    ];
-    let next = ranges.clone().map(|range| range.start);
-    let mut walk = Redeclare { previous, file, ends: ranges.map(|range| range.end), next, pending, renamed };
-    for item in &ast.items {
-        if let Item::Decl(decl) = item {
-            walk.decl(decl, None)?;
-        }
-    }
-    (walk.next == walk.ends).then_some(())
-}
-
-/// `redeclare`'s walk over one file's declarations, in the first pass's order.
-struct Redeclare<'m, 'a, 'o> {
-    previous: &'m Model,
-    file: FileId,
-    /// Where the file's nodes of each kind end, and the index of its next one.
-    ends: [usize; 5],
-    next: [usize; 5],
-    pending: &'o mut Vec<Pending<'a>>,
-    renamed: &'o mut Vec<(NodeRef, Text)>,
-}
-
-impl<'a> Redeclare<'_, 'a, '_> {
-    fn decl(&mut self, decl: &'a Decl, parent: Option<(Slot, DeclKind, &'a Decl)>) -> Option<()> {
-        if parent.is_some_and(|(_, parent_kind, _)| !nests_in(decl.kind, parent_kind)) {
-            return None;
-        }
-        let id = decl.id.as_ref()?;
-        let (kind, make) = node_kind(decl.kind)?;
-        if self.next[kind] >= self.ends[kind] {
-            return None;
-        }
-        let node = make(self.next[kind]);
-        self.next[kind] += 1;
-        if self.previous.id(node) != id.name.as_str() {
-            self.renamed.push((node, id.name.clone()));
-        }
-        let slot = Slot::Node(node);
-        self.pending.push((self.file, decl, slot, parent.map(|(slot, _, decl)| (slot, decl))));
-        for nested in decl.nested() {
-            self.decl(nested, Some((slot, decl.kind, decl)))?;
-        }
-        Some(())
-    }
 }
 
 /// An unknown reference: where its diagnostic is in the list, the name, what it had to be.
@@ -1194,6 +979,25 @@ mod tests {
         assert!(one_model == many_model, "the models differ");
     }
 
+    /// `text` without the block of the item that starts with `start`.
+    fn without(text: &str, start: &str) -> String {
+        let at = text.find(start).unwrap_or_else(|| panic!("no {start:?}"));
+        let end = at + text[at..].find("\n}\n").unwrap_or(0) + 3;
+        format!("{}{}", &text[..at], &text[end..])
+    }
+
+    /// `text` with the measure nested in `result` moved out of it, after it, with `of`.
+    fn nested_out(text: &str, result: &str, measure: &str) -> String {
+        let at = text.find(&format!("result {result} ")).unwrap_or_else(|| panic!("no {result}"));
+        let from = at + text[at..].find(&format!("  measure {measure} ")).unwrap_or_else(|| panic!("no {measure}"));
+        let to = from + text[from..].find("\n  }\n").unwrap_or(0) + 5;
+        let block: String =
+            text[from..to].lines().map(|line| format!("{}\n", line.strip_prefix("  ").unwrap_or(line))).collect();
+        let block = block.replacen("{\n", &format!("{{\n  of: {result}\n"), 1);
+        let end = to + text[to..].find("}\n").unwrap_or(0) + 2;
+        format!("{}{}{block}{}", &text[..from], &text[to..end], &text[end..])
+    }
+
     /// `reanalyze` after an edit gives what analysing the whole workspace gives (model,
     /// diagnostics, and the outline the next edit starts from), and declines exactly the
     /// edits that change what the first pass decides.
@@ -1210,9 +1014,15 @@ mod tests {
         add("results/00001.strata", "r60 -> m170\n");
         // In a file that uses no id the edits rename: a link to a measure, whose help
         // names the measure's result, and an unknown id that an edit declares.
-        add("001-groups.strata", "r0 -> loose\nr0 -> m155\nmeasure probe \"Probe\" {\n  of: nothere\n}\n");
-        // A duplicate, declared first in the same file.
-        add("results/00011.strata", "result r599 \"Again\"\n");
+        add(
+            "001-groups.strata",
+            "r0 -> loose\nr0 -> m155\nmeasure probe \"Probe\" {\n  of: yet_unknown\n}\n\
+             measure quoted \"Quoted\" {\n  of: \"r1\"\n}\n",
+        );
+        // A duplicate in the middle of a file (declared first at its top), in a file that
+        // uses an id the edits rename.
+        let dup = files.iter_mut().find(|f| f.path == "results/00011.strata").expect("results/00011.strata");
+        dup.text = format!("result r560 \"First\"\n{}r598 -> r150\n", dup.text);
         let mut workspace = crate::synth::as_workspace(&files);
         let config = Config::default();
         let parse = |sources: &[SourceFile]| -> Vec<ast::Ast> {
@@ -1222,7 +1032,8 @@ mod tests {
         let mut asts = parse(&workspace.files);
         let mut previous = analyze_outlined(&workspace.files, &asts, &config, &mut Vec::new());
         let file = |path: &str| FileId(workspace.files.iter().position(|f| f.path == path).unwrap_or(0) as u32);
-        let (edited, other, map, duplicated) = (
+        let (early, edited, other, map, duplicated) = (
+            file("results/00001.strata"),
             file("results/00003.strata"),
             file("results/00004.strata"),
             file("000-map.strata"),
@@ -1247,16 +1058,33 @@ mod tests {
             ("two files", vec![edited, other], Box::new(first("owner: \"", "owner: \"Chief ")), Some(true)),
             ("a broken file", vec![edited], Box::new(first("{", "{{ }")), None),
             ("the brace mended", vec![edited], Box::new(first("{{ }", "{")), None),
-            ("a result added", vec![edited], Box::new(|t: &str| format!("{t}result fresh \"Fresh\"\n")), Some(false)),
+            ("a result added", vec![edited], Box::new(|t: &str| format!("{t}result s_fresh \"Fresh\"\n")), Some(true)),
+            // Every later file's results move up one.
+            (
+                "a result added early",
+                vec![early],
+                Box::new(|t: &str| format!("result s_early \"Early\"\n{t}")),
+                Some(true),
+            ),
+            ("a layer added early", vec![early], Box::new(|t: &str| format!("{t}layer later \"Later\"\n")), Some(true)),
+            ("an early result removed", vec![early], Box::new(|t: &str| without(t, "result r51 ")), Some(true)),
+            ("a measure moved out", vec![edited], Box::new(|t: &str| nested_out(t, "r151", "m151")), Some(true)),
             ("an id renamed", vec![edited], Box::new(first("result r150 ", "result r150x ")), Some(true)),
             ("renamed back", vec![edited], Box::new(first("result r150x ", "result r150 ")), Some(true)),
-            ("renamed to an unknown id", vec![edited], Box::new(first("result r153 ", "result nothere ")), Some(true)),
+            (
+                "renamed to an unknown id",
+                vec![edited],
+                Box::new(first("result r153 ", "result yet_unknown ")),
+                Some(true),
+            ),
             ("a measure renamed", vec![edited], Box::new(first("measure m170 ", "measure m170x ")), Some(true)),
             // The help of `r0 -> m155` in another file names the result `m155` measures.
             ("a measure's result renamed", vec![edited], Box::new(first("result r155 ", "result r155x ")), Some(true)),
-            ("renamed to the smallest id", vec![edited], Box::new(first("action a150 ", "action a ")), Some(false)),
+            ("a declaration removed", vec![edited], Box::new(first("measure bare \"Bare\"\n", "")), Some(true)),
+            ("renamed to the smallest id", vec![edited], Box::new(first("action a150 ", "action a ")), Some(true)),
+            // The help of `of: "r1"` in another file gives the smallest result id.
+            ("the smallest result id", vec![edited], Box::new(first("result r154 ", "result b_first ")), Some(true)),
             ("renamed to a taken id", vec![edited], Box::new(first("result r155x ", "result r151 ")), Some(false)),
-            ("a declaration removed", vec![edited], Box::new(first("measure bare \"Bare\"\n", "")), Some(false)),
             ("the map's file", vec![map], Box::new(first("Serve", "Delight")), Some(false)),
             ("a file with a duplicate", vec![duplicated], Box::new(first("Owner", "Head")), Some(false)),
         ];
