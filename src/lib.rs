@@ -176,8 +176,13 @@ pub fn recheck_trees(
 ) -> Rechecked {
     let sources = &workspace.files;
     let config = parse_config(workspace, &mut diags);
+    // A bug in the incremental path must not cost the user the analysis: a panic there
+    // falls back to the whole analysis (what it reported is then dropped).
     let again = previous.and_then(|(model, kept, changed)| {
-        sema::reanalyze(model, &kept.outline, changed, sources, asts, &config, &mut diags)
+        let mut found = Vec::new();
+        let redo = || sema::reanalyze(model, &kept.outline, changed, sources, asts, &config, &mut found);
+        let redone = std::panic::catch_unwind(std::panic::AssertUnwindSafe(redo)).ok().flatten();
+        redone.inspect(|_| diags.append(&mut found))
     });
     let incremental = again.is_some();
     let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, &config, &mut diags));

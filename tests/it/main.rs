@@ -8,6 +8,7 @@ mod common;
 mod export;
 mod fmt;
 mod hostile;
+mod incremental;
 mod lsp;
 mod lsp_abuse;
 mod props;

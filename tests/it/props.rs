@@ -20,7 +20,7 @@ use crate::export::{awkward_string, check_dot};
 
 /// `cases` cases from a fixed seed, unless `PROPTEST_CASES` or `PROPTEST_RNG_SEED` say
 /// otherwise; failures are never persisted (proptest would write beside this file).
-fn config(cases: u32) -> Config {
+pub(crate) fn config(cases: u32) -> Config {
     let env = Config::default();
     let cases = if std::env::var_os("PROPTEST_CASES").is_some() { env.cases } else { cases };
     let rng_seed = if std::env::var_os("PROPTEST_RNG_SEED").is_some() { env.rng_seed } else { RngSeed::Fixed(8) };
