@@ -296,7 +296,11 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
     let text = strata::export::export_pieces(&item.workspace, &analysis.model, format, focus.as_ref())
         .map_err(|e| ToolError(e.to_string()))?;
-    free_in_background(analysis);
+    // The process ends once the text is written, and the system takes its memory back
+    // at once: freeing the trees and the model (500 MB of small allocations at 100,000
+    // results), even on another thread, only slowed the writing (0.82 -> 0.73 s, medians
+    // of eight interleaved runs).
+    std::mem::forget(analysis);
     write_pieces(args.output.as_ref(), text.iter(), false)?;
     Ok(0)
 }
