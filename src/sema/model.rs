@@ -100,8 +100,8 @@ impl Model {
     }
 
     /// The whole model as text, the symbol table in id order (a hash map's own order
-    /// depends on how it was built), so that two models compare as text.
-    #[cfg(test)]
+    /// depends on how it was built), so that two models compare as text: for tests and
+    /// fuzzing.
     pub fn shown(&self) -> String {
         let mut symbols: Vec<_> = self.symbols.iter().collect();
         symbols.sort();

@@ -102,16 +102,6 @@ fn apply(files: &mut [SourceFile], edit: &Edit) -> FileId {
     FileId(file as u32)
 }
 
-/// A model as text, its symbol table in id order (a hash map's own order depends on how
-/// it was built).
-fn shown(model: &Model) -> String {
-    let mut rest = model.clone();
-    let symbols = std::mem::take(&mut rest.symbols);
-    let mut symbols: Vec<_> = symbols.into_iter().collect();
-    symbols.sort();
-    format!("{rest:#?}\n{symbols:?}")
-}
-
 fn parse(files: &[SourceFile]) -> Vec<Ast> {
     let mut diags = Vec::new();
     files.iter().enumerate().map(|(i, file)| strata::parse_file(FileId(i as u32), file, &mut diags)).collect()
@@ -139,7 +129,7 @@ proptest! {
             let config = Config::default();
             if let Some((redone, _)) = sema::reanalyze(&model, &outline, &[file], &files, &asts, &config, &mut again) {
                 prop_assert_eq!(&again, &diags, "{:?}", edit);
-                prop_assert!(shown(&redone) == shown(&next_model), "the models differ after {:?}", edit);
+                prop_assert!(redone.shown() == next_model.shown(), "the models differ after {:?}", edit);
             } else {
                 prop_assert!(again.is_empty());
             }
