@@ -202,10 +202,13 @@ pub struct Kept {
 }
 
 /// What `recheck_trees` gives.
+#[derive(Debug)]
 pub struct Rechecked {
     pub model: Model,
     pub config: Config,
+    /// Sorted, with the severities `strata.toml` sets: exactly what `strata check` reports.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the next analysis can start from.
     pub kept: Kept,
     /// Whether the analysis started from the previous one (read only the changed files).
     pub incremental: bool,

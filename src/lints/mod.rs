@@ -32,7 +32,7 @@ impl Lints<'_> {
 /// Runs every lint on the model, drops what suppression comments and `allow` levels
 /// silence, and sets each remaining lint's severity from its level.
 pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, diags: &mut Vec<Diagnostic>) {
-    run_with(workspace, asts, model, config, diags, None, false);
+    run_keeping(workspace, asts, model, config, diags, None);
 }
 
 /// `run` for the language server, which keeps what the wording lints found (before
@@ -47,18 +47,6 @@ pub fn run_keeping(
     config: &Config,
     diags: &mut Vec<Diagnostic>,
     before: Option<(&[Diagnostic], &[FileId])>,
-) -> Vec<Diagnostic> {
-    run_with(workspace, asts, model, config, diags, before, true)
-}
-
-fn run_with(
-    workspace: &Workspace,
-    asts: &[Ast],
-    model: &Model,
-    config: &Config,
-    diags: &mut Vec<Diagnostic>,
-    before: Option<(&[Diagnostic], &[FileId])>,
-    keep: bool,
 ) -> Vec<Diagnostic> {
     let wording = || {
         let vocabularies = wording::Vocabularies::new(config);
@@ -95,7 +83,7 @@ fn run_with(
     } else {
         (wording(), the_rest())
     };
-    let kept = if keep { found.clone() } else { Vec::new() };
+    let kept = found.clone();
     found.extend(rest);
 
     let mut suppressions = suppress::collect(workspace, asts, &mut found);

@@ -14,10 +14,8 @@ use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 use super::convert::{self, Files};
 use crate::Workspace;
-use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::render::Sources;
-use crate::sema::model::Model;
 use crate::source::{ColumnUnit, FileId, SourceFile};
 use crate::syntax::ast::Ast;
 use crate::workspace::CONFIG_FILE;
@@ -413,19 +411,9 @@ pub struct Snapshot {
     pub failed: bool,
 }
 
-/// What `check` learned about a workspace (its trees are in `Unit::asts`).
-#[derive(Debug)]
-pub struct Analysis {
-    pub model: Model,
-    pub config: Config,
-    /// Sorted, with the severities `strata.toml` sets: exactly what `strata check` reports.
-    pub diagnostics: Vec<Diagnostic>,
-    /// What the next analysis can start from.
-    pub kept: crate::Kept,
-    /// Whether this analysis started from the previous snapshot's (read again only the
-    /// files whose text changed).
-    pub incremental: bool,
-}
+/// What `check` learned about a workspace (its trees are in `Unit::asts`), and what the
+/// next analysis can start from.
+pub type Analysis = crate::Rechecked;
 
 /// One workspace and what `check` learned about it.
 #[derive(Debug)]
@@ -569,13 +557,11 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             let analysis = &before.analysis;
             (&analysis.model, &analysis.kept, changed)
         });
-        let crate::Rechecked { model, config, diagnostics, kept: next, incremental } =
-            crate::recheck_trees(&workspace, &asts, diags, start);
+        let analysis = crate::recheck_trees(&workspace, &asts, diags, start);
         for ((key, mut tree), ast) in owned.into_iter().zip(asts) {
             tree.ast = ast;
             kept.insert(key, tree);
         }
-        let analysis = Analysis { model, config, diagnostics, kept: next, incremental };
         snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits });
     }
     // Trees of documents gone since are dropped with the old map.
