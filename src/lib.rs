@@ -164,10 +164,10 @@ fn check_trees_for(
 
 /// `check_trees` for the language server, which keeps from each analysis what the next
 /// one can start from (`Kept`). Given the analysis before an edit (of the same files,
-/// with the same `strata.toml`) and the files whose text changed since, it reads only
-/// those files again when the edit left every declaration in its place
-/// (`sema::reanalyze`: the same answer), and otherwise the whole workspace; either way
-/// the wording lints read only the changed files' results again.
+/// with the same `strata.toml`) and the files whose text changed since, it reads again
+/// only those files and the files whose references they change, when the first pass
+/// allows (`sema::reanalyze`: the same answer), and otherwise the whole workspace;
+/// either way the wording lints read only the changed files' results again.
 pub fn recheck_trees(
     workspace: &Workspace,
     asts: &[Ast],

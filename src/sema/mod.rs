@@ -88,8 +88,8 @@ impl<'a> Shared<'a> {
 }
 
 /// What each pass reported, before the three lists are joined: the language server keeps
-/// it with the model, so that the next analysis, after an edit that leaves every
-/// declaration as it was, redoes only the edited files (`reanalyze`).
+/// it with the model, so that the next analysis, after an edit, reads again only what the
+/// edit changed (`reanalyze`).
 #[derive(Clone, Debug, Default)]
 pub struct Outline {
     /// The first pass's diagnostics: duplicates, reserved words, misplaced items.
