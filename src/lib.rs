@@ -111,20 +111,13 @@ pub fn parse_all(files: &[SourceFile]) -> (Vec<Ast>, Vec<Diagnostic>) {
     (asts, diags)
 }
 
-/// The whole-workspace half of `check`, for a caller that keeps each file's parse and
-/// re-parses only the files that changed (the language server). `asts[i]` must be the
-/// tree `parse_file` gave for `workspace.files[i]`, and `diags` what those parses
-/// reported; the result is the same as `check(workspace)`.
+/// The whole-workspace half of `check`, for a caller that has parsed the files already.
+/// `asts[i]` must be the tree `parse_file` gave for `workspace.files[i]`, and `diags`
+/// what those parses reported; the result is the same as `check(workspace)`. (The
+/// language server, which keeps what each analysis found, uses `recheck_trees`.)
 pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, diags: Vec<Diagnostic>) -> Analysis {
-    let (model, config, diagnostics) = check_trees(workspace, &asts, diags);
+    let (model, config, diagnostics) = check_trees_for(workspace, &asts, diags, Needs::Everything);
     Analysis { asts, model, config, diagnostics }
-}
-
-/// `check_parsed` for a caller that keeps the trees itself (the language server shares
-/// them with its requests instead of copying them): the model, the configuration and
-/// the sorted diagnostics.
-pub fn check_trees(workspace: &Workspace, asts: &[Ast], diags: Vec<Diagnostic>) -> (Model, Config, Vec<Diagnostic>) {
-    check_trees_for(workspace, asts, diags, Needs::Everything)
 }
 
 /// `check` for a caller that needs the model and whether anything is an error, but not
@@ -162,7 +155,7 @@ fn check_trees_for(
     (model, config, diags)
 }
 
-/// `check_trees` for the language server, which keeps from each analysis what the next
+/// `check_parsed` for the language server, which keeps from each analysis what the next
 /// one can start from (`Kept`). Given the analysis before an edit (of the same files,
 /// with the same `strata.toml`) and the files whose text changed since, it reads again
 /// only those files and the files whose references they change, when the first pass

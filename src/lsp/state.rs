@@ -4,7 +4,7 @@
 //!
 //! Edits are applied to `State` synchronously, each bumping `generation`; a background
 //! task turns the state into a new `Snapshot`, re-parsing only the documents whose text
-//! changed and re-running the whole-workspace analysis (`crate::check_parsed`).
+//! changed, and analysing again what the edit changed (`crate::recheck_trees`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
