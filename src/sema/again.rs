@@ -4,15 +4,21 @@
 //! The first pass (declarations) gives every node its index: the nodes of each kind are
 //! numbered in file order. An edit that leaves the first pass without an error (no
 //! duplicate, reserved word, misplaced item or map in the edited files, before or after)
-//! changes only the edited files' part of each numbering, so every other node keeps its
+//! changes only the edited files' part of each numbering. So every other node keeps its
 //! place up to a shift (`Shift`): its index plus how many nodes of its kind the edited
-//! files before it gained or lost. Everything the other files built (nodes, links,
-//! references, diagnostics) is kept with its indices shifted, unless one of its
-//! references now resolves differently: a use of an id the edit removed, renamed, moved
-//! or gave another kind, or of an id that was unknown and is now declared. Such files are
-//! read again too.
+//! files before it gained or lost; and an edited file's old node goes to wherever its id
+//! is declared now. Everything the other files built (nodes, links, references,
+//! diagnostics) is kept with its indices moved so, unless one of its references now
+//! resolves differently: a use of an id the edit removed (or renamed) or gave another
+//! kind, or of an id that was unknown and is now declared. Such files are read again
+//! too, and so are the files whose help texts may have changed (a link naming a measure,
+//! whose help names the measure's result; an example id that changed).
 
 use super::*;
+
+/// How many files `reanalyze` reads again, besides the edited ones, before it leaves the
+/// work to the whole analysis (when they are also more than a quarter of all).
+const MANY_USERS: usize = 8;
 
 /// Where each edited file's nodes were, by kind, and how many it has now.
 struct Edited<'a> {
@@ -25,31 +31,50 @@ struct Edited<'a> {
     counts: [usize; 5],
 }
 
-/// How the old indices of each kind move: past an edited file, by what it gained or lost.
+/// How the old indices of each kind move: past an edited file, by what it gained or lost;
+/// inside one, to where its id is declared now.
 struct Shift {
     /// By kind, in file order: an edited file's old end and its gain (or loss).
     edits: [Vec<(usize, isize)>; 5],
+    /// By kind, in file order: an edited file's old range and, for each of its old nodes,
+    /// the new index of its id when it is still declared, as the same kind.
+    renumbered: [Vec<Renumbered>; 5],
 }
+
+/// An edited file's old range of one kind, and where each of those nodes went.
+type Renumbered = (std::ops::Range<usize>, Vec<Option<usize>>);
 
 impl Shift {
     fn index(&self, kind: usize, old: usize) -> usize {
+        if let Some(Some(new)) = self.edited(kind, old) {
+            return new;
+        }
         let moved: isize = self.edits[kind].iter().take_while(|(end, _)| *end <= old).map(|(_, delta)| delta).sum();
         old.wrapping_add_signed(moved)
     }
 
-    fn node(&self, node: NodeRef) -> NodeRef {
-        let (kind, make) = match node {
-            NodeRef::Layer(_) => (0, NodeRef::Layer as MakeRef),
-            NodeRef::Group(_) => (1, NodeRef::Group as MakeRef),
-            NodeRef::Result(_) => (2, NodeRef::Result as MakeRef),
-            NodeRef::Measure(_) => (3, NodeRef::Measure as MakeRef),
-            NodeRef::Action(_) => (4, NodeRef::Action as MakeRef),
-        };
-        make(self.index(kind, node_index(node)))
+    /// For an old node of an edited file, its new index (`None`: it is gone).
+    fn edited(&self, kind: usize, old: usize) -> Option<Option<usize>> {
+        let (range, new) = self.renumbered[kind].iter().find(|(range, _)| range.contains(&old))?;
+        Some(new[old - range.start])
     }
 
+    fn node(&self, node: NodeRef) -> NodeRef {
+        let kind = kind_index(node);
+        node_ref(kind, self.index(kind, node_index(node)))
+    }
+
+    /// Whether some node of another file moves: an edited file gained or lost nodes.
+    fn moves(&self) -> bool {
+        self.edits.iter().flatten().any(|(_, delta)| *delta != 0)
+    }
+
+    /// Whether every index stays where it was (a node that is gone, whose users are read
+    /// again, counts as staying).
     fn is_none(&self) -> bool {
-        self.edits.iter().flatten().all(|(_, delta)| *delta == 0)
+        let kept =
+            |(range, new): &Renumbered| range.clone().zip(new).all(|(old, new)| new.is_none_or(|new| new == old));
+        !self.moves() && self.renumbered.iter().flatten().all(kept)
     }
 }
 
@@ -76,11 +101,12 @@ pub fn reanalyze(
     for &file in &changed {
         edited.push(Edited::read(previous, outline, file, asts.get(file.0 as usize)?)?);
     }
-    let shift = Shift {
+    let mut shift = Shift {
         edits: std::array::from_fn(|kind| {
             let moved = |e: &Edited| (e.old[kind].end, e.counts[kind] as isize - e.old[kind].len() as isize);
             edited.iter().map(moved).collect()
         }),
+        renumbered: Default::default(),
     };
 
     // The symbol table: the edited files' old ids out, the other nodes moved, their new
@@ -93,7 +119,7 @@ pub fn reanalyze(
             }
         }
     }
-    if !shift.is_none() {
+    if shift.moves() {
         symbols.values_mut().for_each(|node| *node = shift.node(*node));
     }
     let mut pending: Vec<Pending> = Vec::new();
@@ -119,18 +145,22 @@ pub fn reanalyze(
         }
     }
 
-    // The files whose references resolve differently now.
-    let in_edited = |node: NodeRef| {
-        let (kind, i) = (kind_index(node), node_index(node));
-        edited.iter().any(|e| e.old[kind].contains(&i))
-    };
-    let mut users: Vec<FileId> = previous
-        .references
-        .iter()
-        .filter(|r| in_edited(r.target))
-        .filter(|r| symbols.get(previous.id(r.target)) != Some(&shift.node(r.target)))
-        .map(|r| r.loc.file)
-        .collect();
+    // Where each old node of the edited files went: to where its id is declared now.
+    for e in &edited {
+        for (kind, range) in e.old.iter().enumerate() {
+            let new = range.clone().map(|i| {
+                let now = symbols.get(previous.id(node_ref(kind, i)))?;
+                (kind_index(*now) == kind).then(|| node_index(*now))
+            });
+            shift.renumbered[kind].push((range.clone(), new.collect()));
+        }
+    }
+
+    // The files whose references resolve differently now: to an id that is gone (or
+    // of another kind), ...
+    let gone = |node: NodeRef| shift.edited(kind_index(node), node_index(node)) == Some(None);
+    let mut users: Vec<FileId> = previous.references.iter().filter(|r| gone(r.target)).map(|r| r.loc.file).collect();
+    // ... or to an id that was unknown.
     for found in [&outline.filled, &outline.linked] {
         let declared = found.unknown.iter().filter(|(_, name, _)| symbols.contains_key(name.as_str()));
         users.extend(declared.filter_map(|(at, ..)| Some(found.diags.get(*at)?.primary.loc.file)));
@@ -146,6 +176,11 @@ pub fn reanalyze(
     users.sort();
     users.dedup();
     users.retain(|file| changed.binary_search(file).is_err());
+    // Past a quarter of the files (a renamed group that every result file uses), the
+    // whole analysis, on every core, is as quick as reading them again here on one.
+    if users.len() > MANY_USERS && users.len() > asts.len() / 4 {
+        return None;
+    }
     for &file in &users {
         keep_declarations(previous, file, asts.get(file.0 as usize)?, &shift, &mut pending)?;
     }

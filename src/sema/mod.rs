@@ -1081,6 +1081,8 @@ mod tests {
             // The help of `r0 -> m155` in another file names the result `m155` measures.
             ("a measure's result renamed", vec![edited], Box::new(first("result r155 ", "result r155x ")), Some(true)),
             ("a declaration removed", vec![edited], Box::new(first("measure bare \"Bare\"\n", "")), Some(true)),
+            // Its uses in other files now name an action: links into it are errors.
+            ("a result made an action", vec![edited], Box::new(first("result r156 ", "action r156 ")), Some(true)),
             ("renamed to the smallest id", vec![edited], Box::new(first("action a150 ", "action a ")), Some(true)),
             // The help of `of: "r1"` in another file gives the smallest result id.
             ("the smallest result id", vec![edited], Box::new(first("result r154 ", "result b_first ")), Some(true)),
