@@ -166,8 +166,12 @@ pub fn reanalyze(
         users.extend(declared.filter_map(|(at, ..)| Some(found.diags.get(*at)?.primary.loc.file)));
     }
     // Help texts give the smallest id of the kind expected (`Sema::example`): when that
-    // changes, the files with an error that may show it are read again.
-    if examples(&symbols) != examples(&previous.symbols) {
+    // changes, the files with an error that may show it are read again. It can only
+    // change when the declared ids do (not on most edits, which keep every id: then the
+    // two scans of the symbol table are skipped).
+    let same_counts = edited.iter().all(|e| (0..5).all(|kind| e.counts[kind] == e.old[kind].len()));
+    let same_ids = same_counts && shift.renumbered.iter().flatten().all(|(_, new)| new.iter().all(Option::is_some));
+    if !same_ids && examples(&symbols) != examples(&previous.symbols) {
         for found in [&outline.filled, &outline.linked] {
             let shows = |diag: &&Diagnostic| matches!(diag.code, Code::WrongKind | Code::InvalidValue);
             users.extend(found.diags.iter().filter(shows).map(|diag| diag.primary.loc.file));
