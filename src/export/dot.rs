@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Pieces, display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
+use super::{Output, display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
 use crate::sema::model::{Link, Model, NodeRef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -29,9 +29,10 @@ const SMALL_MUTED_FONT: &str = "<FONT POINT-SIZE=\"9\" COLOR=\"#475569\">";
 const INVERSE: &str = "#b91c1c";
 const ACTION: &str = "#a16207";
 
-/// The DOT text of the map; `center` (a focused export's centre) is drawn bold.
-pub fn export(model: &Model, center: Option<NodeRef>) -> Pieces {
-    let mut out = Pieces::default();
+/// Writes the DOT text of the map to `output`; `center` (a focused export's centre) is
+/// drawn bold.
+pub fn write(model: &Model, center: Option<NodeRef>, output: &mut dyn Output) -> std::io::Result<()> {
+    let mut out = Out { text: String::new(), output, error: None };
     out.push_str("digraph \"strata\" {\n");
     // `remincross=false`: Graphviz's last crossing pass over clusters would reorder the
     // results inside their ranks, which are in declaration order by design.
@@ -116,28 +117,75 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> Pieces {
         }
     }
     out.push_str("}\n");
-    out
+    out.finish()
+}
+
+/// The text being written, handed to the output whenever a part made on several threads
+/// comes next (and at the end), and that part handed over chunk by chunk as made.
+/// Dereferences to the text being written, so the writers push onto it as onto a
+/// `String`. After the output fails, nothing more is handed to it; `finish` tells.
+struct Out<'a> {
+    text: String,
+    output: &'a mut dyn Output,
+    error: Option<std::io::Error>,
+}
+
+impl Out<'_> {
+    fn put(&mut self, text: &str) -> bool {
+        if self.error.is_none()
+            && let Err(error) = self.output.put(text)
+        {
+            self.error = Some(error);
+        }
+        self.error.is_none()
+    }
+
+    fn hand_over(&mut self) {
+        let text = std::mem::take(&mut self.text);
+        self.put(&text);
+        self.text = text;
+        self.text.clear();
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.hand_over();
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl std::ops::Deref for Out<'_> {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.text
+    }
+}
+
+impl std::ops::DerefMut for Out<'_> {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
 }
 
 /// Writes `items` in order with `write`, on several threads when there are thousands:
-/// each thread writes a contiguous run into a buffer of its own, and the buffers are
-/// appended in order, so the text is the same as one thread's. Results and edges are
-/// most of a big map's DOT.
-fn write_all<T: Sync>(out: &mut Pieces, items: &[T], write: impl Fn(&mut String, &T) + Sync) {
-    const PER_THREAD: usize = 2_000;
-    if items.len() < 2 * PER_THREAD {
+/// they write consecutive chunks, handed to the output in order while the next are
+/// written (`parallel::in_order`), so the text is the same as one thread's. Results and
+/// edges are most of a big map's DOT.
+fn write_all<T: Sync>(out: &mut Out<'_>, items: &[T], write: impl Fn(&mut String, &T) + Sync) {
+    const PARALLEL: usize = 4_000;
+    /// About 350 KB of DOT on generated maps: a few hundred writes for 100,000 results.
+    const CHUNK: usize = 500;
+    if items.len() < PARALLEL {
         // About 700 bytes a result on generated maps: grown once, not twenty times.
         out.reserve(700 * items.len());
         items.iter().for_each(|item| write(out, item));
         return;
     }
-    let parts = crate::parallel::in_runs(items, PER_THREAD, |run| {
-        // About 700 bytes a result on generated maps: grown once or twice, not twenty times.
-        let mut buffer = String::with_capacity(700 * run.len());
-        run.iter().for_each(|item| write(&mut buffer, item));
-        buffer
-    });
-    out.append(parts);
+    out.hand_over();
+    let work = |run: &[T], text: &mut String| {
+        text.reserve(700 * run.len());
+        run.iter().for_each(|item| write(text, item));
+    };
+    crate::parallel::in_order(items, CHUNK, work, |text| out.put(text));
 }
 
 /// The invisible node that holds a band's place: its results line up after it, and
@@ -148,7 +196,7 @@ fn anchor(layer: &str) -> String {
 
 /// One band: a cluster with the layer's title and note, its results on one rank.
 fn write_layer(
-    out: &mut Pieces,
+    out: &mut Out<'_>,
     model: &Model,
     i: usize,
     order: &[usize],
@@ -770,11 +818,13 @@ mod tests {
     fn writing_on_several_threads_gives_one_thread_s_text() {
         let items: Vec<usize> = (0..10_007).collect();
         let write = |out: &mut String, n: &usize| out.push_str(&format!("n{n};"));
-        let mut parallel = Pieces::from("start;".to_owned());
-        write_all(&mut parallel, &items, write);
-        parallel.push_str("end;");
+        let mut output = String::new();
+        let mut out = Out { text: "start;".to_owned(), output: &mut output, error: None };
+        write_all(&mut out, &items, write);
+        out.push_str("end;");
+        assert!(out.finish().is_ok());
         let sequential: String = items.iter().map(|n| format!("n{n};")).collect();
-        assert_eq!(parallel.into_string(), format!("start;{sequential}end;"));
+        assert_eq!(output, format!("start;{sequential}end;"));
     }
 
     /// The ASCII path of `write_wrapped` wraps as `wrap` does, on generated texts of

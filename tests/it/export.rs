@@ -245,6 +245,37 @@ fn output_goes_to_the_file_and_an_unwritable_one_is_a_tool_error() {
     assert_eq!(depth_alone.status.code(), Some(2), "--depth needs --focus");
 }
 
+/// A map big enough to be written on several threads and handed out chunk by chunk
+/// (`parallel::in_order`) comes out of the CLI, to a file and to stdout, exactly as the
+/// export made in memory; a write that fails halfway (`/dev/full`) is a tool error.
+#[test]
+fn a_big_map_streams_out_exactly_as_made_in_memory() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let files = strata::synth::workspace(6_000, 200, 11);
+    for file in &files {
+        let path = dir.path().join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, &file.text).unwrap_or_else(|e| panic!("write: {e}"));
+    }
+    let workspace = strata::synth::as_workspace(&files);
+    let analysis = strata::check(&workspace);
+    let expected = export::export(&workspace, &analysis.model, Format::Dot, None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(expected.len() > 4_000_000, "{} bytes: not a big map", expected.len());
+
+    let path = dir.path().join("map.dot");
+    let to_file = strata(dir.path(), &["export", ".", "--format", "dot", "-o", &path.to_string_lossy()]);
+    assert_eq!(to_file.status.code(), Some(0), "{}", text(&to_file).1);
+    assert!(std::fs::read_to_string(&path).unwrap_or_default() == expected, "the file differs");
+    let to_stdout = strata(dir.path(), &["export", ".", "--format", "dot"]);
+    assert!(to_stdout.status.success() && to_stdout.stdout == expected.as_bytes(), "stdout differs");
+
+    if std::path::Path::new("/dev/full").exists() {
+        let full = strata(dir.path(), &["export", ".", "--format", "dot", "-o", "/dev/full"]);
+        assert_eq!(full.status.code(), Some(2));
+        assert!(text(&full).1.starts_with("error: cannot write `/dev/full`: "), "{}", text(&full).1);
+    }
+}
+
 /// docs/map.svg (in the README) is rendered from docs/map.dot, which must be today's
 /// export of examples/library. The SVG is compared by what it shows (the node and
 /// edge titles and the text), since its bytes depend on the Graphviz version and fonts.
