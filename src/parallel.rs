@@ -173,7 +173,7 @@ mod tests {
             let mut taken = String::new();
             // Later chunks are quicker, so they finish first and must wait their turn.
             let work = |run: &[u32], out: &mut String| {
-                if run[0] % 3 == 0 {
+                if run[0].is_multiple_of(3) {
                     std::thread::yield_now();
                 }
                 run.iter().for_each(|n| out.push_str(&format!("{n};")));
