@@ -82,10 +82,12 @@ pub fn in_order<T: Sync>(
     }
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (done, finished) = mpsc::channel::<Done>();
-    let (mut give_back, returned): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<String>()).unzip();
     let (work, chunks, next, stop) = (&work, &chunks, &next, &stop);
     std::thread::scope(|scope| {
+        // Made inside the scope: should `take` panic, they are dropped as it unwinds, and
+        // the workers, waiting for a buffer, see it and return, so the scope can end.
+        let (done, finished) = mpsc::channel::<Done>();
+        let (mut give_back, returned): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<String>()).unzip();
         for (thread, returned) in returned.into_iter().enumerate() {
             let alarm = Alarm(done.clone());
             scope.spawn(move || {
@@ -188,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_stops_the_work_and_a_panic_reaches_the_caller() {
+    fn a_refusal_stops_the_work_and_a_panic_anywhere_reaches_the_caller() {
         let items: Vec<u32> = (0..100_000).collect();
         let started = std::sync::atomic::AtomicUsize::new(0);
         let mut takes = 0;
@@ -212,6 +214,20 @@ mod tests {
         let panicked = std::panic::catch_unwind(|| {
             in_order(&items, 10, |run, _| assert!(run[0] != 50_000, "chunk 5000"), |_| true);
         });
+        assert!(panicked.is_err());
+        let mut taken = 0;
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            in_order(
+                &items,
+                10,
+                |_, _| {},
+                |_| {
+                    taken += 1;
+                    assert!(taken != 7, "the seventh take");
+                    true
+                },
+            );
+        }));
         assert!(panicked.is_err());
     }
 }
