@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Output, display_lines, fits_as_is, layer_members, measure_title, measure_values, wrap};
+use super::{Output, display_lines, fits_as_is, layer_members, wrap, write_measure_title, write_measure_values};
 use crate::sema::model::{Link, Model, NodeRef};
 use rustc_hash::FxHashMap;
 
@@ -288,9 +288,13 @@ fn write_result(
     out.push_str("<TR><TD>");
     write_styled(out, "<B>", |out| write_wrapped(out, &result.statement.value, 28));
     out.push_str("</TD></TR>");
+    // The texts made to be wrapped, one after another, in one buffer.
+    let mut scratch = String::new();
     if let Some(owner) = &result.owner {
         out.push_str("<TR><TD>");
-        write_styled(out, SMALL_MUTED_FONT, |out| write_wrapped(out, &["Owner: ", owner].concat(), 36));
+        scratch.push_str("Owner: ");
+        scratch.push_str(owner);
+        write_styled(out, SMALL_MUTED_FONT, |out| write_wrapped(out, &scratch, 36));
         out.push_str("</TD></TR>");
     }
     if !result.for_groups.is_empty() {
@@ -313,10 +317,13 @@ fn write_result(
         }
         out.push_str("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">");
         write_styled(out, "<FONT POINT-SIZE=\"9\">", |out| {
-            write_wrapped(out, &measure_title(m), 40);
-            if let Some(values) = measure_values(m) {
+            scratch.clear();
+            write_measure_title(&mut scratch, m);
+            write_wrapped(out, &scratch, 40);
+            scratch.clear();
+            if write_measure_values(&mut scratch, m) {
                 out.push_str("<BR/>");
-                write_styled(out, MUTED_FONT, |out| write_wrapped(out, &values, 40));
+                write_styled(out, MUTED_FONT, |out| write_wrapped(out, &scratch, 40));
             }
         });
         out.push_str("</TD></TR>");

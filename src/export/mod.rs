@@ -346,43 +346,66 @@ fn is_extender(c: char) -> bool {
 /// A measure's numbers as one line: `31.5% (2026-09) → 35% by 2027-12`, or `None`
 /// when it has neither baseline nor target.
 pub(crate) fn measure_values(measure: &Measure) -> Option<String> {
-    let baseline = measure.baseline.as_ref().map(|q| {
-        let mut text = quantity(q);
-        if let Some(w) = &q.when {
-            let _ = write!(text, " ({})", w.value);
-        }
-        text
-    });
-    let target = measure.target.as_ref().map(|q| {
-        let mut text = quantity(q);
-        if let Some(w) = &q.when {
-            let _ = write!(text, " by {}", w.value);
-        }
-        text
-    });
-    match (baseline, target) {
-        (Some(b), Some(t)) => Some([b.as_str(), " → ", &t].concat()),
-        (Some(b), None) => Some(format!("{b} → no target yet")),
-        (None, Some(t)) => Some(format!("no baseline → {t}")),
-        (None, None) => None,
-    }
+    let mut text = String::new();
+    write_measure_values(&mut text, measure).then_some(text)
 }
 
-fn quantity(q: &Quantity) -> String {
-    if q.percent { [q.raw.as_str(), "%"].concat() } else { q.raw.to_string() }
+/// `measure_values`, written onto `out`; false (and nothing written) when there is
+/// neither a baseline nor a target.
+pub(crate) fn write_measure_values(out: &mut String, measure: &Measure) -> bool {
+    /// The number, and its period between `around`: ` (2026-09)`, ` by 2027-12`.
+    fn quantity(out: &mut String, q: &Quantity, around: (&str, &str)) {
+        out.push_str(&q.raw);
+        if q.percent {
+            out.push('%');
+        }
+        if let Some(w) = &q.when {
+            let _ = write!(out, "{}{}{}", around.0, w.value, around.1);
+        }
+    }
+    const BASELINE: (&str, &str) = (" (", ")");
+    const TARGET: (&str, &str) = (" by ", "");
+    match (&measure.baseline, &measure.target) {
+        (None, None) => return false,
+        (Some(baseline), target) => {
+            quantity(out, baseline, BASELINE);
+            out.push_str(" → ");
+            match target {
+                Some(target) => quantity(out, target, TARGET),
+                None => out.push_str("no target yet"),
+            }
+        }
+        (None, Some(target)) => {
+            out.push_str("no baseline → ");
+            quantity(out, target, TARGET);
+        }
+    }
+    true
 }
 
 /// A measure's name as shown on a map: `▲` when up is better, `▼` when down is, and
 /// the unit unless it is `%` (the values show that).
 pub(crate) fn measure_title(measure: &Measure) -> String {
-    let arrow = match measure.direction {
+    let mut text = String::new();
+    write_measure_title(&mut text, measure);
+    text
+}
+
+/// `measure_title`, written onto `out`.
+pub(crate) fn write_measure_title(out: &mut String, measure: &Measure) {
+    out.push_str(match measure.direction {
         Some(Direction::Up) => "▲ ",
         Some(Direction::Down) => "▼ ",
         None => "",
-    };
+    });
+    out.push_str(&measure.name);
     match measure.unit.as_deref() {
-        Some(unit) if unit != "%" && !unit.trim().is_empty() => [arrow, &measure.name, " (", unit, ")"].concat(),
-        _ => [arrow, &measure.name].concat(),
+        Some(unit) if unit != "%" && !unit.trim().is_empty() => {
+            out.push_str(" (");
+            out.push_str(unit);
+            out.push(')');
+        }
+        _ => {}
     }
 }
 
