@@ -139,12 +139,10 @@ pub fn parse_value(text: &str) -> Result<(f64, bool), (String, String)> {
         && is_number(rest)
     {
         format!("write `{rest}`, without `+`")
-    } else if number.parse::<f64>().is_ok_and(f64::is_finite) && (lower.contains('e') || number.contains('.')) {
-        if lower.contains('e') {
-            "write the number in full, without an exponent (`1200`, not `1.2e3`)".to_owned()
-        } else {
-            "write a digit on both sides of the point (`0.5`, `5.0`)".to_owned()
-        }
+    } else if lower.contains('e') && number.parse::<f64>().is_ok() {
+        "write the number in full, without an exponent (`1200`, not `1.2e3`)".to_owned()
+    } else if number.contains('.') && number.parse::<f64>().is_ok() {
+        "write a digit on both sides of the point (`0.5`, `5.0`)".to_owned()
     } else {
         "write a number such as `42`, `-3` or `31.5%`, or leave the cell empty".to_owned()
     };
@@ -160,4 +158,86 @@ fn is_number(text: &str) -> bool {
     };
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     all_digits(whole) && part.is_none_or(all_digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_value, series};
+    use crate::evidence::{ProblemCode, read_table};
+
+    #[test]
+    fn values_are_section_2_numbers() {
+        assert_eq!(parse_value("42"), Ok((42.0, false)));
+        assert_eq!(parse_value("-3.25"), Ok((-3.25, false)));
+        assert_eq!(parse_value("31.5%"), Ok((31.5, true)));
+        let zero = parse_value("-0").unwrap().0;
+        assert!(zero == 0.0 && zero.is_sign_positive(), "-0 reads as 0");
+        let cases = [
+            ("1e400", "`1e400` is not a number", "write the number in full, without an exponent (`1200`, not `1.2e3`)"),
+            ("1e3", "`1e3` is not a number", "write the number in full, without an exponent (`1200`, not `1.2e3`)"),
+            ("NaN", "`NaN` is not a number", "leave the cell empty when there is no value for the period"),
+            ("-inf", "`-inf` is not a number", "leave the cell empty when there is no value for the period"),
+            ("12,5", "`12,5` is not a number", "`12,5` has a decimal comma: write `12.5`"),
+            ("1,234", "`1,234` is not a number", "write the number without thousands separators: `1234`"),
+            ("+5", "`+5` is not a number", "write `5`, without `+`"),
+            (".5", "`.5` is not a number", "write a digit on both sides of the point (`0.5`, `5.0`)"),
+            ("$12", "`$12` is not a number", "write a number such as `42`, `-3` or `31.5%`, or leave the cell empty"),
+        ];
+        for (text, message, help) in cases {
+            assert_eq!(parse_value(text), Err((message.to_owned(), help.to_owned())), "{text}");
+        }
+        let huge = format!("1{}", "0".repeat(400));
+        assert_eq!(parse_value(&huge).unwrap_err().1, "write a smaller number");
+    }
+
+    #[test]
+    fn a_series_takes_its_own_column_else_value() {
+        let csv = "period,value,wait,limits\n2026-01,1,10,\n2026-02,2,,recalculate\n2026-03,x,30,\n2026-04,4,40,\n";
+        let table = read_table(csv.as_bytes(), &["wait", "other"]);
+        assert!(table.problems.is_empty());
+        let (wait, problems) = series(&table, "wait", Some("monthly"));
+        assert!(problems.is_empty(), "{problems:?}");
+        let values: Vec<(f64, bool)> = wait.points.iter().map(|p| (p.value, p.recalculate)).collect();
+        // `recalculate` on a row without a `wait` value starts the segment at the next one.
+        assert_eq!(values, [(10.0, false), (30.0, true), (40.0, false)]);
+        assert_eq!(wait.points[1].at.line, 4);
+
+        let (other, problems) = series(&table, "other", None);
+        assert_eq!(other.points.iter().map(|p| p.value).collect::<Vec<_>>(), [1.0, 2.0, 4.0]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].at.line, problems[0].at.column), (4, 9));
+        assert_eq!(problems[0].message, "`x` is not a number");
+    }
+
+    #[test]
+    fn missing_value_column_and_no_period_column() {
+        let table = read_table(b"period,wait\n2026-01,1\n", &["queue"]);
+        let (s, problems) = series(&table, "queue", None);
+        assert!(s.points.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].message, "the data file has no `queue` column and no `value` column");
+        assert_eq!(problems[0].help, "add a column named `queue` (or `value`) with the measure's values");
+        // The table reported the missing `period`: the series adds nothing.
+        let table = read_table(b"month,queue\n2026-01,1\n", &["queue"]);
+        assert_eq!(table.problems.len(), 1);
+        assert_eq!(series(&table, "queue", None).1, []);
+    }
+
+    #[test]
+    fn frequency_mismatch_is_one_problem_at_the_first_row() {
+        let csv = "period,value\n2026-01,1\n2026-Q2,2\n2026-07,3\n2026-08-01,4\n2027,5\n";
+        let table = read_table(csv.as_bytes(), &["m"]);
+        let (_, problems) = series(&table, "m", Some("monthly"));
+        assert_eq!(problems.len(), 1);
+        let p = &problems[0];
+        assert_eq!(p.code, ProblemCode::FrequencyMismatch);
+        assert_eq!((p.at.line, p.at.column), (3, 1));
+        assert_eq!(p.message, "the period `2026-Q2` is not one of the months a monthly measure has (and 2 more rows)");
+        assert_eq!(p.help, "write one row per month (e.g. `2026-01`), or change the measure's `frequency`");
+        let (_, problems) = series(&table, "m", None);
+        assert!(problems.is_empty());
+        let table = read_table(b"period,value\n2026-01-05,1\n2026-01-12,2\n", &["m"]);
+        assert!(series(&table, "m", Some("weekly")).1.is_empty());
+        assert_eq!(series(&table, "m", Some("quarterly")).1.len(), 1);
+    }
 }
