@@ -44,8 +44,8 @@
 //! - at most [`MAX_PROBLEMS`] problems are kept per file, then one more says how many
 //!   were left out, so a 200 MB file of garbage stays a short report.
 
-mod table;
 mod series;
+mod table;
 pub mod xmr;
 
 pub use series::{Point, Series, series};

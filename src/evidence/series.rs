@@ -62,7 +62,14 @@ pub fn series(table: &Table, id: &str, frequency: Option<&str>) -> (Series, Vec<
         }
         match parse_value(cell.text) {
             Ok((value, percent)) => {
-                series.points.push(Point { period: row.period, value, percent, at: cell.at, period_at: row.at, recalculate });
+                series.points.push(Point {
+                    period: row.period,
+                    value,
+                    percent,
+                    at: cell.at,
+                    period_at: row.at,
+                    recalculate,
+                });
                 recalculate = false;
             }
             Err((message, help)) => problems.push(cell.at, message, help),
@@ -103,7 +110,10 @@ fn frequency_mismatch(series: &Series, frequency: Option<&str>) -> Option<Proble
         code: ProblemCode::FrequencyMismatch,
         at,
         message: format!("the period `{}` is not one of the {kind} a {frequency} measure has{others}", first.period),
-        help: format!("write one row per {} (e.g. {example}), or change the measure's `frequency`", &kind[..kind.len() - 1]),
+        help: format!(
+            "write one row per {} (e.g. {example}), or change the measure's `frequency`",
+            &kind[..kind.len() - 1]
+        ),
     })
 }
 

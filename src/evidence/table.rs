@@ -401,13 +401,19 @@ fn keep_in_order(table: &mut Table, pending: Vec<Pending>, problems: &mut Proble
             )
         } else if let Some(&k) = kept[..after].last().filter(|&&k| key(k) >= key(i)) {
             (
-                format!("the period `{}` is out of order: it follows `{}` (line {})", row.period, pending[k].row.period, pending[k].row.at.line),
+                format!(
+                    "the period `{}` is out of order: it follows `{}` (line {})",
+                    row.period, pending[k].row.period, pending[k].row.at.line
+                ),
                 "sort the rows by period, or correct this period".to_owned(),
             )
         } else {
             let k = kept.get(after).copied().unwrap_or(i);
             (
-                format!("the period `{}` is out of order: it precedes `{}` (line {})", row.period, pending[k].row.period, pending[k].row.at.line),
+                format!(
+                    "the period `{}` is out of order: it precedes `{}` (line {})",
+                    row.period, pending[k].row.period, pending[k].row.at.line
+                ),
                 "sort the rows by period, or correct this period".to_owned(),
             )
         };
@@ -531,7 +537,6 @@ fn cell_spans(raw: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<usize> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::{Position, Table, cell_spans, read_table};
@@ -586,7 +591,10 @@ mod tests {
             (b"\n\n", "1:1 the data file is empty"),
             (b"period,value\n", "1:1 the data file has a header but no rows"),
             (b"month,value\n2026-01,4\n", "1:1 the data file has no `period` column"),
-            (b"period;value\n2026-01;4\n", "1:1 the data file has no `period` column | the header looks separated by `;`"),
+            (
+                b"period;value\n2026-01;4\n",
+                "1:1 the data file has no `period` column | the header looks separated by `;`",
+            ),
             (b"\xff\xfep\0e\0", "1:1 the data file is UTF-16, not UTF-8"),
         ];
         for (csv, expected) in cases {
@@ -634,14 +642,22 @@ mod tests {
         assert_eq!(periods(&table), ["2026-01@2", "2026-03@4", "2026-04@5", "2026-05@8"]);
         // Periods compare by the last day they cover: a quarter ending with its last month.
         let table = read_table(b"period,value\n2026-Q1,1\n2026-03,2\n2026-04-01,3\n", &["m"]);
-        assert_eq!(table.rows.iter().map(|r| r.period).collect::<Vec<_>>(), [Period::Quarter(2026, 1), Period::Day(2026, 4, 1)]);
+        assert_eq!(
+            table.rows.iter().map(|r| r.period).collect::<Vec<_>>(),
+            [Period::Quarter(2026, 1), Period::Day(2026, 4, 1)]
+        );
         assert_eq!(table.problems.len(), 1);
     }
 
     #[test]
     fn open_quotes_extra_cells_and_duplicate_columns() {
         let table = read_table(b"period,value\n2026-01,1\n2026-02,\"2\n2026-03,3\n", &["m"]);
-        assert_eq!(problems(&table), ["3:9 a quote opened here is never closed | close the quoted cell with `\"` (a quote inside a quoted cell is written `\"\"`)"]);
+        assert_eq!(
+            problems(&table),
+            [
+                "3:9 a quote opened here is never closed | close the quoted cell with `\"` (a quote inside a quoted cell is written `\"\"`)"
+            ]
+        );
         assert_eq!(periods(&table), ["2026-01@2"]);
 
         let table = read_table(b"period,value\n2026-01,12,5\n2026-02,3,\n2026-03,4,x\n", &["m"]);
@@ -655,7 +671,12 @@ mod tests {
         assert_eq!(periods(&table), ["2026-02@3"]);
 
         let table = read_table(b"period,value,Value\n2026-01,1,2\n", &["m"]);
-        assert_eq!(problems(&table), ["1:14 column `Value` appears twice in the header | rename or remove one of the two columns; the first is read"]);
+        assert_eq!(
+            problems(&table),
+            [
+                "1:14 column `Value` appears twice in the header | rename or remove one of the two columns; the first is read"
+            ]
+        );
         assert_eq!(table.cell(0, table.value_column("m").unwrap()).unwrap().text, "1");
     }
 
@@ -690,15 +711,8 @@ mod tests {
 
     #[test]
     fn cell_spans_split_as_the_csv_crate_does() {
-        let cases: [&[u8]; 7] = [
-            b"a,b,c\n",
-            b"\"a,\"\"b\",c\r\n",
-            b"\r\n\n,,\n",
-            b"a\"b,\"c\"d,e",
-            b"\"x\ny\",z\n",
-            b"one",
-            b"\"open,x\n",
-        ];
+        let cases: [&[u8]; 7] =
+            [b"a,b,c\n", b"\"a,\"\"b\",c\r\n", b"\r\n\n,,\n", b"a\"b,\"c\"d,e", b"\"x\ny\",z\n", b"one", b"\"open,x\n"];
         for raw in cases {
             let mut spans = Vec::new();
             let open = cell_spans(raw, &mut spans);
@@ -710,7 +724,11 @@ mod tests {
             for (i, (s, e)) in spans.iter().enumerate() {
                 let text = &raw[*s..*e];
                 let unquoted = text.strip_prefix(b"\"").unwrap_or(text);
-                assert!(unquoted.starts_with(&record[i][..record[i].len().min(1)]), "{:?} cell {i}", String::from_utf8_lossy(raw));
+                assert!(
+                    unquoted.starts_with(&record[i][..record[i].len().min(1)]),
+                    "{:?} cell {i}",
+                    String::from_utf8_lossy(raw)
+                );
             }
         }
     }
