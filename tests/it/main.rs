@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod common;
+mod evidence;
 mod export;
 mod fmt;
 mod hostile;
