@@ -32,7 +32,8 @@ pub struct Point {
 /// Problems: `invalid-data` for each value that is not a number (the row is skipped) or
 /// a missing value column, and one `data-frequency-mismatch` at the first point of
 /// another granularity, with the count. A table without a `period` column gives nothing,
-/// and no problem: the table has reported it.
+/// and no problem: the table has reported it. `id` must be one of the ids the table
+/// was read with (only their columns are kept).
 pub fn series(table: &Table, id: &str, frequency: Option<&str>) -> (Series, Vec<Problem>) {
     let mut problems = Problems::default();
     let mut series = Series::default();
@@ -82,8 +83,11 @@ pub fn series(table: &Table, id: &str, frequency: Option<&str>) -> (Series, Vec<
     (series, problems)
 }
 
-/// The granularity a frequency asks for, as a period of that kind.
-fn granularity(frequency: &str) -> Option<(fn(&Period) -> bool, &'static str, &'static str)> {
+/// Whether a period has the granularity a frequency asks for; its name; an example.
+type Granularity = (fn(&Period) -> bool, &'static str, &'static str);
+
+/// The granularity a frequency asks for.
+fn granularity(frequency: &str) -> Option<Granularity> {
     Some(match frequency {
         "yearly" => (|p| matches!(p, Period::Year(..)), "years", "`2026`"),
         "quarterly" => (|p| matches!(p, Period::Quarter(..)), "quarters", "`2026-Q1`"),
@@ -180,7 +184,7 @@ mod tests {
         assert_eq!(parse_value("42"), Ok((42.0, false)));
         assert_eq!(parse_value("-3.25"), Ok((-3.25, false)));
         assert_eq!(parse_value("31.5%"), Ok((31.5, true)));
-        let zero = parse_value("-0").unwrap().0;
+        let zero = parse_value("-0").expect("a number").0;
         assert!(zero == 0.0 && zero.is_sign_positive(), "-0 reads as 0");
         let cases = [
             ("1e400", "`1e400` is not a number", "write the number in full, without an exponent (`1200`, not `1.2e3`)"),
@@ -197,7 +201,7 @@ mod tests {
             assert_eq!(parse_value(text), Err((message.to_owned(), help.to_owned())), "{text}");
         }
         let huge = format!("1{}", "0".repeat(400));
-        assert_eq!(parse_value(&huge).unwrap_err().1, "write a smaller number");
+        assert_eq!(parse_value(&huge).expect_err("too large").1, "write a smaller number");
     }
 
     #[test]

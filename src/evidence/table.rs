@@ -128,7 +128,9 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
         let raw = &input[start.min(end)..end];
         let open_quote = cell_spans(raw, &mut spans);
         let place = |i: usize, lines: &Lines| -> Position {
-            let (s, e) = spans.get(i).copied().unwrap_or((0, 0));
+            // A cell the row does not have is placed just after the row's last cell.
+            let after = spans.last().map_or((0, 0), |&(_, e)| (e, e));
+            let (s, e) = spans.get(i).copied().unwrap_or(after);
             lines.position(input, start + s, start + e)
         };
         if let Some(at) = open_quote {
@@ -198,14 +200,14 @@ fn header_layout(table: &Table, ids: &[&str], problems: &mut Problems) -> Layout
     for name in &wanted {
         let mut same = table.columns.iter().enumerate().filter(|(_, c)| same_name(c, name.trim()));
         let first = same.next();
-        if let (Some(_), Some((i, column))) = (first, same.next()) {
-            if !problems.list.iter().any(|p| p.at == table.header[i]) {
-                problems.push(
-                    table.header[i],
-                    format!("column `{}` appears twice in the header", shown(column)),
-                    "rename or remove one of the two columns; the first is read".to_owned(),
-                );
-            }
+        if let (Some(_), Some((i, column))) = (first, same.next())
+            && !problems.list.iter().any(|p| p.at == table.header[i])
+        {
+            problems.push(
+                table.header[i],
+                format!("column `{}` appears twice in the header", shown(column)),
+                "rename or remove one of the two columns; the first is read".to_owned(),
+            );
         }
     }
     layout.period = table.column("period");
@@ -347,8 +349,8 @@ fn text_of<'a>(bytes: &'a [u8], at: Position, column: &str, problems: &mut Probl
 /// outside the cell.
 fn byte_in_cell(at: Position, bytes: &[u8], offset: usize) -> Position {
     let chars = bytes[..offset].iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
-    let start = (at.start + offset as u32).min(at.end);
-    Position { line: at.line, column: at.column + chars, start, end: (start + 1).min(at.end.max(start + 1)) }
+    let start = at.start.saturating_add(offset as u32).min(at.end);
+    Position { line: at.line, column: at.column.saturating_add(chars), start, end: start.saturating_add(1) }
 }
 
 fn period_help(text: &str) -> String {
@@ -558,13 +560,13 @@ mod tests {
         assert_eq!(problems(&table), Vec::<String>::new());
         assert_eq!(table.columns, ["Period", "Wait_Time", "other", "note"]);
         assert_eq!(periods(&table), ["2026-01@2", "2026-02@4"]);
-        let value = table.value_column("wait_time").unwrap();
+        let value = table.value_column("wait_time").expect("own column");
         assert_eq!(value, 1);
-        let cell = table.cell(1, value).unwrap();
+        let cell = table.cell(1, value).expect("kept cell");
         assert_eq!(cell.text, "5.1");
         // The BOM is not text: line 4 `2026-02 , 5.1 ,y,` has the value cell at column 10,
         // bytes counted after the BOM.
-        let at4 = csv.find("2026-02").unwrap() - 3;
+        let at4 = csv.find("2026-02").expect("the row") - 3;
         assert_eq!(cell.at, Position { line: 4, column: 10, start: (at4 + 9) as u32, end: (at4 + 14) as u32 });
         assert_eq!(table.note(0), Some("first, with a comma"));
         assert_eq!(table.note(1), None);
@@ -577,7 +579,7 @@ mod tests {
         let csv = "période,period,café\n\"a\nb\",2026,é4\n";
         let table = read_table(csv.as_bytes(), &["café"]);
         assert_eq!(problems(&table), Vec::<String>::new());
-        let cell = table.cell(0, table.value_column("café").unwrap()).unwrap();
+        let cell = table.cell(0, table.value_column("café").expect("own column")).expect("kept cell");
         // Line 2 holds `"a`, line 3 `b",2026,é4`: the cell starts at column 9 of line 3.
         assert_eq!((cell.at.line, cell.at.column, cell.text), (3, 9, "é4"));
         assert_eq!(table.rows[0].at.line, 3);
@@ -622,8 +624,8 @@ mod tests {
             ]
         );
         assert_eq!(periods(&table), ["2026-01@2", "2026-03@5", "2026-04@6", "2026-05@7", "2026-07@9"]);
-        let value = table.value_column("m").unwrap();
-        assert!(table.cell(1, value).unwrap().bad);
+        let value = table.value_column("m").expect("value column");
+        assert!(table.cell(1, value).expect("kept cell").bad);
         assert!(table.rows[4].recalculate && !table.rows[3].recalculate);
     }
 
@@ -677,7 +679,15 @@ mod tests {
                 "1:14 column `Value` appears twice in the header | rename or remove one of the two columns; the first is read"
             ]
         );
-        assert_eq!(table.cell(0, table.value_column("m").unwrap()).unwrap().text, "1");
+        assert_eq!(table.cell(0, table.value_column("m").expect("value column")).expect("kept cell").text, "1");
+    }
+
+    #[test]
+    fn a_missing_cell_is_placed_after_the_row() {
+        let table = read_table(b"value,period\r\n4\r\n", &["m"]);
+        let got = problems(&table);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].starts_with("2:2 this row has no period"), "{got:?}");
     }
 
     #[test]
@@ -688,7 +698,7 @@ mod tests {
         }
         let table = read_table(csv.as_bytes(), &["m"]);
         assert_eq!(table.problems.len(), super::MAX_PROBLEMS + 1);
-        let last = table.problems.last().unwrap();
+        let last = table.problems.last().expect("problems");
         assert_eq!((last.at.line, last.message.as_str()), (102, "400 more problems in this data file"));
     }
 
@@ -704,9 +714,9 @@ mod tests {
         let table = read_table(csv.as_bytes(), &["c9999"]);
         assert!(table.problems.is_empty());
         assert_eq!(table.columns.len(), 10_001);
-        let cell = table.cell(0, table.value_column("c9999").unwrap()).unwrap();
+        let cell = table.cell(0, table.value_column("c9999").expect("own column")).expect("kept cell");
         assert_eq!(cell.text, "9999");
-        assert_eq!(cell.at.column as usize, row.rfind(',').unwrap() + 2);
+        assert_eq!(cell.at.column as usize, row.rfind(',').expect("a comma") + 2);
     }
 
     #[test]
@@ -718,7 +728,7 @@ mod tests {
             let open = cell_spans(raw, &mut spans);
             let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(raw);
             let mut record = csv::ByteRecord::new();
-            assert!(reader.read_byte_record(&mut record).unwrap());
+            assert!(reader.read_byte_record(&mut record).expect("a record"));
             assert_eq!(spans.len(), record.len(), "{:?}", String::from_utf8_lossy(raw));
             assert_eq!(open.is_some(), raw.starts_with(b"\"open"));
             for (i, (s, e)) in spans.iter().enumerate() {

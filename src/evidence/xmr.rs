@@ -449,7 +449,7 @@ mod tests {
         assert_eq!(chart.segments.len(), 1);
         let s = chart.segments[0];
         assert_eq!((s.from, s.to, s.limit_points), (0, 15, 16));
-        let l = s.limits.unwrap();
+        let l = s.limits.expect("limits");
         assert!(close(l.central_line, 4135.50), "{l:?}");
         assert!(close(l.mean_moving_range, 355.93), "{l:?}");
         assert!(close(l.lnpl, 3188.72), "{l:?}");
@@ -472,7 +472,7 @@ mod tests {
     fn wheeler_smoking_long_run() {
         let values = [21.3, 20.2, 20.9, 21.0, 18.8, 19.6, 18.7, 18.6, 18.1, 18.9, 19.2, 18.2, 17.3, 19.0];
         let chart = chart(&series(&values, &[]), &XmrSettings::default(), Some(Direction::Down));
-        let l = chart.segments[0].limits.unwrap();
+        let l = chart.segments[0].limits.expect("limits");
         assert!(close(l.central_line, 19.271) && close(l.mean_moving_range, 0.854), "{l:?}");
         assert_eq!(
             marks(&chart),
@@ -498,7 +498,7 @@ mod tests {
         let values = [12.0, 8.0, 12.0, 8.0, 10.0, 11.0, 11.0, 10.0, 11.0, 11.0, 11.0, 10.0, 11.0, 11.0, 11.0];
         let settings = XmrSettings { baseline_points: 5, ..XmrSettings::default() };
         let chart = chart(&series(&values, &[]), &settings, None);
-        assert_eq!(chart.segments[0].limits.unwrap().central_line, 10.0);
+        assert_eq!(chart.segments[0].limits.expect("limits").central_line, 10.0);
         assert_eq!(marks(&chart), ["5:L+", "6:L+", "8:L+", "9:L+", "10:L+", "12:L+", "13:L+", "14:L+"]);
         let stretches: Vec<_> = chart.signals.iter().map(|s| (s.from, s.to, s.sense)).collect();
         assert_eq!(stretches, [(5, 6, None), (8, 10, None), (12, 14, None)]);
@@ -541,7 +541,7 @@ mod tests {
         assert_eq!(segments, [(0, 7, 3, true), (8, 11, 3, false)]);
         // Limits from 1, 2, 3 only: CL 2, mR̄ 1, UNPL 4.66, upper halfway line 3.33; the
         // 9s are beyond both, and the 3 before them completes the first window of four.
-        let l = chart.segments[0].limits.unwrap();
+        let l = chart.segments[0].limits.expect("limits");
         assert_eq!((l.central_line, l.mean_moving_range), (2.0, 1.0));
         assert_eq!(marks(&chart), ["2:S+", "3:O+S+", "4:O+S+", "5:O+S+", "6:O+S+", "7:O+S+"]);
         // The second segment has 4 values: no limits, no marks.
@@ -555,15 +555,15 @@ mod tests {
         assert_eq!(settings.set("run-length", Some(7)), Ok(()));
         assert_eq!(settings.set("baseline-points", Some(12)), Ok(()));
         assert_eq!(settings, XmrSettings { run_length: 7, baseline_points: 12 });
-        let error = settings.set("run-length", Some(4)).unwrap_err();
+        let error = settings.set("run-length", Some(4)).expect_err("refused");
         assert_eq!(error.message, "`run-length` is 4, outside 5 to 1000");
         assert_eq!(
             error.help,
             "set `run-length` to a whole number of successive values on one side of the central line from 5 to 1000"
         );
-        let error = settings.set("baseline-points", None).unwrap_err();
+        let error = settings.set("baseline-points", None).expect_err("refused");
         assert_eq!(error.message, "`baseline-points` must be a whole number");
-        let error = settings.set("runs", Some(8)).unwrap_err();
+        let error = settings.set("runs", Some(8)).expect_err("refused");
         assert_eq!(
             (error.message.as_str(), error.help.as_str()),
             ("`[xmr]` has no setting `runs`", "use `run-length` or `baseline-points`")
