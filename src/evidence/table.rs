@@ -116,7 +116,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
     let mut spans = Vec::new();
     let mut header_seen = false;
     let mut layout = Layout::default();
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut read = Read::default();
     loop {
         let start = reader.position().byte() as usize;
         match reader.read_byte_record(&mut record) {
@@ -160,7 +160,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
             lines.advance(input, end);
             continue;
         }
-        read_row(&record, &layout, &table, &mut problems, &mut pending, &mut |i| place(i, &lines));
+        read_row(&record, &layout, &table.columns, &mut problems, &mut read, &mut |i| place(i, &lines));
         lines.advance(input, end);
     }
 
@@ -170,7 +170,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
             "the data file is empty".to_owned(),
             "write a header row such as `period,value`, then one row per period".to_owned(),
         );
-    } else if table.period_column.is_some() && pending.is_empty() && problems.list.is_empty() {
+    } else if table.period_column.is_some() && read.rows.is_empty() && problems.list.is_empty() {
         let at = table.header.first().copied().unwrap_or_default();
         problems.push(
             at,
@@ -178,7 +178,10 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
             "add one row per period under the header, e.g. `2026-01,4.6`".to_owned(),
         );
     }
-    keep_in_order(&mut table, pending, &mut problems);
+    table.rows = read.rows;
+    table.cells = read.cells;
+    table.text = read.text;
+    keep_in_order(&mut table, &mut problems);
     table.problems = problems.finish();
     table
 }
@@ -231,18 +234,21 @@ fn header_layout(table: &Table, ids: &[&str], problems: &mut Problems) -> Layout
     layout
 }
 
-/// A row read, before the order of the periods is checked.
-struct Pending {
-    row: Row,
-    cells: Vec<(String, Position, bool)>,
+/// The rows read so far, before the order of their periods is checked, with their kept
+/// cells (`kept.len()` per row) and the cells' text.
+#[derive(Default)]
+struct Read {
+    rows: Vec<Row>,
+    cells: Vec<Cell>,
+    text: String,
 }
 
 fn read_row(
     record: &csv::ByteRecord,
     layout: &Layout,
-    table: &Table,
+    columns: &[String],
     problems: &mut Problems,
-    pending: &mut Vec<Pending>,
+    read: &mut Read,
     place: &mut dyn FnMut(usize) -> Position,
 ) {
     let trimmed = |i: usize| record.get(i).map(|c| c.trim_ascii()).unwrap_or_default();
@@ -304,17 +310,15 @@ fn read_row(
             }
         }
     }
-    let mut cells = Vec::with_capacity(layout.kept.len());
+    let Some(period) = period else { return };
+    read.rows.push(Row { period, at: period_at, recalculate });
     for &column in &layout.kept {
         let at = place(column);
-        let name = table.columns.get(column).map(String::as_str).unwrap_or_default();
-        match text_of(trimmed(column), at, name, problems) {
-            Some(text) => cells.push((text.to_owned(), at, false)),
-            None => cells.push((String::new(), at, true)),
-        }
-    }
-    if let Some(period) = period {
-        pending.push(Pending { row: Row { period, at: period_at, recalculate }, cells });
+        let name = columns.get(column).map(String::as_str).unwrap_or_default();
+        let text = text_of(trimmed(column), at, name, problems);
+        let start = read.text.len() as u32;
+        read.text.push_str(text.unwrap_or_default());
+        read.cells.push(Cell { start, end: read.text.len() as u32, at, bad: text.is_none() });
     }
 }
 
@@ -368,13 +372,14 @@ fn period_help(text: &str) -> String {
 /// Keeps the rows whose periods increase: the longest strictly increasing run of rows
 /// (not necessarily adjacent), so that one mistyped period costs one problem. Each row
 /// left out is reported: given twice, or out of order beside a kept neighbour.
-fn keep_in_order(table: &mut Table, pending: Vec<Pending>, problems: &mut Problems) {
-    let key = |i: usize| pending[i].row.period.end();
+fn keep_in_order(table: &mut Table, problems: &mut Problems) {
+    let rows = &table.rows;
+    let key = |i: usize| rows[i].period.end();
     // Scanning from the end for a strictly decreasing sequence keeps the earlier of
     // two equal periods, and so reports the later one.
     let mut tails: Vec<usize> = Vec::new();
-    let mut before: Vec<usize> = vec![usize::MAX; pending.len()];
-    for i in (0..pending.len()).rev() {
+    let mut before: Vec<usize> = vec![usize::MAX; rows.len()];
+    for i in (0..rows.len()).rev() {
         let j = tails.partition_point(|&t| key(t) > key(i));
         if j > 0 {
             before[i] = tails[j - 1];
@@ -385,27 +390,31 @@ fn keep_in_order(table: &mut Table, pending: Vec<Pending>, problems: &mut Proble
             tails[j] = i;
         }
     }
-    let mut keep = vec![false; pending.len()];
+    let mut keep = vec![false; rows.len()];
     let mut next = tails.last().copied().unwrap_or(usize::MAX);
     while next != usize::MAX {
         keep[next] = true;
         next = before[next];
     }
-    let kept: Vec<usize> = (0..pending.len()).filter(|&i| keep[i]).collect();
-    for i in (0..pending.len()).filter(|&i| !keep[i]) {
-        let row = pending[i].row;
+    drop((tails, before));
+    // The kept rows' periods increase, so each left-out row's neighbours are found by
+    // binary search.
+    let kept: Vec<usize> = (0..rows.len()).filter(|&i| keep[i]).collect();
+    for i in (0..rows.len()).filter(|&i| !keep[i]) {
+        let row = rows[i];
         let after = kept.partition_point(|&k| k < i);
-        let same = kept.iter().find(|&&k| pending[k].row.period == row.period && k < i);
+        let equal = kept.partition_point(|&k| key(k) < key(i));
+        let same = kept.get(equal).filter(|&&k| rows[k].period == row.period && k < i);
         let (message, help) = if let Some(&k) = same {
             (
-                format!("the period `{}` is given twice (first on line {})", row.period, pending[k].row.at.line),
+                format!("the period `{}` is given twice (first on line {})", row.period, rows[k].at.line),
                 "remove one of the two rows, or correct its period".to_owned(),
             )
         } else if let Some(&k) = kept[..after].last().filter(|&&k| key(k) >= key(i)) {
             (
                 format!(
                     "the period `{}` is out of order: it follows `{}` (line {})",
-                    row.period, pending[k].row.period, pending[k].row.at.line
+                    row.period, rows[k].period, rows[k].at.line
                 ),
                 "sort the rows by period, or correct this period".to_owned(),
             )
@@ -414,27 +423,28 @@ fn keep_in_order(table: &mut Table, pending: Vec<Pending>, problems: &mut Proble
             (
                 format!(
                     "the period `{}` is out of order: it precedes `{}` (line {})",
-                    row.period, pending[k].row.period, pending[k].row.at.line
+                    row.period, rows[k].period, rows[k].at.line
                 ),
                 "sort the rows by period, or correct this period".to_owned(),
             )
         };
         problems.push(row.at, message, help);
     }
-    let width = table.kept.len();
-    table.rows.reserve(kept.len());
-    table.cells.reserve(kept.len() * width);
-    for (i, p) in pending.into_iter().enumerate() {
-        if !keep[i] {
-            continue;
-        }
-        table.rows.push(p.row);
-        for (text, at, bad) in p.cells {
-            let start = table.text.len() as u32;
-            table.text.push_str(&text);
-            table.cells.push(Cell { start, end: table.text.len() as u32, at, bad });
-        }
+    if kept.len() == table.rows.len() {
+        return;
     }
+    // Left-out rows' text stays in `text`: it is no more than the file held.
+    let width = table.kept.len();
+    let mut n = 0;
+    table.rows.retain(|_| {
+        n += 1;
+        keep[n - 1]
+    });
+    let mut n = 0;
+    table.cells.retain(|_| {
+        n += 1;
+        keep[(n - 1) / width.max(1)]
+    });
 }
 
 /// The problems of one file, at most [`MAX_PROBLEMS`] of them plus a count of the rest.
