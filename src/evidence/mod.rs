@@ -28,28 +28,39 @@
 //! is reported under ([`ProblemCode`]); the wiring turns it into a `Diagnostic` whose
 //! file is the CSV file.
 //!
-//! Decisions where §9 is silent (tested in the submodules):
+//! Decisions where §9 is silent (each tested in the submodules):
 //! - cells are trimmed of spaces and tabs before they are read; `limits` accepts
-//!   `recalculate` in any case; a row whose cells are all empty is skipped;
+//!   `recalculate` in any case; a row whose cells are all empty is skipped; a file with
+//!   a header and no rows is `invalid-data` (at the header); so is a UTF-16 file;
+//! - a column name Strata reads that the header gives twice is reported and the first
+//!   is read; a measure whose id is `period`, `note` or `limits` reads `value`;
+//! - a cell that is not UTF-8 or holds a NUL byte is reported once, by the table, at
+//!   that byte, and then reads as empty (so no measure reports it again);
 //! - periods are ordered by the last day they cover (as `target-before-baseline`
-//!   compares them); when rows are out of order, the fewest rows that make the rest
+//!   compares them); when rows are out of order, the fewest rows that leave the rest
 //!   strictly increasing are reported and dropped (a longest increasing subsequence,
-//!   keeping the earlier row of a tie), so one mistyped period gives one problem;
+//!   keeping the earlier row of two equal periods), so one mistyped period gives one
+//!   problem;
 //! - `-0` is the number 0; a number too large for a double is reported;
 //! - a row with more non-empty cells than the header has is reported and skipped (a
-//!   decimal comma `12,5` outside quotes makes one, and the help says so); fewer cells
-//!   than the header are empty cells;
+//!   decimal comma `12,5` outside quotes makes one, and the help says so); a row with
+//!   fewer cells than the header has reads the missing ones as empty;
+//! - `data-frequency-mismatch` counts the measure's values (rows with a value in its
+//!   column), and points at the first one's period cell;
 //! - `recalculate` on a row without a value for the measure starts the new segment at
 //!   the measure's next value; on its first value it changes nothing;
-//! - at most [`MAX_PROBLEMS`] problems are kept per file, then one more says how many
-//!   were left out, so a 200 MB file of garbage stays a short report.
+//! - a segment under 5 values has no central line either (all five numbers `None`);
+//! - a signal is a stretch of consecutive *marked* points, as §7.3 says, so a value on
+//!   the central line inside a long run (never marked) splits its signal in two;
+//! - at most [`MAX_PROBLEMS`] problems are kept per file (and per column), then one
+//!   more says how many were left out, so a 200 MB file of garbage stays a short report.
 
 mod series;
 mod table;
 pub mod xmr;
 
 pub use series::{Point, Series, series};
-pub use table::{Table, read_table};
+pub use table::{CellRef, Row, Table, read_table};
 
 /// Where a problem is: the 1-based line and column (in Unicode scalar values, as the
 /// CLI shows columns) of the start of the cell, and the cell's byte range in the file

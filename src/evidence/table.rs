@@ -483,7 +483,8 @@ impl Problems {
 }
 
 /// Lines and columns of the records read so far: the line the current record starts
-/// on, counted through every record's bytes once.
+/// on, counted through every record's bytes once. `\n`, `\r\n` and a lone `\r` each end
+/// a line, as in `source::LineIndex` (the `csv` crate also ends a record at a lone `\r`).
 #[derive(Default)]
 struct Lines {
     /// Where the current record starts, and the line there (0-based).
@@ -493,25 +494,42 @@ struct Lines {
     line_start: usize,
 }
 
+/// The line breaks in `input[from..to]`: how many, and where the line after the last
+/// one starts.
+fn breaks(input: &[u8], from: usize, to: usize) -> (usize, Option<usize>) {
+    let (mut count, mut last) = (0, None);
+    for i in memchr::memchr2_iter(b'\n', b'\r', &input[from..to]) {
+        let at = from + i;
+        if input[at] == b'\r' && input.get(at + 1) == Some(&b'\n') {
+            continue;
+        }
+        count += 1;
+        last = Some(at + 1);
+    }
+    (count, last)
+}
+
 impl Lines {
     fn advance(&mut self, input: &[u8], to: usize) {
-        let slice = &input[self.at..to];
-        self.line += memchr::memchr_iter(b'\n', slice).count();
-        if let Some(nl) = memchr::memrchr(b'\n', slice) {
-            self.line_start = self.at + nl + 1;
-        }
+        let (count, last) = breaks(input, self.at, to);
+        self.line += count;
+        self.line_start = last.unwrap_or(self.line_start);
         self.at = to;
     }
 
     /// The position of bytes `start..end`, which lie in the current record.
     fn position(&self, input: &[u8], start: usize, end: usize) -> Position {
         let start = start.clamp(self.at, input.len());
-        let slice = &input[self.at..start];
-        let line = self.line + memchr::memchr_iter(b'\n', slice).count();
-        let line_start = memchr::memrchr(b'\n', slice).map_or(self.line_start, |nl| self.at + nl + 1);
+        let (count, last) = breaks(input, self.at, start);
+        let line_start = last.unwrap_or(self.line_start);
         let column = input[line_start..start].iter().filter(|&&b| (b as i8) >= -0x40).count();
         let sat = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Position { line: sat(line + 1), column: sat(column + 1), start: sat(start), end: sat(end.max(start)) }
+        Position {
+            line: sat(self.line + count + 1),
+            column: sat(column + 1),
+            start: sat(start),
+            end: sat(end.max(start)),
+        }
     }
 }
 
@@ -690,6 +708,14 @@ mod tests {
             ]
         );
         assert_eq!(table.cell(0, table.value_column("m").expect("value column")).expect("kept cell").text, "1");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let table = read_table(b"period,value\r2026-01,1\r2026-02,x\r\n2026-03,3", &["m"]);
+        assert_eq!(periods(&table), ["2026-01@2", "2026-02@3", "2026-03@4"]);
+        let cell = table.cell(1, 1).expect("kept cell");
+        assert_eq!((cell.at.line, cell.at.column, cell.at.start), (3, 9, 31));
     }
 
     #[test]

@@ -225,6 +225,17 @@ fn hostile_data_files_are_problems_not_crashes() {
     assert_eq!(table.problems.len(), strata::evidence::MAX_PROBLEMS + 1);
     assert!(table.rows.is_empty());
 
+    // A file in reverse order: the first row is kept, every other reported (up to the
+    // cap), in time linear in the rows (a quadratic search would take minutes here).
+    let mut reversed = String::from("period,value\n");
+    for day in (0..200_000u32).rev() {
+        reversed.push_str(&format!("{}-{:02}-{:02},1\n", 1000 + day / 336, (day % 336) / 28 + 1, day % 28 + 1));
+    }
+    let table = read_table(reversed.as_bytes(), &["m"]);
+    assert_eq!(table.rows.len(), 1);
+    assert_eq!(table.problems.len(), strata::evidence::MAX_PROBLEMS + 1);
+    assert_eq!(table.problems[0].message, "the period `1595-03-23` is out of order: it follows `1595-03-24` (line 2)");
+
     // A long valid file: every row read, in order.
     let mut long = String::from("period,value\n");
     for day in 0..100_000u32 {
@@ -275,5 +286,35 @@ fn evidence_speed() {
         table.rows.len(),
         big.len() / 1_000_000,
         c.points.len()
+    );
+    drop((big, table, s, c));
+    // 200 MB: 3.6 million valid days, then rows of a wide note column nobody reads.
+    let mut huge = String::from("period,value,other\n");
+    let mut day = 0u32;
+    while huge.len() < 200_000_000 {
+        let other =
+            if day < 3_000_000 { "" } else { "a long note that no measure reads, repeated to fill the file out" };
+        huge.push_str(&format!(
+            "{:04}-{:02}-{:02},{},{other}\n",
+            day / 336,
+            (day % 336) / 28 + 1,
+            day % 28 + 1,
+            day % 17
+        ));
+        day += 1;
+    }
+    let start = std::time::Instant::now();
+    let table = read_table(huge.as_bytes(), &["wait"]);
+    let (s, _) = series(&table, "wait", None);
+    let c = chart(&s, &settings, None);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?");
+    println!(
+        "one file of {} MB, {} rows: {:?} ({} points, {} problems); peak memory with the text itself: {peak}",
+        huge.len() / 1_000_000,
+        day,
+        start.elapsed(),
+        c.points.len(),
+        table.problems.len()
     );
 }
