@@ -32,25 +32,34 @@ impl std::error::Error for LoadError {}
 pub struct Loaded {
     pub root: String,
     pub workspace: Workspace,
-    /// Where each of `workspace.files` is on disk (the path shown to users is lossy
-    /// for names that are not UTF-8): what `fmt` writes back to.
+    /// Where each of `workspace.files` is on disk (the path shown to users escapes the
+    /// bytes of a name that are not UTF-8, see `display`): what `fmt` writes back to.
     pub disk_paths: Vec<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "strata.toml";
 
 /// Loads the workspaces under `paths` (default `.`), in order of their root paths.
+///
+/// Every file is loaded once, however many ways it is named (`a.strata` and
+/// `dir/../a.strata`, a directory given twice, a hard link, a symbolic link named on
+/// the command line): under the first name given, the paths taken in order and each
+/// directory's files in the order of their names.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashSet<FileIdentity> = std::collections::HashSet::new();
     let mut nested_roots: Vec<PathBuf> = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
         if !meta.is_dir() {
-            files.push(path.clone());
+            if seen.insert(identity(path, &meta)) {
+                files.push(path.clone());
+            }
             continue;
         }
+        let mut found: Vec<PathBuf> = Vec::new();
         for entry in walker(path) {
             let entry =
                 entry.map_err(|e| LoadError { path: walk_error_path(&e, path), message: walk_error_message(&e) })?;
@@ -58,18 +67,29 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
                 continue;
             }
             let file = entry.into_path();
-            match file.file_name().and_then(|n| n.to_str()) {
-                Some(name) if name.ends_with(".strata") => files.push(file),
-                Some(CONFIG_FILE) if entry_depth(&file, path) > 0 => {
-                    nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
-                }
-                _ => {}
+            // Compared as bytes: a name that is not UTF-8 is still a workspace file.
+            let name = file.file_name().map_or(&[][..], |n| n.as_encoded_bytes());
+            if name.ends_with(b".strata") {
+                found.push(file);
+            } else if name == CONFIG_FILE.as_bytes() && entry_depth(&file, path) > 0 {
+                nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
+            }
+        }
+        // The walk's order is the directory's: sorted, the name kept for a file found
+        // twice (hard links) does not depend on it.
+        found.sort_by_cached_key(|f| display(f));
+        for file in found {
+            // A file gone since the walk is kept: reading it reports the error.
+            let key =
+                std::fs::metadata(&file).map_or_else(|_| FileIdentity::Path(file.clone()), |m| identity(&file, &m));
+            if seen.insert(key) {
+                files.push(file);
             }
         }
     }
-    files.sort_by_key(|f| display(f));
-    files.dedup_by_key(|f| display(f));
+    files.sort_by_cached_key(|f| display(f));
     nested_roots.sort();
+    nested_roots.dedup();
 
     let first = &paths[0];
     let main_root = if std::fs::metadata(first).is_ok_and(|m| m.is_dir()) {
@@ -167,14 +187,64 @@ pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
     Ok(SourceFile::from_bytes(display(path), bytes))
 }
 
-/// The path as the user sees it: `/`-separated, without a leading `./`.
+/// What makes two names one file: its device and inode (on Unix), else its canonical path.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum FileIdentity {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &std::fs::Metadata) -> FileIdentity {
+    use std::os::unix::fs::MetadataExt as _;
+    FileIdentity::Inode(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _meta: &std::fs::Metadata) -> FileIdentity {
+    FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The path as the user sees it, in every output: `/`-separated, without a leading
+/// `./`, and telling any two paths apart. A byte of a name that is not UTF-8 is written
+/// `\xFF`, a control character `\x0A` (or `\u{85}` past ASCII), and so that neither can
+/// be mistaken for a name that holds them as text, a backslash is written `\\`
+/// (README.md, "Workspaces").
 pub fn display(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+    let text = escape(path);
     let mut text = text.as_str();
     while let Some(rest) = text.strip_prefix("./") {
         text = rest.trim_start_matches('/');
     }
     if text.is_empty() { ".".to_owned() } else { text.to_owned() }
+}
+
+/// `path` as text, every byte accounted for (see `display`).
+pub fn escape(path: &Path) -> String {
+    use std::fmt::Write as _;
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                // Windows separates with either slash: show one.
+                '\\' if cfg!(windows) => out.push('/'),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() && c.is_ascii() => {
+                    let _ = write!(out, "\\x{:02X}", c as u32);
+                }
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:X}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
 }
 
 fn error(path: &Path, err: &std::io::Error) -> LoadError {
