@@ -220,31 +220,15 @@ pub fn display(path: &Path) -> String {
     if text.is_empty() { ".".to_owned() } else { text.to_owned() }
 }
 
-/// `path` as text, every byte accounted for (see `display`).
+/// `path` as text, every byte accounted for (`source::shown_name`).
 pub fn escape(path: &Path) -> String {
-    use std::fmt::Write as _;
     let bytes = path.as_os_str().as_encoded_bytes();
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                // Windows separates with either slash: show one.
-                '\\' if cfg!(windows) => out.push('/'),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() && c.is_ascii() => {
-                    let _ = write!(out, "\\x{:02X}", c as u32);
-                }
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{{{:X}}}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for byte in chunk.invalid() {
-            let _ = write!(out, "\\x{byte:02X}");
-        }
+    if cfg!(windows) {
+        // Windows separates with either slash: show one.
+        let bytes: Vec<u8> = bytes.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect();
+        return crate::source::shown_name(&bytes);
     }
-    out
+    crate::source::shown_name(bytes)
 }
 
 fn error(path: &Path, err: &std::io::Error) -> LoadError {

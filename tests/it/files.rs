@@ -124,6 +124,19 @@ fn names_that_are_not_utf8_are_checked_and_shown_apart() {
     let json = strata(dir.path(), &["check", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
     assert_eq!(report["summary"]["files"], 6, "every file is checked once");
+    // SARIF's URIs name the real bytes.
+    let sarif = strata(dir.path(), &["check", "--format", "sarif"]);
+    let report: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap_or_default();
+    let mut uris: Vec<&str> = report["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    uris.dedup();
+    let expected =
+        ["caf%5CxE9.strata", "caf%E9.strata", "d%FD/x.strata", "d%FE/x.strata", "line%0Abreak.strata", "plain.strata"];
+    assert_eq!(uris, expected);
 }
 
 /// The same file named two ways (`a.strata` and `dir/../a.strata`, a directory given
