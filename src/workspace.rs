@@ -79,10 +79,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
         // twice (hard links) does not depend on it.
         found.sort_by_cached_key(|f| display(f));
         for file in found {
-            // A file gone since the walk is kept: reading it reports the error.
-            let key =
-                std::fs::metadata(&file).map_or_else(|_| FileIdentity::Path(file.clone()), |m| identity(&file, &m));
-            if seen.insert(key) {
+            if seen.insert(file_identity(&file)) {
                 files.push(file);
             }
         }
@@ -189,10 +186,16 @@ pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
 
 /// What makes two names one file: its device and inode (on Unix), else its canonical path.
 #[derive(Debug, PartialEq, Eq, Hash)]
-enum FileIdentity {
+pub enum FileIdentity {
     #[cfg_attr(not(unix), allow(dead_code))]
     Inode(u64, u64),
     Path(PathBuf),
+}
+
+/// The identity of the file at `path`; a file that cannot be read (gone since it was
+/// found, say) is its path, so that reading it reports the error.
+pub fn file_identity(path: &Path) -> FileIdentity {
+    std::fs::metadata(path).map_or_else(|_| FileIdentity::Path(path.to_path_buf()), |meta| identity(path, &meta))
 }
 
 #[cfg(unix)]

@@ -209,7 +209,7 @@ pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
 
 /// A relative path as a URI reference: `/`-separated, percent-encoded where needed; a
 /// name that is not UTF-8 by its real bytes (`%FF`), not as it is shown (`\xFF`).
-fn uri_path(path: &str) -> String {
+pub(crate) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in crate::source::name_bytes(path) {
         match byte {
