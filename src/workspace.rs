@@ -48,15 +48,13 @@ pub const CONFIG_FILE: &str = "strata.toml";
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut seen: std::collections::HashSet<FileIdentity> = std::collections::HashSet::new();
+    // Every name, in the order given.
+    let mut names: Vec<PathBuf> = Vec::new();
     let mut nested_roots: Vec<PathBuf> = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
         if !meta.is_dir() {
-            if seen.insert(identity(path, &meta)) {
-                files.push(path.clone());
-            }
+            names.push(path.clone());
             continue;
         }
         let mut found: Vec<PathBuf> = Vec::new();
@@ -78,15 +76,25 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
         // The walk's order is the directory's: sorted, the name kept for a file found
         // twice (hard links) does not depend on it.
         found.sort_by_cached_key(|f| display(f));
-        for file in found {
-            if seen.insert(file_identity(&file)) {
-                files.push(file);
-            }
-        }
+        names.extend(found);
     }
-    files.sort_by_cached_key(|f| display(f));
     nested_roots.sort();
     nested_roots.dedup();
+
+    // Read on several threads when there are many files (a read is mostly the kernel
+    // copying, and building the line index); the order is kept. A read also says which
+    // file it read (from the `stat` it makes anyway), so that a file named twice is kept
+    // once, under its first name.
+    let runs = crate::parallel::in_runs(&names, 256, |run| run.iter().map(|f| read_file(f)).collect::<Vec<_>>());
+    let mut seen: std::collections::HashSet<FileIdentity> = std::collections::HashSet::with_capacity(names.len());
+    let mut files: Vec<(PathBuf, SourceFile)> = Vec::with_capacity(names.len());
+    for (name, read) in names.into_iter().zip(runs.into_iter().flatten()) {
+        let (source, identity) = read?;
+        if seen.insert(identity) {
+            files.push((name, source));
+        }
+    }
+    files.sort_by(|a, b| a.1.path.cmp(&b.1.path));
 
     let first = &paths[0];
     let main_root = if std::fs::metadata(first).is_ok_and(|m| m.is_dir()) {
@@ -94,11 +102,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     } else {
         first.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let mut roots: Vec<(PathBuf, Vec<PathBuf>)> = vec![(main_root, Vec::new())];
+    let mut roots: Vec<(PathBuf, Vec<(PathBuf, SourceFile)>)> = vec![(main_root, Vec::new())];
     roots.extend(nested_roots.into_iter().map(|r| (r, Vec::new())));
     for file in files {
         // The deepest nested root holding the file, else the main one.
-        let index = (1..roots.len()).rev().find(|&i| file.starts_with(&roots[i].0)).unwrap_or(0);
+        let index = (1..roots.len()).rev().find(|&i| file.0.starts_with(&roots[i].0)).unwrap_or(0);
         roots[index].1.push(file);
     }
 
@@ -112,15 +120,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             Some(path) => Some(read(&path)?),
             None => None,
         };
-        // Read on several threads when there are many files (a read is mostly the
-        // kernel copying, and building the line index); the order is kept.
-        let runs = crate::parallel::in_runs(&files, 256, |run| run.iter().map(|f| read(f)).collect::<Vec<_>>());
-        let sources = runs.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
-        loaded.push(Loaded {
-            root: display(&root),
-            workspace: Workspace { files: sources, config },
-            disk_paths: files,
-        });
+        let (disk_paths, sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
+        loaded.push(Loaded { root: display(&root), workspace: Workspace { files: sources, config }, disk_paths });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)
@@ -170,6 +171,11 @@ pub fn walker(dir: &Path) -> ignore::Walk {
 /// Reads one file of a workspace: only regular files (a FIFO would block), at most
 /// `MAX_FILE_BYTES`; bytes that are not UTF-8 are kept for `invalid-encoding`.
 pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
+    read_file(path).map(|(source, _)| source)
+}
+
+/// `read`, and which file it was.
+fn read_file(path: &Path) -> Result<(SourceFile, FileIdentity), LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
     // A FIFO, socket or device named on the command line would block the read (or never
     // end): only regular files are read. The walk already skips them.
@@ -181,7 +187,7 @@ pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
         return Err(LoadError { path: display(path), message });
     }
     let bytes = std::fs::read(path).map_err(|e| error(path, &e))?;
-    Ok(SourceFile::from_bytes(display(path), bytes))
+    Ok((SourceFile::from_bytes(display(path), bytes), identity(path, &meta)))
 }
 
 /// What makes two names one file: its device and inode (on Unix), else its canonical path.
