@@ -6,6 +6,9 @@
 //! One workspace per call, as spec section 1 says, except that a directory *below* the
 //! first path that holds its own `strata.toml` is a workspace of its own (like a nested
 //! Cargo package): a repository of several maps can be checked in one run.
+//!
+//! Each file is loaded once however it is named, and every output shows it by `display`,
+//! which tells any two names apart (a name need not be UTF-8).
 
 use std::path::{Path, PathBuf};
 
