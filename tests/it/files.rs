@@ -263,22 +263,33 @@ fn fmt_as_root_keeps_the_owner_the_mode_and_hard_links() {
 }
 
 /// An unprivileged user formatting their own file in their own directory: the text is
-/// replaced (through the rename) with the mode kept, and no temporary file is left.
+/// replaced (through the rename) with the mode kept, and no temporary file is left. In a
+/// directory they may not write, their file is rewritten in place.
 #[test]
 fn fmt_as_a_user_keeps_the_mode_and_leaves_nothing_behind() {
     let dir = open_dir();
     let mine = dir.path().join("mine.strata");
+    let shut = dir.path().join("shut");
+    let inside = shut.join("inside.strata");
     write(&mine, MESSY);
+    write(&inside, MESSY);
     if is_root(dir.path()) {
-        std::os::unix::fs::chown(&mine, Some(NOBODY), Some(NOBODY)).unwrap_or_else(|e| panic!("chown: {e}"));
+        for path in [&mine, &shut, &inside] {
+            std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).unwrap_or_else(|e| panic!("chown: {e}"));
+        }
     }
     chmod(&mine, 0o600);
-    let Some(output) = strata_unprivileged(dir.path(), &["fmt"]) else { return };
+    chmod(&shut, 0o555);
+    let Some(output) = strata_unprivileged(dir.path(), &["fmt", "mine.strata", "shut"]) else { return };
+    chmod(&shut, 0o755);
     assert_eq!(output.status.code(), Some(0), "{}", text_of(&output));
     assert_eq!(read(&mine), TIDY);
     assert_eq!(meta(&mine).mode() & 0o7777, 0o600);
-    let names: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
-    assert_eq!(names, vec![std::ffi::OsString::from("mine.strata")], "temporary files left behind");
+    assert_eq!(read(&inside), TIDY, "a file in a directory the user may not write is rewritten in place");
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir.path()).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["mine.strata", "shut"], "temporary files left behind");
 }
 
 /// A symbolic link named on the command line: the file it points to is rewritten, and
