@@ -256,7 +256,10 @@ pub fn name_bytes(shown: &str) -> Vec<u8> {
     while let Some(at) = rest.find('\\') {
         out.extend_from_slice(&rest.as_bytes()[..at]);
         rest = &rest[at..];
-        let hex = |digits: &str| u32::from_str_radix(digits, 16).ok();
+        let hex = |digits: &str| {
+            let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit());
+            plain.then(|| u32::from_str_radix(digits, 16).ok()).flatten()
+        };
         if let Some(tail) = rest.strip_prefix("\\\\") {
             out.push(b'\\');
             rest = tail;
@@ -315,6 +318,7 @@ mod tests {
         }
         // Not written by `shown_name`: kept as it is.
         assert_eq!(name_bytes("a\\q\\x4"), b"a\\q\\x4");
+        assert_eq!(name_bytes("\\x+1\\u{+41}\\u{}"), b"\\x+1\\u{+41}\\u{}");
     }
 
     #[test]
