@@ -191,7 +191,9 @@ fn read_folders(folders: &[PathBuf]) -> Read {
         for path in paths {
             match state::read(&path) {
                 Ok(source) => read.files.push((path, source)),
-                Err(message) => read.problems.push(format!("cannot read `{}`: {message}", path.display())),
+                Err(message) => {
+                    read.problems.push(format!("cannot read `{}`: {message}", crate::workspace::display(&path)))
+                }
             }
         }
     }
@@ -303,7 +305,7 @@ impl Backend {
         }
         let mut read = Vec::new();
         for path in &found {
-            let known = self.shared.lock().docs.get(&*path.to_string_lossy()).is_some_and(|d| d.member);
+            let known = self.shared.lock().docs.get(&state::path_key(path)).is_some_and(|d| d.member);
             if !known && let Ok(source) = state::read(path) {
                 read.push((path.clone(), source));
             }

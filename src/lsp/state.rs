@@ -82,15 +82,46 @@ impl Default for State {
     }
 }
 
-/// The key of a document: its file path, or its URI when it is not a file.
+/// The key of a document: its file path (as `workspace::escape` writes it, so that two
+/// paths are two keys), or its URI when it is not a file.
 pub fn key(uri: &Uri) -> (String, Option<PathBuf>) {
     if uri.scheme().as_str().eq_ignore_ascii_case("file")
-        && let Some(path) = uri.to_file_path()
+        && let Some(path) = file_path(uri)
     {
-        let path = path.into_owned();
-        return (path.to_string_lossy().into_owned(), Some(path));
+        return (path_key(&path), Some(path));
     }
     (uri.as_str().to_owned(), None)
+}
+
+/// The key of the document at `path`.
+pub fn path_key(path: &Path) -> String {
+    crate::workspace::escape(path)
+}
+
+/// The path a `file:` URI names. Its percent-encoded bytes are taken as they are:
+/// `ls_types` decodes them to text, replacing each byte that is not UTF-8 by U+FFFD, which
+/// names no file (and the same one for two names).
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let bytes = uri.path().decode().to_bytes();
+        (!bytes.is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        uri.to_file_path().map(std::borrow::Cow::into_owned)
+    }
+}
+
+/// The `file:` URI of an absolute path. A name that is not UTF-8 has its bytes
+/// percent-encoded as they are (`%FF`, as RFC 8089 does), which `file_path` reads back.
+pub fn file_uri(path: &Path) -> Option<Uri> {
+    if path.to_str().is_some() || !path.is_absolute() {
+        return Uri::from_file_path(path);
+    }
+    let encoded = crate::diagnostics::render::uri_path(&crate::workspace::escape(path));
+    format!("file://{encoded}").parse().ok()
 }
 
 /// Reads a file as `strata check` reads it (`workspace::read`).
@@ -106,12 +137,15 @@ pub fn scan(folder: &Path) -> Vec<PathBuf> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        if name.ends_with(".strata") || name == CONFIG_FILE {
+        let name = entry.file_name().as_encoded_bytes();
+        if name.ends_with(b".strata") || name == CONFIG_FILE.as_bytes() {
             found.push(entry.into_path());
         }
     }
     found.sort();
+    // A file with two names (hard links) is one file, as for `strata check`: the first.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|path| seen.insert(crate::workspace::file_identity(path)));
     found
 }
 
@@ -123,7 +157,8 @@ pub fn ancestor_config(folder: &Path) -> Option<PathBuf> {
 /// The `/`-separated path of `path` below `root`.
 fn relative(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> =
+        rel.components().map(|c| crate::source::shown_name(c.as_os_str().as_encoded_bytes())).collect();
     parts.join("/")
 }
 
@@ -139,9 +174,9 @@ impl State {
 
     /// Adds or replaces a document read from disk (not one open in the editor).
     pub fn load(&mut self, path: &Path, source: SourceFile) {
-        let name = path.to_string_lossy().into_owned();
+        let name = path_key(path);
         let Some(kind) = DocKind::of(&name) else { return };
-        let Some(uri) = Uri::from_file_path(path) else { return };
+        let Some(uri) = file_uri(path) else { return };
         let stamp = self.stamp();
         match self.docs.get_mut(&name) {
             Some(doc) if doc.version.is_some() => {
@@ -240,7 +275,7 @@ impl State {
         doc.version = None;
         match disk {
             Some(source) if keep => {
-                if let Some(uri) = doc.path.as_deref().and_then(Uri::from_file_path) {
+                if let Some(uri) = doc.path.as_deref().and_then(file_uri) {
                     doc.uri = uri;
                 }
                 if doc.source.text != source.text || doc.source.invalid_utf8_at != source.invalid_utf8_at {
@@ -303,7 +338,10 @@ impl State {
                 (_, path) => {
                     let root = path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
                     let mut plan = Plan::new(root);
-                    let name = path.as_deref().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+                    let name = path
+                        .as_deref()
+                        .and_then(Path::file_name)
+                        .map(|n| crate::source::shown_name(n.as_encoded_bytes()));
                     plan.files.push((name.unwrap_or_else(|| key.clone()), key.clone()));
                     alone.push(plan);
                 }
@@ -317,9 +355,7 @@ impl State {
         }
         for plan in &mut alone {
             plan.config = plan.root.as_deref().and_then(|dir| {
-                dir.ancestors()
-                    .map(|d| d.join(CONFIG_FILE).to_string_lossy().into_owned())
-                    .find(|k| self.docs.contains_key(k))
+                dir.ancestors().map(|d| path_key(&d.join(CONFIG_FILE))).find(|k| self.docs.contains_key(k))
             });
         }
         let mut plans: Vec<Plan> = plans.into_values().chain(alone).collect();
@@ -330,11 +366,11 @@ impl State {
     }
 
     fn config_for(&self, root: &Path) -> Option<String> {
-        let own = root.join(CONFIG_FILE).to_string_lossy().into_owned();
+        let own = path_key(&root.join(CONFIG_FILE));
         if self.docs.contains_key(&own) {
             return Some(own);
         }
-        let above = self.ancestor_configs.get(root)?.to_string_lossy().into_owned();
+        let above = path_key(self.ancestor_configs.get(root)?);
         self.docs.contains_key(&above).then_some(above)
     }
 
@@ -612,7 +648,7 @@ mod tests {
         assert!(!last.units[0].analysis.incremental);
         let path = root.join("results/00003.strata");
         let uri = Uri::from_file_path(&path).expect("a file URI");
-        let mut text = state.docs[&path.to_string_lossy().into_owned()].source.text.clone();
+        let mut text = state.docs[&path_key(&path)].source.text.clone();
         state.open(uri.clone(), text.clone(), 1);
         type Edit = fn(&str) -> String;
         let steps: [(&str, Edit, bool); 6] = [

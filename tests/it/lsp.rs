@@ -831,6 +831,44 @@ async fn files_on_disk_are_watched_even_when_broken_or_deleted_while_open() {
     client.diagnostics("latin1.strata", <[Value]>::is_empty).await;
 }
 
+/// Names that are not UTF-8: two directories that differ only in such a byte are two
+/// documents, each published under a URI that percent-encodes its real bytes (`%FE`,
+/// not the U+FFFD of a lossy conversion), and opening then closing one finds it on disk
+/// again by that URI.
+#[cfg(unix)]
+#[tokio::test]
+async fn names_that_are_not_utf8_are_documents_of_their_own() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (name, text) in [
+        (&b"d\xfe"[..], "result x \"X grows\" {\n  layer: nowhere\n}\n"),
+        (b"d\xfd", "result y \"Y grows\" {\n  layer: elsewhere\n}\n"),
+    ] {
+        let sub = dir.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::create_dir_all(&sub).expect("create directory");
+        std::fs::write(sub.join("x.strata"), text).expect("write file");
+    }
+    let root = uri(dir.path());
+    let mut client = Client::start(dir, false).await;
+    let (fe, fd) = (format!("{root}/d%FE/x.strata"), format!("{root}/d%FD/x.strata"));
+    let message = |diags: &[Value]| {
+        let error = diags.iter().find(|d| d["severity"] == 1);
+        error.and_then(|d| d["message"].as_str()).unwrap_or_default().to_owned()
+    };
+    let shown = client.diagnostics_of(&fe, |d| errors_of(d) == ["unknown-reference"]).await;
+    assert!(message(&shown).contains("`nowhere`"), "{shown:?}");
+    let shown = client.diagnostics_of(&fd, |d| errors_of(d) == ["unknown-reference"]).await;
+    assert!(message(&shown).contains("`elsewhere`"), "{shown:?}");
+    let params = json!({ "textDocument": {
+        "uri": fe, "languageId": "strata", "version": 1, "text": "result x \"X grows\"\n" } });
+    client.notify("textDocument/didOpen", params).await;
+    client.diagnostics_of(&fe, |d| errors_of(d).is_empty()).await;
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": fe } })).await;
+    client.diagnostics_of(&fe, |d| errors_of(d) == ["unknown-reference"]).await;
+    let lossy: Vec<&String> = client.diagnostics.keys().filter(|u| u.contains("%EF%BF%BD")).collect();
+    assert!(lossy.is_empty(), "published under a lossy URI: {lossy:?}");
+}
+
 #[tokio::test]
 async fn strata_toml_applies_and_is_checked() {
     let dir = workspace(&[

@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod common;
 mod export;
+mod files;
 mod fmt;
 mod hostile;
 mod incremental;
