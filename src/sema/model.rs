@@ -201,6 +201,30 @@ pub struct Quantity {
     pub loc: Loc,
 }
 
+/// A measure's `target`: one value (`35% by 2027-12`) or (v2) a list of milestones
+/// (`[70% by 2025, 90% by 2027]`).
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Never empty. The dated ones are in strictly increasing date order: a milestone
+    /// out of order, or due when the one before it is, is reported and left out. Each
+    /// one's `loc` is its own value in the list.
+    pub milestones: Vec<Quantity>,
+    /// Whether the source wrote a list (even of one), which the JSON export keeps.
+    pub list: bool,
+}
+
+/// A measure's `data` (v2): the CSV file that holds its values (spec 9.1).
+#[derive(Clone, Debug)]
+pub struct DataPath {
+    /// The path as written, relative to the file that declares the measure.
+    pub written: Text,
+    /// The same file relative to the workspace root: normalised (no `.` or `..`),
+    /// `/`-separated, never leaving the root. What the IO edge reads, below the root.
+    pub path: String,
+    /// The string value.
+    pub loc: Loc,
+}
+
 #[derive(Clone, Debug)]
 pub struct Measure {
     pub id: Text,
@@ -209,10 +233,11 @@ pub struct Measure {
     pub unit: Option<Text>,
     pub direction: Option<Direction>,
     pub baseline: Option<Quantity>,
-    pub target: Option<Quantity>,
+    pub target: Option<Target>,
     pub frequency: Option<&'static str>,
     pub formula: Option<Text>,
     pub source: Option<Text>,
+    pub data: Option<DataPath>,
     pub owner: Option<Text>,
     pub note: Option<Text>,
     pub loc: Loc,
