@@ -281,6 +281,13 @@ impl Sema<'_> {
         // The latest date so far, and the milestone that has it.
         let mut latest: Option<Spanned<Period>> = None;
         for item in items {
+            if !matches!(item.kind, ValueKind::Quantity(_)) {
+                let message =
+                    format!("a milestone of `target` must be a number or a percentage, not {}", describe(item));
+                let help = "write each milestone as a value and its date, e.g. `35% by 2027-12`".to_owned();
+                self.invalid(file, item, message, help);
+                continue;
+            }
             let Some(milestone) = self.quantity_value(file, item, "target", Qualifier::By) else { continue };
             if let Some(by) = &milestone.when {
                 if let Some(before) = &latest
