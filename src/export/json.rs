@@ -274,9 +274,9 @@ enum TargetView {
 
 impl TargetView {
     fn of(target: &Target) -> TargetView {
-        match (target.list, target.milestones.as_slice()) {
-            (false, [one]) => TargetView::One(Milestone::of(one)),
-            _ => TargetView::List(target.milestones.iter().map(Milestone::of).collect()),
+        match target {
+            Target::One(one) => TargetView::One(Milestone::of(one)),
+            Target::List(list) => TargetView::List(list.iter().map(Milestone::of).collect()),
         }
     }
 }

@@ -368,7 +368,7 @@ pub(crate) fn write_measure_values(out: &mut String, measure: &Measure) -> bool 
     const TARGET: (&str, &str) = (" by ", "");
     // Milestones follow one another: `20% (2026-10) → 40% by 2027 → 60% by 2028`.
     let targets = |out: &mut String, target: &crate::sema::model::Target| {
-        for (i, milestone) in target.milestones.iter().enumerate() {
+        for (i, milestone) in target.milestones().iter().enumerate() {
             if i > 0 {
                 out.push_str(" → ");
             }

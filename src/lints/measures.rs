@@ -67,7 +67,7 @@ pub fn check(lints: &mut Lints<'_>) {
         }
         // Every other target lint reads each milestone on its own (a single target is a
         // list of one), and points at that milestone's value.
-        for milestone in &target.milestones {
+        for milestone in target.milestones() {
             if let Some(baseline) = &measure.baseline {
                 wrong_side(lints, measure, target, milestone, baseline);
                 before_baseline(lints, measure, target, milestone, baseline);
@@ -75,7 +75,7 @@ pub fn check(lints: &mut Lints<'_>) {
             if milestone.when.is_none() {
                 let message = format!("{} has no date", name(measure, target, milestone));
                 let example = format!("{} by 2027-12", shown(milestone));
-                let help = match target.list {
+                let help = match target.is_list() {
                     false => format!("add when it should be reached: `target: {example}`"),
                     true => format!("add when it should be reached, in date order with the others: `{example}`"),
                 };
@@ -91,7 +91,7 @@ pub fn check(lints: &mut Lints<'_>) {
 /// How messages name a target: "the target of `m`", or, in a list, "milestone `70% by
 /// 2026` of `m`".
 fn name(measure: &Measure, target: &Target, milestone: &Quantity) -> String {
-    match target.list {
+    match target.is_list() {
         false => format!("the target of `{}`", measure.id),
         true => {
             let by = milestone.when.as_ref().map(|w| format!(" by {}", w.value)).unwrap_or_default();
@@ -114,7 +114,7 @@ fn wrong_side(lints: &mut Lints<'_>, measure: &Measure, target: &Target, milesto
         Some(Direction::Up) => ("up", "above"),
         _ => ("down", "below"),
     };
-    let what = match target.list {
+    let what = match target.is_list() {
         false => format!("{} ({})", name(measure, target, milestone), shown(milestone)),
         true => name(measure, target, milestone),
     };

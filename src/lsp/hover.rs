@@ -188,7 +188,7 @@ fn progress(model: &Model, m: usize) -> String {
     let baseline = measure.baseline.as_ref().map_or_else(|| "no baseline".to_owned(), |q| quantity(q, "at"));
     let target = measure.target.as_ref().map_or_else(
         || "no target".to_owned(),
-        |t| t.milestones.iter().map(|q| quantity(q, "by")).collect::<Vec<_>>().join(" → "),
+        |t| t.milestones().iter().map(|q| quantity(q, "by")).collect::<Vec<_>>().join(" → "),
     );
     let direction = measure.direction.map_or(String::new(), |d| format!(" ({} is better)", d.as_str()));
     format!("{baseline} → {target}{direction}")

@@ -268,7 +268,7 @@ impl Sema<'_> {
         let file = attrs.file;
         let ValueKind::List(items) = &attribute.value.kind else {
             let single = self.quantity_value(file, &attribute.value, "target", Qualifier::By)?;
-            return Some(Target { milestones: vec![single], list: false });
+            return Some(Target::One(single));
         };
         if items.is_empty() {
             let message = "`target` is an empty list".to_owned();
@@ -324,19 +324,19 @@ impl Sema<'_> {
             }
             milestones.push(milestone);
         }
-        (!milestones.is_empty()).then_some(Target { milestones, list: true })
+        (!milestones.is_empty()).then_some(Target::List(milestones))
     }
 
     /// A measure's `data` (v2): a string path, relative to the declaring file, that stays
     /// inside the workspace root (spec 3.5). Whether the file exists is for the IO edge.
-    pub fn data(&mut self, attrs: &Attrs<'_>) -> Option<DataPath> {
+    pub fn data(&mut self, attrs: &Attrs<'_>) -> Option<Box<DataPath>> {
         let attribute = attrs.get("data")?;
         let written = self.string(attrs, "data")?;
         let value = &attribute.value;
         let file = attrs.file;
         let from = self.sources[file.0 as usize].path_in_root().to_owned();
         match resolve_data_path(&from, &written) {
-            Ok(path) => Some(DataPath { written, path, loc: Loc::new(file, value.span) }),
+            Ok(path) => Some(Box::new(DataPath { written, path, loc: Loc::new(file, value.span) })),
             Err(problem) => {
                 let (message, help) = match problem {
                     PathProblem::Empty => (
