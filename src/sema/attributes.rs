@@ -353,7 +353,7 @@ impl Sema<'_> {
                     ),
                     PathProblem::LeavesRoot => (
                         format!("`data` path `{written}` leads outside the workspace root"),
-                        "keep the CSV file inside the workspace (the folder being checked) and point at it from this file".to_owned(),
+                        "keep the CSV file inside the workspace root (the folder of `strata.toml`, or the folder checked) and point at it from this file".to_owned(),
                     ),
                     PathProblem::NoFile => (
                         format!("`data` path `{written}` names a folder, not a file"),
