@@ -57,7 +57,10 @@ fn joins_two_outcomes(tokens: &[String], at: usize, after: usize) -> bool {
     let next = tokens.get(right + 1).map(String::as_str);
 
     two_qualities(tokens, at, left_word, right_word)
-        || (has_verb(before) && (two_predicates(tokens, left_word, right_word, next) || two_clauses(tokens, after)))
+        || verb_pair(tokens, left_word, right)
+        || (has_verb(before)
+            && !subject_compound(tokens, at)
+            && (two_predicates(tokens, left_word, right_word, next) || two_clauses(tokens, after)))
 }
 
 /// "are trained and engaged", "feel safe, happy and loved", "Safe and healthy
@@ -145,11 +148,40 @@ fn two_clauses(tokens: &[String], after: usize) -> bool {
 /// where only a verb fits (first, as in "Support ...", or before an object).
 fn has_verb(words: &[String]) -> bool {
     words.iter().enumerate().any(|(k, word)| {
+        let object_follows = words.get(k + 1).is_some_and(|n| OBJECTS.contains(&n.as_str()));
         is_finite_auxiliary(word)
-            || verb_form(word).is_some_and(|v| {
-                !v.ambiguous || k == 0 || words.get(k + 1).is_some_and(|n| OBJECTS.contains(&n.as_str()))
+            || verb_form(word).is_some_and(|v| match v.form {
+                Form::Base | Form::Third => !v.ambiguous || k == 0 || object_follows,
+                // A gerund or a participle is a noun or an adjective ("Learning and
+                // teaching", "Protected areas and parks") unless it opens the statement
+                // with an object after it ("Promoting healthy eating and ...").
+                Form::Ing => k == 0 && k + 1 < words.len(),
+                Form::Past => false,
             })
     })
+}
+
+/// "Buy and sell prices are fair": when the only verb before the joiner opens the
+/// statement and an auxiliary follows the joiner (not in a relative clause), what comes
+/// before the joiner is part of the subject.
+fn subject_compound(tokens: &[String], at: usize) -> bool {
+    // Only a verb opening the statement can be read either way.
+    if at == 0 || has_verb(&tokens[1..at]) {
+        return false;
+    }
+    tokens[at..]
+        .iter()
+        .take_while(|t| !matches!(t.as_str(), "who" | "that" | "which" | "where" | "when"))
+        .any(|t| is_finite_auxiliary(t))
+}
+
+/// "Customers trust and recommend us": two verbs joined, one that can only be a verb,
+/// with an object after them (so not "Buy and sell prices").
+fn verb_pair(tokens: &[String], left: &str, right: usize) -> bool {
+    let finite = |word: &str| verb_form(word).filter(|v| matches!(v.form, Form::Base | Form::Third));
+    let (Some(l), Some(r)) = (finite(left), finite(&tokens[right])) else { return false };
+    (!l.ambiguous || !r.ambiguous)
+        && tokens.get(right + 1).is_none_or(|n| OBJECTS.contains(&n.as_str()) || is_adverb(n))
 }
 
 /// Lowercase words and the punctuation that matters (`,` and `&`); other punctuation and
@@ -460,7 +492,6 @@ const VERBS: &[&str] = &[
     "believe",
     "belong",
     "bring",
-    "build",
     "buy",
     "choose",
     "come",
@@ -485,17 +516,13 @@ const VERBS: &[&str] = &[
     "expand",
     "explain",
     "find",
-    "foster",
     "fulfil",
     "fulfill",
-    "gain",
     "get",
     "give",
     "go",
     "grow",
     "hear",
-    "help",
-    "hire",
     "identify",
     "improve",
     "include",
@@ -505,7 +532,6 @@ const VERBS: &[&str] = &[
     "keep",
     "know",
     "learn",
-    "leave",
     "listen",
     "maintain",
     "make",
@@ -513,7 +539,6 @@ const VERBS: &[&str] = &[
     "meet",
     "obtain",
     "participate",
-    "pay",
     "perform",
     "prefer",
     "prepare",
@@ -521,7 +546,6 @@ const VERBS: &[&str] = &[
     "promote",
     "protect",
     "provide",
-    "reach",
     "realise",
     "realize",
     "receive",
@@ -535,7 +559,6 @@ const VERBS: &[&str] = &[
     "renew",
     "respond",
     "retain",
-    "reuse",
     "see",
     "seek",
     "sell",
@@ -548,14 +571,13 @@ const VERBS: &[&str] = &[
     "tell",
     "thrive",
     "understand",
-    "want",
-    "win",
 ];
 
 /// Verbs that are also common nouns.
 const NOUN_VERBS: &[&str] = &[
     "access",
     "book",
+    "build",
     "call",
     "care",
     "change",
@@ -563,18 +585,26 @@ const NOUN_VERBS: &[&str] = &[
     "cycle",
     "drink",
     "experience",
+    "foster",
+    "gain",
+    "help",
+    "hire",
     "increase",
     "influence",
     "lead",
+    "leave",
     "live",
     "love",
     "need",
     "order",
     "partner",
+    "pay",
     "play",
+    "reach",
     "report",
     "respect",
     "return",
+    "reuse",
     "reward",
     "share",
     "shop",
@@ -589,6 +619,8 @@ const NOUN_VERBS: &[&str] = &[
     "volunteer",
     "vote",
     "walk",
+    "want",
+    "win",
     "work",
 ];
 
@@ -664,6 +696,10 @@ mod tests {
             "Promoting healthy eating and reducing smoking",
             "Program design improves and evaluations are more useful",
             "Residents and visitors feel welcome and come back",
+            "Customers trust and recommend us",
+            "Graduates find jobs and stay in the region",
+            "Visitors enjoy the festival and local businesses thrive",
+            "People can find and use open data",
         ] {
             assert!(joined(text).is_some(), "{text}");
         }
@@ -688,6 +724,22 @@ mod tests {
             "Children and young people get the best possible start in life",
             "The basic needs of children and youth are met",
             "Customers come back for more",
+            "Customers get advice and help",
+            "Pupils make progress and gains in reading",
+            "Services meet their needs and wants",
+            "Staff get the conditions and pay they deserve",
+            "We increase recycling and reuse",
+            "Learning and teaching are strong",
+            "Protected areas and parks expand",
+            "Buy and sell prices are fair",
+            "Care and support workers feel valued",
+            "Customers buy coffee and cake every morning",
+            "Patients get the right care and support at home",
+            "Our health and safety record is clean",
+            "Research and development spending grows",
+            "We have staff and volunteers who care",
+            "Our clients get advice and information they can trust",
+            "Residents can access libraries and community centres near home",
             "",
             "and",
             "Staff are &",
