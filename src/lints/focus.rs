@@ -75,21 +75,22 @@ fn two_qualities(tokens: &[String], at: usize, left: &str, right: &str) -> bool 
     while k > 0 && (is_quality(&tokens[k - 1]) || is_adverb(&tokens[k - 1]) || tokens[k - 1] == ",") {
         k -= 1;
     }
-    if k == 0 {
-        return true;
-    }
-    let word = tokens[k - 1].as_str();
-    if is_linking(word) || (word == "up" && k >= 2 && is_form_of(&tokens[k - 2], "grow")) {
+    if let Some(word) = k.checked_sub(1).map(|i| tokens[i].as_str())
+        && (is_linking(word) || (word == "up" && k >= 2 && is_form_of(&tokens[k - 2], "grow")))
+    {
         return true;
     }
     // A statement may open with a determiner and words that only narrow it ("Our new,
     // safe and clean stations"); anywhere else the pair picks out which things are meant
-    // ("clean up dilapidated and dangerous buildings").
+    // ("clean up dilapidated and dangerous buildings"). And when a verb follows, the
+    // qualities only describe the subject of the outcome ("Skilled and motivated staff
+    // answer every call").
     let mut head = k;
     while head > 0 && (is_scope(&tokens[head - 1]) || tokens[head - 1] == ",") {
         head -= 1;
     }
-    head == 0 || (head == 1 && DETERMINERS.contains(&tokens[0].as_str()))
+    let opens = head == 0 || (head == 1 && DETERMINERS.contains(&tokens[0].as_str()));
+    opens && !has_verb(&tokens[at..])
 }
 
 /// "renew early and refer their friends", "attract and retain", "are protected and have
@@ -378,6 +379,7 @@ const SCOPE: &[&str] = &[
 const DOUBLETS: &[(&str, &str)] = &[
     ("safe", "secure"),
     ("safe", "sound"),
+    ("safe", "well"),
     ("fair", "equitable"),
     ("open", "transparent"),
     ("willing", "able"),
@@ -609,6 +611,7 @@ const NOUN_VERBS: &[&str] = &[
     "share",
     "shop",
     "show",
+    "spend",
     "support",
     "talk",
     "travel",
@@ -700,6 +703,8 @@ mod tests {
             "Graduates find jobs and stay in the region",
             "Visitors enjoy the festival and local businesses thrive",
             "People can find and use open data",
+            "Visitors stay longer and spend more",
+            "Our people are skilled, and valued for it",
         ] {
             assert!(joined(text).is_some(), "{text}");
         }
@@ -740,6 +745,13 @@ mod tests {
             "We have staff and volunteers who care",
             "Our clients get advice and information they can trust",
             "Residents can access libraries and community centres near home",
+            "Skilled and motivated staff deliver our services",
+            "Children are safe and well",
+            "Customers receive accurate and timely bills",
+            "New and existing customers come back",
+            "Small and medium businesses grow",
+            "Customers can order and pay online",
+            "Residents are proud of where they live and want to stay",
             "",
             "and",
             "Staff are &",
