@@ -19,6 +19,8 @@ struct Statement {
     text: String,
     method: String,
     source: String,
+    /// From `held_out.tsv`: labelled after the rules were settled, never used to change them.
+    held_out: bool,
     expected: BTreeSet<Code>,
     fired: BTreeSet<Code>,
 }
@@ -44,35 +46,38 @@ fn load() -> Vec<Statement> {
         assert_eq!(row.len(), 4, "sources.tsv: `{key}` needs a title, an organisation and an address");
         assert!(row[1..].iter().all(|cell| !cell.trim().is_empty()), "sources.tsv: `{key}` has an empty cell");
     }
-    let text = read("statements.tsv");
     let mut out = Vec::new();
-    for row in rows(&text) {
-        assert_eq!(row.len(), 5, "statements.tsv: five columns wanted in {row:?}");
-        let (statement, method, expected, source) = (row[0], row[1], row[2], row[3]);
-        assert!(METHODS.contains(&method), "statements.tsv: unknown method `{method}` for {statement:?}");
-        assert!(sources.contains_key(source), "statements.tsv: unknown source `{source}` for {statement:?}");
-        let expected: BTreeSet<Code> = expected
-            .split(',')
-            .filter(|c| *c != "-")
-            .map(|c| {
-                let code = Code::from_name(c).unwrap_or_else(|| panic!("statements.tsv: unknown code `{c}`"));
-                assert!(WORDING.contains(&code), "statements.tsv: `{c}` is not a wording lint");
-                code
-            })
-            .collect();
-        out.push(Statement {
-            text: statement.to_owned(),
-            method: method.to_owned(),
-            source: source.to_owned(),
-            expected,
-            fired: BTreeSet::new(),
-        });
+    for (file, held_out) in [("statements.tsv", false), ("held_out.tsv", true)] {
+        let text = read(file);
+        for row in rows(&text) {
+            assert_eq!(row.len(), 5, "{file}: five columns wanted in {row:?}");
+            let (statement, method, expected, source) = (row[0], row[1], row[2], row[3]);
+            assert!(METHODS.contains(&method), "{file}: unknown method `{method}` for {statement:?}");
+            assert!(sources.contains_key(source), "{file}: unknown source `{source}` for {statement:?}");
+            let expected: BTreeSet<Code> = expected
+                .split(',')
+                .filter(|c| *c != "-")
+                .map(|c| {
+                    let code = Code::from_name(c).unwrap_or_else(|| panic!("{file}: unknown code `{c}`"));
+                    assert!(WORDING.contains(&code), "{file}: `{c}` is not a wording lint");
+                    code
+                })
+                .collect();
+            out.push(Statement {
+                text: statement.to_owned(),
+                method: method.to_owned(),
+                source: source.to_owned(),
+                held_out,
+                expected,
+                fired: BTreeSet::new(),
+            });
+        }
     }
     let used: BTreeSet<&str> = out.iter().map(|s| s.source.as_str()).collect();
     let unused: Vec<&&str> = sources.keys().filter(|k| !used.contains(**k)).collect();
     assert!(unused.is_empty(), "sources.tsv: sources no statement cites: {unused:?}");
     let distinct: BTreeSet<&str> = out.iter().map(|s| s.text.as_str()).collect();
-    assert_eq!(distinct.len(), out.len(), "statements.tsv: a statement is listed twice");
+    assert_eq!(distinct.len(), out.len(), "a statement is listed twice");
     out
 }
 
@@ -124,9 +129,9 @@ fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.2}"))
 }
 
-fn counts(statements: &[Statement], code: Code, method: Option<&str>) -> Counts {
+fn counts<S: std::borrow::Borrow<Statement>>(statements: &[S], code: Code, method: Option<&str>) -> Counts {
     let mut c = Counts::default();
-    for s in statements.iter().filter(|s| method.is_none_or(|m| s.method == m)) {
+    for s in statements.iter().map(|s| s.borrow()).filter(|s| method.is_none_or(|m| s.method == m)) {
         match (s.expected.contains(&code), s.fired.contains(&code)) {
             (true, true) => c.true_positive += 1,
             (false, true) => c.false_positive += 1,
@@ -137,16 +142,10 @@ fn counts(statements: &[Statement], code: Code, method: Option<&str>) -> Counts 
     c
 }
 
-fn report(statements: &[Statement]) -> String {
-    let mut out = String::from("# Wording lints on the statement corpus\n\n");
-    out.push_str("Written by `cargo test --test it corpus` from `statements.tsv` (bless with\n");
-    out.push_str("`UPDATE_EXPECT=1`). A statement counts once per lint: the lint fired on it or not.\n\n");
-    for method in METHODS {
-        let n = statements.iter().filter(|s| s.method == *method).count();
-        out.push_str(&format!("- `{method}`: {n} statements\n"));
-    }
-    out.push_str(&format!("- all: {} statements\n\n", statements.len()));
-    out.push_str("| lint | labelled | fired | agreed | false positives | missed | precision | recall |\n");
+/// The summary table: one row per lint.
+fn table<S: std::borrow::Borrow<Statement>>(statements: &[S]) -> String {
+    let mut out =
+        String::from("| lint | labelled | fired | agreed | false positives | missed | precision | recall |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for &code in WORDING {
         let c = counts(statements, code, None);
@@ -162,6 +161,25 @@ fn report(statements: &[Statement]) -> String {
             ratio(c.recall()),
         ));
     }
+    out
+}
+
+fn report(statements: &[Statement]) -> String {
+    let mut out = String::from("# Wording lints on the statement corpus\n\n");
+    out.push_str("Written by `cargo test --test it corpus` from `statements.tsv` and `held_out.tsv` (bless with\n");
+    out.push_str("`UPDATE_EXPECT=1`). A statement counts once per lint: the lint fired on it or not.\n\n");
+    for method in METHODS {
+        let n = statements.iter().filter(|s| s.method == *method).count();
+        out.push_str(&format!("- `{method}`: {n} statements\n"));
+    }
+    out.push_str(&format!("- all: {} statements\n\n", statements.len()));
+    out.push_str(&table(statements));
+    let held_out: Vec<&Statement> = statements.iter().filter(|s| s.held_out).collect();
+    out.push_str(&format!(
+        "\nOf these, the {} statements of `held_out.tsv` (labelled after the rules were settled):\n\n",
+        held_out.len()
+    ));
+    out.push_str(&table(&held_out));
     out.push_str("\nBy method (precision / recall):\n\n| lint |");
     for method in METHODS {
         out.push_str(&format!(" `{method}` |"));
@@ -186,7 +204,8 @@ fn report(statements: &[Statement]) -> String {
         for (title, list) in [("False positives", wrong), ("Missed", missed)] {
             out.push_str(&format!("{title} ({}):\n", list.len()));
             for s in list {
-                out.push_str(&format!("- ({}, {}) {}\n", s.method, s.source, s.text));
+                let held_out = if s.held_out { ", held out" } else { "" };
+                out.push_str(&format!("- ({}, {}{held_out}) {}\n", s.method, s.source, s.text));
             }
             out.push('\n');
         }
@@ -197,31 +216,29 @@ fn report(statements: &[Statement]) -> String {
 #[test]
 fn wording_lints_on_the_statement_corpus() {
     let mut statements = load();
-    assert!(statements.len() >= 150, "the corpus holds {} statements; at least 150 wanted", statements.len());
+    let developed = statements.iter().filter(|s| !s.held_out).count();
+    assert!(developed >= 150, "statements.tsv holds {developed} statements; at least 150 wanted");
     run(&mut statements);
     let path = root().join("tests/fixtures/corpus/results.md");
     let report = report(&statements);
     assert_all(vec![expect_file(&path, &report)]);
     // docs/lints.md shows the same table: it must not drift from what the lints do.
-    let table: String = report
-        .lines()
-        .skip_while(|l| !l.starts_with("| lint | labelled"))
-        .take_while(|l| l.starts_with('|'))
-        .map(|l| format!("{l}\n"))
-        .collect();
     let docs = std::fs::read_to_string(root().join("docs/lints.md")).unwrap_or_default();
-    assert!(
-        docs.contains(&table),
-        "docs/lints.md must show the table of results.md (after blessing, copy it there):\n{table}"
-    );
+    let held_out: Vec<&Statement> = statements.iter().filter(|s| s.held_out).collect();
+    for table in [table(&statements), table(&held_out)] {
+        assert!(
+            docs.contains(&table),
+            "docs/lints.md must show the tables of results.md (after blessing, copy them there):\n{table}"
+        );
+    }
 
     // The floors docs/lints.md promises. `multiple-focus` must never fire where a
     // practitioner disagrees; the others are held where they stand, so that a change
     // that loses precision or recall fails here and not only in the table's diff.
     let floors = [
-        (Code::MultipleFocus, 1.0, 0.55),
-        (Code::ResultIsAction, 0.4, 0.4),
-        (Code::WeaselWord, 0.95, 0.6),
+        (Code::MultipleFocus, 1.0, 0.5),
+        (Code::ResultIsAction, 0.25, 0.4),
+        (Code::WeaselWord, 0.95, 0.5),
         (Code::DirectionWord, 0.65, 0.9),
         (Code::TargetInResult, 1.0, 0.6),
     ];
