@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod evidence;
 pub mod export;
 pub mod fmt;
 pub mod graph;
