@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod common;
+mod docs;
 mod export;
 mod files;
 mod fmt;
