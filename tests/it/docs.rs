@@ -165,7 +165,7 @@ fn every_example_of_the_language_reference_checks_as_annotated() {
             (None, true) => {}
             (None, false) => failures.push(format!(
                 "{DOC}:{}: expected {}, found:\n{}\n  fix the example, or if it shows a diagnostic on purpose, put \
-                 `<!-- expect: {} -->` on the line before its opening fence",
+                 `<!-- expect: {} -->` on the line before its opening fence, in place of any `expect` there",
                 example.line,
                 if expected.is_empty() { "no diagnostics".to_owned() } else { format!("{expected:?}") },
                 shown.join("\n"),
@@ -192,17 +192,19 @@ fn the_block_reader_groups_files_and_reads_annotations() {
                 <!-- file: maps/a.strata -->\n```strata\nb\n```\n\n<!-- file: data/a.csv -->\n<!-- needs: data -->\n\
                 ```csv\nc\n```\n\n## Three\n\n<!-- file: d.strata -->\n```strata\nd\n```\n";
     let examples = examples(blocks(text).unwrap_or_else(|e| panic!("{e}")));
-    let shape: Vec<(usize, Vec<&str>, &[String], Option<&str>)> = examples
+    let shape: Vec<String> = examples
         .iter()
-        .map(|e| (e.line, e.files.iter().map(|(n, _)| n.as_str()).collect(), &e.expect[..], e.needs.as_deref()))
+        .map(|e| {
+            let files: Vec<&str> = e.files.iter().map(|(name, _)| name.as_str()).collect();
+            format!("{} {files:?} expect {:?} needs {:?}", e.line, e.expect, e.needs)
+        })
         .collect();
-    let weasel = ["weasel-word".to_owned()];
     assert_eq!(
         shape,
-        vec![
-            (4, vec!["example.strata"], &weasel[..], None),
-            (15, vec!["maps/a.strata", "data/a.csv"], &[][..], Some("data")),
-            (28, vec!["d.strata"], &[][..], None),
+        [
+            r#"4 ["example.strata"] expect ["weasel-word"] needs None"#,
+            r#"15 ["maps/a.strata", "data/a.csv"] expect [] needs Some("data")"#,
+            r#"28 ["d.strata"] expect [] needs None"#,
         ]
     );
     assert!(blocks("<!-- expekt: x -->\n```strata\n```\n").is_err(), "a misspelt annotation must fail");

@@ -191,10 +191,10 @@ fn every_dependency_is_in_architecture_md_with_what_it_is_for() {
     );
 }
 
-/// One command's options, read from its `--help`: each long option with its possible
-/// values, and its subcommands.
+/// One command's options, read from its `--help`: each option's spellings (`-o`,
+/// `--output`) with its possible values, and its subcommands.
 struct Help {
-    options: Vec<(String, Vec<String>)>,
+    options: Vec<(Vec<String>, Vec<String>)>,
     commands: Vec<String>,
 }
 
@@ -220,15 +220,14 @@ fn help(command: &[&str]) -> Help {
                 }
             }
             "Options:" => {
-                let option = trimmed.strip_prefix("-").and_then(|rest| {
-                    let rest = rest.split_once(", -").map_or(rest, |(_, long)| long);
-                    rest.strip_prefix('-')
-                });
-                if let Some(option) = option
-                    && indent <= 6
-                {
-                    let name: String = option.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-                    help.options.push((name, Vec::new()));
+                // `-o, --output <FILE>`, `--check` or `-q`, at the left of the section.
+                if trimmed.starts_with('-') && !trimmed.starts_with("- ") && indent <= 6 {
+                    let spellings: Vec<String> = trimmed
+                        .split_whitespace()
+                        .take_while(|word| word.starts_with('-'))
+                        .map(|word| word.trim_end_matches(',').to_owned())
+                        .collect();
+                    help.options.push((spellings, Vec::new()));
                 }
                 // `[possible values: a, b]` (short help) or `- a: what it does` (long help).
                 let values: Vec<String> = if let Some((_, list)) = trimmed.split_once("[possible values: ") {
@@ -284,19 +283,22 @@ fn every_command_line_option_is_in_the_readme() {
             longer.push(sub);
             queue.push(longer);
         }
-        for (option, values) in help.options {
-            if option == "help" || option == "version" {
+        for (spellings, values) in help.options {
+            let Some(option) = spellings.last() else { continue };
+            if option == "--help" || option == "--version" {
                 continue;
             }
             checked_options += 1;
-            if !has_word(&text, &format!("--{option}")) {
-                missing.push(format!(
-                    "`{shown} --{option}` (in the row of `{shown}` or the options paragraph below the table)"
-                ));
+            for spelling in &spellings {
+                if !has_word(&text, spelling) {
+                    missing.push(format!(
+                        "`{shown} {spelling}` (in the row of `{shown}` or the options paragraph below the table)"
+                    ));
+                }
             }
             for value in values {
                 if !has_word(&text, &value) {
-                    missing.push(format!("the value `{value}` of `{shown} --{option}` (beside `--{option}`)"));
+                    missing.push(format!("the value `{value}` of `{shown} {option}` (beside `{option}`)"));
                 }
             }
         }
