@@ -235,3 +235,58 @@ fn the_examples_are_formatted() {
 fn format(text: &str) -> Option<String> {
     strata::fmt::format(text).ok()
 }
+
+/// GitHub's anchor for a heading: lowercase, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every link of the reference leads somewhere: `#anchor` to one of its headings, a
+/// relative path to a file of the repository (an explanation of a v2 code may wait for
+/// its branch).
+#[test]
+fn every_link_of_the_language_reference_resolves() {
+    let text = std::fs::read_to_string(root().join(DOC)).unwrap_or_else(|e| panic!("cannot read {DOC}: {e}"));
+    let mut anchors = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            anchors.push(anchor(line.trim_start_matches('#')));
+        }
+    }
+    let mut broken = Vec::new();
+    let mut links = 0;
+    for (number, line) in text.lines().enumerate() {
+        for (at, _) in line.match_indices("](") {
+            let Some(end) = line[at + 2..].find(')') else { continue };
+            let target = &line[at + 2..at + 2 + end];
+            links += 1;
+            if target.starts_with("http") {
+                continue;
+            }
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            if path.is_empty() {
+                if !anchors.iter().any(|a| a == fragment) {
+                    broken.push(format!("{DOC}:{}: no heading has the anchor `#{fragment}`", number + 1));
+                }
+                continue;
+            }
+            let pending = crate::tidy::NOT_YET_IN_THE_REGISTRY
+                .iter()
+                .any(|code| path == format!("../src/diagnostics/explain/{code}.md"));
+            if !pending && !root().join("docs").join(path).exists() {
+                broken.push(format!("{DOC}:{}: `{path}` does not exist", number + 1));
+            }
+        }
+    }
+    assert!(links >= 40, "only {links} links found in {DOC}; did the link reader break?");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
