@@ -77,13 +77,18 @@ pub struct SourceFile {
     pub line_index: LineIndex,
     /// Byte offset of the first byte that is not valid UTF-8, if any.
     pub invalid_utf8_at: Option<usize>,
+    /// The path relative to the workspace root, `/`-separated, when `path` is not that
+    /// (the CLI's paths are relative to where it runs); `None` when `path` is relative to
+    /// the root already, as the language server's are. A measure's `data` is resolved
+    /// against it (`path_in_root`).
+    pub in_root: Option<String>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let line_index = LineIndex::new(&text);
-        SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None }
+        SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None, in_root: None }
     }
 
     /// Decodes a file's bytes. A leading UTF-8 byte-order mark is dropped, as editors
@@ -104,6 +109,12 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// The file's path relative to the workspace root (it may start with `..` for a file
+    /// given on the command line outside the root).
+    pub fn path_in_root(&self) -> &str {
+        self.in_root.as_deref().unwrap_or(&self.path)
     }
 }
 

@@ -33,7 +33,14 @@ impl std::error::Error for LoadError {}
 /// A workspace and the directory it is rooted at, as the user wrote it.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The first path given (its directory, for a file), or the directory of a nested
+    /// `strata.toml`.
     pub root: String,
+    /// The workspace root that a measure's `data` path must stay inside, and that the
+    /// model's resolved `data` paths are relative to (`SourceFile::path_in_root`): the
+    /// folder of the workspace's `strata.toml`, or `root` without one. So checking one
+    /// file of a workspace resolves its paths as checking the whole workspace does.
+    pub data_root: PathBuf,
     pub workspace: Workspace,
     /// Where each of `workspace.files` is on disk (the path shown to users escapes the
     /// bytes of a name that are not UTF-8, see `display`): what `fmt` writes back to.
@@ -119,15 +126,49 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             continue;
         }
         let config_path = if i == 0 { find_config(&root) } else { Some(root.join(CONFIG_FILE)) };
-        let config = match config_path {
-            Some(path) => Some(read(&path)?),
+        let config = match &config_path {
+            Some(path) => Some(read(path)?),
             None => None,
         };
-        let (disk_paths, sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
-        loaded.push(Loaded { root: display(&root), workspace: Workspace { files: sources, config }, disk_paths });
+        let data_root = config_path.as_deref().and_then(Path::parent).map_or_else(|| root.clone(), Path::to_path_buf);
+        let (disk_paths, mut sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
+        place_in_root(&data_root, &disk_paths, &mut sources);
+        loaded.push(Loaded { root: display(&root), data_root, workspace: Workspace { files: sources, config }, disk_paths });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)
+}
+
+/// Records each file's path relative to `root` where it differs from the path shown
+/// (`SourceFile::in_root`): `strata check maps` shows `maps/a.strata`, which is `a.strata`
+/// in the workspace. Worked out on absolute paths, normalised lexically (symbolic links
+/// are not followed), so that a root such as `../maps` or `.` is no special case.
+fn place_in_root(root: &Path, files: &[PathBuf], sources: &mut [SourceFile]) {
+    let Ok(cwd) = std::env::current_dir() else { return };
+    let absolute = |path: &Path| lexical(&cwd.join(path));
+    let root = absolute(root);
+    for (file, source) in files.iter().zip(sources) {
+        let Some(rel) = relative(&root, &absolute(file)) else { continue };
+        let rel = display(&rel);
+        if rel != source.path {
+            source.in_root = Some(rel);
+        }
+    }
+}
+
+/// `path` with `.` and `..` resolved without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn entry_depth(file: &Path, root: &Path) -> usize {

@@ -1,6 +1,7 @@
 //! The method lints of spec section 5, one family per file, and the step that applies
 //! suppression comments and lint levels (`strata.toml`, the map's method).
 
+mod focus;
 mod groups;
 mod measures;
 mod structure;

@@ -25,8 +25,6 @@ impl Vocabularies {
     }
 }
 
-const JOINERS: &[&str] = &[" and ", " & ", " as well as "];
-
 /// The wording lints of `results` (each reads only its result's own statement).
 pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies, results: &[ResultNode]) {
     let mut words = Words::default();
@@ -73,30 +71,12 @@ pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies, results: &[ResultNode]
             lints.push(Diagnostic::new(Code::TargetInResult, whole(), message).with_help(help));
         }
 
-        if let Some(joiner) = joiner(&statement.text) {
-            let message = format!("result `{id}` joins two outcomes with `{}`", joiner.trim());
+        if let Some(joiner) = super::focus::joined(&statement.text) {
+            let message = format!("result `{id}` joins two outcomes with `{joiner}`");
             let help = "split it into two results, one focus each, and link them if one causes the other";
             lints.push(Diagnostic::new(Code::MultipleFocus, whole(), message).with_help(help));
         }
     }
-}
-
-/// The first joiner of two outcomes in `text`, compared as lowercase.
-fn joiner(text: &str) -> Option<&'static str> {
-    if text.is_ascii() {
-        // The joiners are ASCII and start with a space, so comparing ASCII
-        // case-insensitively at each space is lowercasing the text and searching it.
-        let bytes = text.as_bytes();
-        let mut found = [false; JOINERS.len()];
-        for (at, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b' ') {
-            for (k, joiner) in JOINERS.iter().enumerate() {
-                found[k] |= bytes.get(at..at + joiner.len()).is_some_and(|w| w.eq_ignore_ascii_case(joiner.as_bytes()));
-            }
-        }
-        return JOINERS.iter().zip(found).find(|(_, found)| *found).map(|(j, _)| *j);
-    }
-    let lower = text.to_lowercase();
-    JOINERS.iter().find(|j| lower.contains(**j)).copied()
 }
 
 /// A result's statement decoded, with a map from its byte offsets back to the source.

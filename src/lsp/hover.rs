@@ -186,7 +186,10 @@ pub fn node(model: &Model, node: NodeRef) -> String {
 fn progress(model: &Model, m: usize) -> String {
     let measure = &model.measures[m];
     let baseline = measure.baseline.as_ref().map_or_else(|| "no baseline".to_owned(), |q| quantity(q, "at"));
-    let target = measure.target.as_ref().map_or_else(|| "no target".to_owned(), |q| quantity(q, "by"));
+    let target = measure.target.as_ref().map_or_else(
+        || "no target".to_owned(),
+        |t| t.milestones().iter().map(|q| quantity(q, "by")).collect::<Vec<_>>().join(" → "),
+    );
     let direction = measure.direction.map_or(String::new(), |d| format!(" ({} is better)", d.as_str()));
     format!("{baseline} → {target}{direction}")
 }

@@ -256,8 +256,13 @@ impl State {
             }
             index = crate::source::LineIndex::new(&text);
         }
-        doc.source =
-            SourceFile { path: std::mem::take(&mut doc.source.path), text, line_index: index, invalid_utf8_at: None };
+        doc.source = SourceFile {
+            path: std::mem::take(&mut doc.source.path),
+            text,
+            line_index: index,
+            invalid_utf8_at: None,
+            in_root: None,
+        };
         doc.version = Some(version);
         doc.edits = stamp;
         self.bump();

@@ -615,12 +615,13 @@ impl Sema<'_> {
                     unit: self.string(&attrs, "unit"),
                     direction: self.direction(&attrs),
                     baseline: self.quantity(&attrs, "baseline", Qualifier::At),
-                    target: self.quantity(&attrs, "target", Qualifier::By),
+                    target: self.target(&attrs),
                     frequency: self
                         .one_of(&attrs, "frequency", attributes::FREQUENCIES, "a frequency")
                         .map(|w| w.value),
                     formula: self.string(&attrs, "formula"),
                     source: self.string(&attrs, "source"),
+                    data: self.data(&attrs),
                     owner: self.string(&attrs, "owner"),
                     note: self.string(&attrs, "note"),
                     loc,

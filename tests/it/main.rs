@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod common;
+mod corpus;
 mod docs;
 mod export;
 mod files;
