@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod common;
 mod corpus;
+mod docs;
 mod evidence;
 mod export;
 mod files;
