@@ -161,14 +161,19 @@ fn read_words(list: &mut Vec<String>, name: &str, value: &toml_edit::Item, repor
         };
         let Some(words) = words else { continue };
         match key {
+            // Entries compare by their singular ("benefit" is "benefits").
             "add" => {
                 for word in words {
-                    if !list.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
+                    let key = vocabulary::entry_key(&word);
+                    if !list.iter().any(|w| vocabulary::entry_key(w) == key) {
                         list.push(word);
                     }
                 }
             }
-            "remove" => list.retain(|w| !words.iter().any(|r| r.eq_ignore_ascii_case(w))),
+            "remove" => {
+                let keys: Vec<String> = words.iter().map(|w| vocabulary::entry_key(w)).collect();
+                list.retain(|w| !keys.contains(&vocabulary::entry_key(w)));
+            }
             _ => report(key_span, format!("unknown key `{key}` in `{name}`"), Some("use `add` or `remove`".to_owned())),
         }
     }

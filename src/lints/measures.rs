@@ -65,10 +65,12 @@ pub fn check(lints: &mut Lints<'_>) {
                 );
             }
             Some(baseline) => {
+                // A target equal to the baseline is a maintenance target: holding the
+                // line is a goal too (spec section 5, v2).
                 let good = match measure.direction {
                     _ if baseline.percent != target.percent => None,
-                    Some(Direction::Up) => Some(target.value > baseline.value),
-                    Some(Direction::Down) => Some(target.value < baseline.value),
+                    Some(Direction::Up) => Some(target.value >= baseline.value),
+                    Some(Direction::Down) => Some(target.value <= baseline.value),
                     None => None,
                 };
                 if good == Some(false) {
@@ -77,11 +79,13 @@ pub fn check(lints: &mut Lints<'_>) {
                         _ => ("down", "below"),
                     };
                     let message = format!(
-                        "the target of `{id}` ({}) is not an improvement on its baseline ({}) for `direction: {dir}`",
+                        "the target of `{id}` ({}) is worse than its baseline ({}) for `direction: {dir}`",
                         shown(target),
                         shown(baseline)
                     );
-                    let help = format!("set a target {better} the baseline, or check the measure's `direction`");
+                    let help = format!(
+                        "set a target {better} the baseline (or equal to it, to hold the line), or check the measure's `direction`"
+                    );
                     let label = Label::new(target.loc, "not on the good side of the baseline");
                     lints.push(Diagnostic::new(Code::TargetWrongSide, label, message).with_help(help));
                 }

@@ -10,17 +10,78 @@ mod wording;
 
 use crate::Workspace;
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Level, Severity};
+use crate::diagnostics::{Code, Diagnostic, Level, Severity};
 use crate::graph::MapGraph;
 use crate::sema::model::{Method, Model};
-use crate::source::{FileId, by_file};
-use crate::syntax::ast::Ast;
+use crate::source::{FileId, Loc, Span, by_file};
+use crate::syntax::ast::{Ast, Decl, Item};
+use rustc_hash::FxHashSet;
 
 /// What every lint family reads, and where it reports.
 pub struct Lints<'a> {
     pub workspace: &'a Workspace,
     pub model: &'a Model,
     found: Vec<Diagnostic>,
+}
+
+/// The lints that ask an item for something it lacks. When the item's block holds a
+/// syntax error, the broken line may have held it: they stay quiet (spec section 5,
+/// "One mistake, one diagnostic").
+const ASK_FOR_MORE: &[Code] =
+    &[Code::ResultWithoutMeasure, Code::MeasureIncomplete, Code::MissingOf, Code::GroupIncomplete];
+
+/// Where the items whose own block holds a syntax error are named (their ids): an
+/// error inside a nested item's block is that item's, not its parent's.
+fn broken_items(asts: &[Ast], diags: &[Diagnostic]) -> FxHashSet<Loc> {
+    let mut broken = FxHashSet::default();
+    let mut errors: Vec<Loc> = diags.iter().filter(|d| d.code == Code::SyntaxError).map(|d| d.loc()).collect();
+    if errors.is_empty() {
+        return broken;
+    }
+    errors.sort();
+    for (i, ast) in asts.iter().enumerate() {
+        let file = FileId(i as u32);
+        let from = errors.partition_point(|loc| loc.file < file);
+        let to = errors.partition_point(|loc| loc.file <= file);
+        if from == to {
+            continue;
+        }
+        // Every block in source order (nested ones after their parent), without
+        // recursion: (where it opens, where it ends, the item's name).
+        let mut blocks = Vec::new();
+        let mut todo: Vec<&Decl> = ast
+            .items
+            .iter()
+            .rev()
+            .filter_map(|item| match item {
+                Item::Decl(decl) => Some(decl),
+                Item::Link(_) => None,
+            })
+            .collect();
+        while let Some(decl) = todo.pop() {
+            if let Some(block) = &decl.block {
+                blocks.push((block.open.start, block.span.end, decl.name_span()));
+            }
+            let nested: Vec<&Decl> = decl.nested().collect();
+            todo.extend(nested.into_iter().rev());
+        }
+        // Blocks nest, so the open ones at an offset form a stack; the innermost holds it.
+        let mut open: Vec<(u32, Span)> = Vec::new();
+        let mut next = 0;
+        for error in &errors[from..to] {
+            let at = error.span.start;
+            while let Some(&(start, end, name)) = blocks.get(next).filter(|b| b.0 <= at) {
+                open.retain(|(e, _)| *e > start);
+                open.push((end, name));
+                next += 1;
+            }
+            open.retain(|(end, _)| *end > at);
+            if let Some(&(_, name)) = open.last() {
+                broken.insert(Loc::new(file, name));
+            }
+        }
+    }
+    broken
 }
 
 impl Lints<'_> {
@@ -48,8 +109,8 @@ pub fn run_keeping(
     diags: &mut Vec<Diagnostic>,
     before: Option<(&[Diagnostic], &[FileId])>,
 ) -> Vec<Diagnostic> {
+    let vocabularies = wording::Vocabularies::new(config);
     let wording = || {
-        let vocabularies = wording::Vocabularies::new(config);
         let mut lints = Lints { workspace, model, found: Vec::new() };
         let Some((kept, changed)) = before else {
             wording::check(&mut lints, &vocabularies, &model.results);
@@ -67,14 +128,14 @@ pub fn run_keeping(
     let the_rest = || {
         let mut lints = Lints { workspace, model, found: Vec::new() };
         measures::check(&mut lints);
-        structure::check(&mut lints, &MapGraph::new(model));
+        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts));
         groups::check(&mut lints);
         lints.found
     };
     // The wording lints read every statement word by word: about half the work. On a
     // big map they run beside the others; either way the findings come in the same order.
     const PARALLEL_RESULTS: usize = 2_000;
-    let (mut found, rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
+    let (mut found, mut rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
         std::thread::scope(|scope| {
             let words = scope.spawn(wording);
             let rest = the_rest();
@@ -83,16 +144,25 @@ pub fn run_keeping(
     } else {
         (wording(), the_rest())
     };
+    let broken = broken_items(asts, diags);
+    if !broken.is_empty() {
+        let asks = |d: &Diagnostic| ASK_FOR_MORE.contains(&d.code) && broken.contains(&d.loc());
+        diags.retain(|d| !asks(d));
+        rest.retain(|d| !asks(d));
+    }
     let kept = found.clone();
+    if model.method() == Method::Bsc {
+        wording::keep_projects(workspace, model, &vocabularies, &mut found);
+    }
     found.extend(rest);
 
     let mut suppressions = suppress::collect(workspace, asts, &mut found);
     suppress::apply(&mut suppressions, &mut found);
     suppress::unused(&suppressions, &mut found);
 
-    let bsc = model.method() == Method::Bsc;
+    let direction_words_allowed = model.method() != Method::Pump;
     for mut diag in found {
-        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(bsc));
+        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(direction_words_allowed));
         match level {
             Some(Level::Deny) => diag.severity = Severity::Error,
             Some(Level::Warn) => diag.severity = Severity::Warning,

@@ -7,11 +7,55 @@ use petgraph::Direction as Dir;
 use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::graph::MapGraph;
-use crate::sema::model::NodeRef;
+use crate::sema::model::{Model, NodeRef};
 use crate::source::Loc;
-use rustc_hash::FxHashMap;
+use crate::syntax::ast::{Ast, Item};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
+/// The nodes with a link whose other end names nothing a link can join (an unknown id,
+/// a keyword, a node of the wrong kind): sema reports that end, and sets the link
+/// aside. The shape lints still count the link, so that one typo draws one diagnostic
+/// (spec section 5, "One mistake, one diagnostic").
+#[derive(Default)]
+pub struct Dangling {
+    /// Causes of such a link (its effect is the broken end).
+    pub causes: FxHashSet<NodeRef>,
+    /// Effects of such a link.
+    pub effects: FxHashSet<NodeRef>,
+}
+
+impl Dangling {
+    pub fn new(model: &Model, asts: &[Ast]) -> Dangling {
+        let mut dangling = Dangling::default();
+        let node = |name: &str| model.symbols.get(name).copied();
+        for link in asts.iter().flat_map(|ast| &ast.items).filter_map(|item| match item {
+            Item::Link(link) => Some(link),
+            Item::Decl(_) => None,
+        }) {
+            for pair in link.nodes.windows(2) {
+                let cause = node(&pair[0].name).filter(|n| matches!(n, NodeRef::Result(_) | NodeRef::Action(_)));
+                let effect = node(&pair[1].name).filter(|n| matches!(n, NodeRef::Result(_)));
+                match (cause, effect) {
+                    // A link to itself is an error and not in the model either.
+                    (Some(cause), Some(effect)) if cause == effect => {
+                        dangling.causes.insert(cause);
+                        dangling.effects.insert(effect);
+                    }
+                    (Some(_), Some(_)) | (None, None) => {}
+                    (Some(cause), None) => {
+                        dangling.causes.insert(cause);
+                    }
+                    (None, Some(effect)) => {
+                        dangling.effects.insert(effect);
+                    }
+                }
+            }
+        }
+        dangling
+    }
+}
+
+pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling) {
     let model = lints.model;
 
     for component in graph.cycles() {
@@ -39,7 +83,9 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
     let several = model.results.len() > 1;
     for (i, result) in model.results.iter().enumerate() {
         let Some(node) = graph.index(NodeRef::Result(i)) else { continue };
-        if several && graph.degree(node, Dir::Incoming) == 0 && graph.degree(node, Dir::Outgoing) == 0 {
+        let broken_link =
+            dangling.causes.contains(&NodeRef::Result(i)) || dangling.effects.contains(&NodeRef::Result(i));
+        if several && !broken_link && graph.degree(node, Dir::Incoming) == 0 && graph.degree(node, Dir::Outgoing) == 0 {
             let message = format!("result `{}` is not linked to any other result or action", result.id);
             let help = format!(
                 "link it to what it causes (`{} -> ...`) or to what causes it (`... -> {}`)",
@@ -53,7 +99,7 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
 
     for (i, action) in model.actions.iter().enumerate() {
         let Some(node) = graph.index(NodeRef::Action(i)) else { continue };
-        if graph.degree(node, Dir::Outgoing) == 0 {
+        if graph.degree(node, Dir::Outgoing) == 0 && !dangling.causes.contains(&NodeRef::Action(i)) {
             let message = format!("action `{}` is not linked to any result it should move", action.id);
             let help = format!("link it to the result it is meant to move: `{} -> RESULT`", action.id);
             lints.push(
@@ -104,8 +150,10 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
     }
 
     if !model.layers.is_empty() {
+        // A result whose link names a typo may lead up through it: it counts as reaching
+        // the top, and so do the results that lead to it.
         let top: Vec<_> = (0..model.results.len())
-            .filter(|&r| model.results[r].layer == Some(0))
+            .filter(|&r| model.results[r].layer == Some(0) || dangling.causes.contains(&NodeRef::Result(r)))
             .filter_map(|r| graph.index(NodeRef::Result(r)))
             .collect();
         let reaching = graph.reaching(top);

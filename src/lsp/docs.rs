@@ -22,7 +22,7 @@ const MAP: &[AttributeDoc] = &[
     doc("mission", "string", "what the organisation does, for whom"),
     doc("owner", "string", "who owns the map"),
     doc("horizon", "period", "the time the map looks ahead to"),
-    doc("method", "`pump` | `bsc`", "which method's wording rules apply; default `pump`"),
+    doc("method", "`pump` | `bsc` | `rbm`", "which method's wording rules apply; default `pump`"),
 ];
 
 const LAYER: &[AttributeDoc] = &[doc("note", "string", "a note")];
