@@ -121,8 +121,8 @@ impl Parser<'_> {
     }
 
     /// `map_decl = kw_map ~ text ~ block?` and `decl = decl_kw ~ ident ~ text ~ block?`,
-    /// at the keyword. Without a block the span runs on over the whitespace after the
-    /// title, as pest's does (the skip before an absent optional is kept).
+    /// at the keyword. Without a block the span ends with the title (spec 5.0: a span
+    /// never runs past its last token), as the pest builder's does.
     fn decl(&mut self, kind: DeclKind, depth: usize) -> Option<Decl> {
         let start = self.pos;
         self.pos += kind.keyword().len();
@@ -145,7 +145,7 @@ impl Parser<'_> {
             }
             _ => None,
         };
-        let end = block.as_ref().map_or(self.pos, |b| b.span.end as usize);
+        let end = block.as_ref().map_or(title.span.end as usize, |b| b.span.end as usize);
         Some(Decl { kind, keyword, id, title, block, span: Span::new(start, end) })
     }
 
@@ -177,7 +177,8 @@ impl Parser<'_> {
             Some(b'{') => Some(self.block(1)?),
             _ => None,
         };
-        let end = block.as_ref().map_or(self.pos, |b| b.span.end as usize);
+        let last = label.as_ref().map_or(nodes[nodes.len() - 1].span.end, |l| l.span.end);
+        let end = block.as_ref().map_or(last as usize, |b| b.span.end as usize);
         Some(Link { nodes, label, block, span: Span::new(start, end) })
     }
 
@@ -270,7 +271,7 @@ impl Parser<'_> {
     }
 
     /// `quantity = number ~ (qualifier ~ when)?`, after its number. Unqualified, its span
-    /// runs on over the whitespace and comments after the number, as pest's does.
+    /// is the number's (not the whitespace after it, where pest's rule ends).
     fn quantity(&mut self, number: Number) -> Value {
         let start = number.span.start as usize;
         self.skip();
@@ -281,7 +282,8 @@ impl Parser<'_> {
         }
         self.pos = after;
         self.comments.truncate(comments);
-        Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span: Span::new(start, after) }
+        let span = number.span;
+        Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span }
     }
 
     /// `qualifier ~ when`, where `when = period | number`.

@@ -191,6 +191,12 @@ impl Builder<'_> {
             Some(block) => Some(self.block(block, &owner, depth + 1)),
             None => None,
         };
+        // pest's span runs on over the whitespace before an absent block: end it with
+        // the title (spec 5.0).
+        let span = match &block {
+            Some(_) => span,
+            None => Span::new(span.start as usize, title.span.end as usize),
+        };
         Some(Decl { kind, keyword, id, title, block, span })
     }
 
@@ -207,6 +213,12 @@ impl Builder<'_> {
                 _ => {}
             }
         }
+        let span = match (&block, &label, nodes.last()) {
+            (Some(_), _, _) => span,
+            (None, Some(label), _) => Span::new(span.start as usize, label.span.end as usize),
+            (None, None, Some(last)) => Span::new(span.start as usize, last.span.end as usize),
+            (None, None, None) => span,
+        };
         Some(Link { nodes, label, block, span })
     }
 
@@ -262,7 +274,9 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(Attribute { name: name?, value: value?, span })
+        let (name, value) = (name?, value?);
+        let span = Span::new(span.start as usize, value.span.end as usize);
+        Some(Attribute { name, value, span })
     }
 
     fn value(&mut self, pair: Pair<'_, Rule>) -> Option<Value> {
@@ -289,6 +303,12 @@ impl Builder<'_> {
                     }
                     _ => None,
                 };
+                // Unqualified, pest's span runs on over the whitespace after the number
+                // (where it looked for `at` or `by`): the value ends with the number.
+                if when.is_none() {
+                    let span = number.span;
+                    return Some(Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when })), span });
+                }
                 ValueKind::Quantity(Box::new(Quantity { number, when }))
             }
             Rule::list => ValueKind::List(

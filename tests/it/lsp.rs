@@ -559,11 +559,14 @@ async fn completion_fits_the_context() {
     for (text, expected) in [
         ("measure m \"M\" {\n  direction: |\n}\n", vec!["up", "down"]),
         ("measure m \"M\" {\n  frequency: |\n}\n", vec!["daily", "weekly", "monthly", "quarterly", "yearly"]),
-        ("group g \"G\" {\n  intent: |\n}\n", vec!["attract", "grow", "retain", "serve", "exit"]),
+        (
+            "group g \"G\" {\n  intent: |\n}\n",
+            vec!["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"],
+        ),
         ("action a \"A\" {\n  status: |\n}\n", vec!["planned", "active", "done", "dropped"]),
         ("a -> b {\n  strength: |\n}\n", vec!["weak", "moderate", "strong"]),
         ("a -> b {\n  polarity: |\n}\n", vec!["direct", "inverse"]),
-        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc"]),
+        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc", "rbm"]),
         ("result x \"X\" {\n  for: [|\n}\n", vec!["regulars"]),
         ("measure m \"M\" {\n  of: |\n}\n", vec!["loyal", "profit"]),
     ] {
