@@ -128,7 +128,7 @@ pub fn run_keeping(
     let the_rest = || {
         let mut lints = Lints { workspace, model, found: Vec::new() };
         measures::check(&mut lints);
-        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts));
+        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags));
         groups::check(&mut lints);
         lints.found
     };

@@ -8,8 +8,8 @@ use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::graph::MapGraph;
 use crate::sema::model::{Model, NodeRef};
-use crate::source::Loc;
-use crate::syntax::ast::{Ast, Item};
+use crate::source::{FileId, Loc};
+use crate::syntax::ast::{Ast, Ident, Item};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The nodes with a link whose other end names nothing a link can join (an unknown id,
@@ -25,29 +25,44 @@ pub struct Dangling {
 }
 
 impl Dangling {
-    pub fn new(model: &Model, asts: &[Ast]) -> Dangling {
+    /// From every file's links, and what sema reported (`diags`): an unknown id whose
+    /// "did you mean" names a result or action counts as that node, since the fix the
+    /// help offers links it.
+    pub fn new(model: &Model, asts: &[Ast], diags: &[Diagnostic]) -> Dangling {
         let mut dangling = Dangling::default();
-        let node = |name: &str| model.symbols.get(name).copied();
-        for link in asts.iter().flat_map(|ast| &ast.items).filter_map(|item| match item {
-            Item::Link(link) => Some(link),
-            Item::Decl(_) => None,
-        }) {
+        let meant: FxHashMap<Loc, &str> = diags
+            .iter()
+            .filter(|d| d.code == Code::UnknownReference)
+            .filter_map(|d| {
+                let help = d.help.as_deref()?.strip_prefix("did you mean `")?;
+                Some((d.loc(), &help[..help.find('`')?]))
+            })
+            .collect();
+        let links = asts.iter().enumerate().flat_map(|(i, ast)| {
+            ast.items.iter().filter_map(move |item| match item {
+                Item::Link(link) => Some((FileId(i as u32), link)),
+                Item::Decl(_) => None,
+            })
+        });
+        for (file, link) in links {
+            let meant_node = |end: &Ident| {
+                let name = meant.get(&Loc::new(file, end.span)).copied().unwrap_or(&end.name);
+                model.symbols.get(name).copied()
+            };
+            let cause_kind = |n: &NodeRef| matches!(n, NodeRef::Result(_) | NodeRef::Action(_));
+            let effect_kind = |n: &NodeRef| matches!(n, NodeRef::Result(_));
             for pair in link.nodes.windows(2) {
-                let cause = node(&pair[0].name).filter(|n| matches!(n, NodeRef::Result(_) | NodeRef::Action(_)));
-                let effect = node(&pair[1].name).filter(|n| matches!(n, NodeRef::Result(_)));
-                match (cause, effect) {
-                    // A link to itself is an error and not in the model either.
-                    (Some(cause), Some(effect)) if cause == effect => {
-                        dangling.causes.insert(cause);
-                        dangling.effects.insert(effect);
-                    }
-                    (Some(_), Some(_)) | (None, None) => {}
-                    (Some(cause), None) => {
-                        dangling.causes.insert(cause);
-                    }
-                    (None, Some(effect)) => {
-                        dangling.effects.insert(effect);
-                    }
+                let (from, to) = (model.symbols.get(pair[0].name.as_str()), model.symbols.get(pair[1].name.as_str()));
+                // A link the model holds: both ends name nodes of the right kinds, and
+                // not the same one (a link to itself is an error).
+                if from.is_some_and(cause_kind) && to.is_some_and(effect_kind) && from != to {
+                    continue;
+                }
+                if let Some(cause) = meant_node(&pair[0]).filter(cause_kind) {
+                    dangling.causes.insert(cause);
+                }
+                if let Some(effect) = meant_node(&pair[1]).filter(effect_kind) {
+                    dangling.effects.insert(effect);
                 }
             }
         }

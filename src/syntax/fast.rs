@@ -356,6 +356,24 @@ impl Parser<'_> {
     }
 
     /// `string = "\"" ~ string_body ~ "\""`, with every escape valid.
+    /// Whether the line after the line break at `at` starts like code: `}`, a keyword,
+    /// or an id followed by `:` or `->` (a superset of the grammar's `code_line`).
+    fn code_line_after(&self, at: usize) -> bool {
+        let mut pos = at;
+        while matches!(self.bytes.get(pos), Some(b'\n' | b'\r' | b' ' | b'\t')) {
+            pos += 1;
+        }
+        if self.bytes.get(pos) == Some(&b'}') {
+            return true;
+        }
+        let Some(end) = self.ident_end(pos) else { return false };
+        if DeclKind::from_keyword(&self.text[pos..end]).is_some() {
+            return true;
+        }
+        let rest = self.text[end..].trim_start_matches([' ', '\t']);
+        rest.starts_with(':') || rest.starts_with("->")
+    }
+
     fn string(&mut self) -> Option<Str> {
         let start = self.pos;
         ensure(self.peek() == Some(b'"'))?;
@@ -367,6 +385,12 @@ impl Parser<'_> {
                 b'\\' => end += 1 + self.char_at(end + 1)?.len_utf8(),
                 _ => end += 1,
             }
+        }
+        // A string over several lines whose second line reads as code may be the
+        // grammar's `open_line` (a string not closed on its line): pest decides. This
+        // gives up on more than `open_line` takes, which only costs speed.
+        if let Some(newline) = memchr::memchr2(b'\n', b'\r', &self.bytes[start..end]) {
+            ensure(!self.code_line_after(start + newline))?;
         }
         let mut clean = true;
         let value = escape::unescape(&self.text[start + 1..end], |_| clean = false);
