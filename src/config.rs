@@ -214,6 +214,18 @@ mod tests {
     }
 
     #[test]
+    fn vocabulary_edits_compare_singulars() {
+        let text = "[vocabulary]\nweasel-words = { add = [\"Benefit\", \"silos\"], remove = [\"capabilities\", \"synergies\"] }\n";
+        let mut diags = Vec::new();
+        let config = parse(FileId(0), text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let count = |w: &str| config.weasel_words.iter().filter(|x| *x == w).count();
+        assert_eq!((count("benefits"), count("benefit")), (1, 0), "`benefit` is `benefits`, already there");
+        assert_eq!(count("silos"), 1);
+        assert_eq!((count("capability"), count("synergy")), (0, 0));
+    }
+
+    #[test]
     fn mistakes_are_diagnostics() {
         let text = "[lints]\nweasel-word = \"sometimes\"\nno-such-lint = \"warn\"\nduplicate-id = \"allow\"\n[extra]\n";
         let mut diags = Vec::new();

@@ -515,6 +515,39 @@ mod tests {
     }
 
     #[test]
+    fn entries_match_their_singular_and_plural() {
+        let weasel = matcher(WEASEL_WORDS, Forms::Inflected);
+        let found = |text: &str| weasel.all(&Words::new(text)).into_iter().map(|m| m.entry).collect::<Vec<_>>();
+        assert_eq!(found("One real benefit"), ["benefits"]);
+        assert_eq!(found("Synergies and capabilities"), ["synergy", "capability"]);
+        assert_eq!(found("Best in classes"), ["best in class"]);
+        // A phrase over a line break, a tab or a no-break space is the same phrase.
+        assert_eq!(found("best\n   in\tclass"), ["best in class"]);
+        assert_eq!(found("best\u{a0}in class"), ["best in class"]);
+        assert!(found("Quantity and qualms").is_empty());
+        // An action verb's plural would be a noun.
+        let action = matcher(ACTION_VERBS, Forms::BaseAndIng);
+        assert_eq!(first(&action, "Trains run on time"), None);
+        assert_eq!(first(&action, "Roll\n  out kiosks").as_deref(), Some("roll out"));
+        let added = matcher(&["Implements"], Forms::BaseAndIng);
+        assert_eq!(first(&added, "Implement a CRM").as_deref(), Some("Implements"));
+    }
+
+    #[test]
+    fn singular_plural_and_keys() {
+        let pairs = [("benefits", "benefit"), ("synergies", "synergy"), ("processes", "process"), ("boxes", "box")];
+        for (plural_form, single) in pairs {
+            assert_eq!(singular(plural_form), single);
+            assert_eq!(plural(single), plural_form);
+        }
+        for same in ["process", "status", "analysis", "seamless", "agile", "gas"] {
+            assert_eq!(singular(same), same);
+        }
+        assert_eq!(entry_key("Best in Classes"), "best in class");
+        assert_eq!(entry_key("benefit"), entry_key("Benefits"));
+    }
+
+    #[test]
     fn words_keep_offsets() {
         let w = Words::new("Café's “best”-in class");
         let texts: Vec<&str> = (0..w.len()).map(|i| w.text(i)).collect();

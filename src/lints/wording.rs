@@ -226,3 +226,18 @@ impl<'a> Statement<'a> {
         shown
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prefixed_period;
+
+    #[test]
+    fn prefixed_periods() {
+        for yes in ["fy2030", "fy27", "cy2026", "q1", "q4", "h1", "h2"] {
+            assert!(prefixed_period(yes), "{yes}");
+        }
+        for no in ["fy", "fy203", "fy2030s", "q5", "q12", "h3", "h2o", "quality", "hq"] {
+            assert!(!prefixed_period(no), "{no}");
+        }
+    }
+}

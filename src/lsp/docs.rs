@@ -30,7 +30,7 @@ const LAYER: &[AttributeDoc] = &[doc("note", "string", "a note")];
 const GROUP: &[AttributeDoc] = &[
     doc(
         "intent",
-        "an intent (`attract`, `grow`, `retain`, `serve`, `exit` by default)",
+        "an intent (`attract`, `grow`, `retain`, `maintain`, `serve`, `reengineer`, `retire`, `exit` by default; `exit` and `retire` are exit intents)",
         "what the business means to do with this group",
     ),
     doc("share", "percentage", "share of the customer base (of the parent group, for a sub-group)"),

@@ -728,6 +728,26 @@ async fn quick_fixes_repair_common_mistakes() {
 }
 
 #[tokio::test]
+async fn unused_suppressions_are_fixed_lint_by_lint() {
+    let text = "result a \"Quality counts\"   # strata: allow(weasel-word, multiple-focus)\n# strata: allow(direction-word)\nresult b \"Regulars come back\"\na -> b\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("fix.strata"), text).expect("write");
+    let mut client = Client::start(dir, false).await;
+    client.open("fix.strata", text).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"unused-suppression")).await;
+    let uri = client.uri("fix.strata");
+    let edits_of = |action: &Value| action["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
+    // One lint of the list suppressed nothing: only its name goes.
+    let actions = fixes(&mut client, "fix.strata", 0).await;
+    let trimmed = apply(text, &edits_of(fix(&actions, "Remove `multiple-focus` from the suppression")));
+    assert!(trimmed.starts_with("result a \"Quality counts\"   # strata: allow(weasel-word)\n"), "{trimmed}");
+    // The whole comment suppressed nothing: the comment goes, with its line.
+    let actions = fixes(&mut client, "fix.strata", 1).await;
+    let removed = apply(text, &edits_of(fix(&actions, "Remove the unused suppression")));
+    assert!(removed.contains("allow(weasel-word, multiple-focus)\nresult b"), "{removed}");
+}
+
+#[tokio::test]
 async fn graph_request_exports_what_resolves() {
     let mut client = Client::start(coffee(), false).await;
     let dot = client.ok("strata/graph", json!({ "format": "dot" })).await;
