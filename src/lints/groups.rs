@@ -6,7 +6,7 @@ use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::sema::model::{Group, Model};
 
-pub fn check(lints: &mut Lints<'_>) {
+pub fn check(lints: &mut Lints<'_>, meant: &super::Meant) {
     let model = lints.model;
     let groups = &model.groups;
 
@@ -34,6 +34,14 @@ pub fn check(lints: &mut Lints<'_>) {
     }
 
     let mut served = vec![false; groups.len()];
+    // A group a result names through a typo is served once the typo is fixed.
+    for &g in &meant.groups {
+        let mut at = Some(g);
+        while let Some(g) = at {
+            served[g] = true;
+            at = groups[g].parent;
+        }
+    }
     for result in &model.results {
         for target in &result.for_groups {
             let mut at = Some(target.value);

@@ -12,9 +12,10 @@ use crate::Workspace;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Level, Severity};
 use crate::graph::MapGraph;
+use crate::sema::model::NodeRef;
 use crate::sema::model::{Method, Model};
 use crate::source::{FileId, Loc, Span, by_file};
-use crate::syntax::ast::{Ast, Decl, Item};
+use crate::syntax::ast::{Ast, Decl, DeclKind, Item, ValueKind};
 use rustc_hash::FxHashSet;
 
 /// What every lint family reads, and where it reports.
@@ -29,6 +30,69 @@ pub struct Lints<'a> {
 /// "One mistake, one diagnostic").
 const ASK_FOR_MORE: &[Code] =
     &[Code::ResultWithoutMeasure, Code::MeasureIncomplete, Code::MissingOf, Code::GroupIncomplete];
+
+/// What the results' `layer:` and `for:` would name once each typo is fixed as its
+/// "did you mean" says: the lints that would then go quiet stay quiet now (spec section
+/// 5, "One mistake, one diagnostic"; the typo is reported already).
+#[derive(Default)]
+pub struct Meant {
+    /// Layers a result was meant to be in.
+    pub layers: FxHashSet<usize>,
+    /// Results meant to be in the first layer.
+    pub top: FxHashSet<usize>,
+    /// Groups a result was meant to be for.
+    pub groups: FxHashSet<usize>,
+}
+
+impl Meant {
+    fn new(model: &Model, asts: &[Ast], diags: &[Diagnostic]) -> Meant {
+        let mut meant = Meant::default();
+        let suggested: rustc_hash::FxHashMap<Loc, &str> = diags
+            .iter()
+            .filter(|d| d.code == Code::UnknownReference)
+            .filter_map(|d| {
+                let help = d.help.as_deref()?.strip_prefix("did you mean `")?;
+                Some((d.loc(), &help[..help.find('`')?]))
+            })
+            .collect();
+        if suggested.is_empty() {
+            return meant;
+        }
+        for (i, ast) in asts.iter().enumerate() {
+            let file = FileId(i as u32);
+            let results = ast.items.iter().filter_map(|item| match item {
+                Item::Decl(decl) if decl.kind == DeclKind::Result => Some(decl),
+                _ => None,
+            });
+            for decl in results {
+                let Some(id) = &decl.id else { continue };
+                let Some(&NodeRef::Result(r)) = model.symbols.get(id.name.as_str()) else { continue };
+                for attribute in decl.attributes() {
+                    let values = match &attribute.value.kind {
+                        ValueKind::List(items) => items.iter().collect(),
+                        _ => vec![&attribute.value],
+                    };
+                    for value in values {
+                        let Some(name) = suggested.get(&Loc::new(file, value.span)) else { continue };
+                        match (attribute.name.name.as_str(), model.symbols.get(*name)) {
+                            ("layer", Some(&NodeRef::Layer(l))) => {
+                                meant.layers.insert(l);
+                                if l == 0 {
+                                    meant.top.insert(r);
+                                }
+                            }
+                            ("for", Some(&NodeRef::Group(g))) => {
+                                meant.groups.insert(g);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        meant
+    }
+}
 
 /// Where the items whose own block holds a syntax error are named (their ids): an
 /// error inside a nested item's block is that item's, not its parent's.
@@ -127,9 +191,10 @@ pub fn run_keeping(
     };
     let the_rest = || {
         let mut lints = Lints { workspace, model, found: Vec::new() };
+        let meant = Meant::new(model, asts, diags);
         measures::check(&mut lints);
-        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags));
-        groups::check(&mut lints);
+        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags), &meant);
+        groups::check(&mut lints, &meant);
         lints.found
     };
     // The wording lints read every statement word by word: about half the work. On a

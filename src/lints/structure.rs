@@ -70,7 +70,7 @@ impl Dangling {
     }
 }
 
-pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling) {
+pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling, meant: &super::Meant) {
     let model = lints.model;
 
     for component in graph.cycles() {
@@ -168,7 +168,11 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling) {
         // A result whose link names a typo may lead up through it: it counts as reaching
         // the top, and so do the results that lead to it.
         let top: Vec<_> = (0..model.results.len())
-            .filter(|&r| model.results[r].layer == Some(0) || dangling.causes.contains(&NodeRef::Result(r)))
+            .filter(|&r| {
+                model.results[r].layer == Some(0)
+                    || meant.top.contains(&r)
+                    || dangling.causes.contains(&NodeRef::Result(r))
+            })
             .filter_map(|r| graph.index(NodeRef::Result(r)))
             .collect();
         let reaching = graph.reaching(top);
@@ -198,8 +202,8 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling) {
             used[layer] = true;
         }
     }
-    for (layer, used) in model.layers.iter().zip(used) {
-        if !used {
+    for (i, (layer, used)) in model.layers.iter().zip(used).enumerate() {
+        if !used && !meant.layers.contains(&i) {
             let message = format!("layer `{}` holds no result", layer.id);
             let help = format!("place a result in it with `layer: {}`, or remove the layer", layer.id);
             lints
