@@ -20,7 +20,7 @@ pub fn check(lints: &mut Lints<'_>, meant: &super::Meant) {
             ("proposition", exiting || inherited(model, i, |g| g.proposition.is_some())),
         ]
         .iter()
-        .filter(|(_, has)| !has)
+        .filter(|(name, has)| !has && !lints.doubt.about(group.loc, name))
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {

@@ -34,7 +34,7 @@ pub fn check(lints: &mut Lints<'_>) {
             ("frequency", measure.frequency.is_none()),
         ]
         .iter()
-        .filter(|(_, missing)| *missing)
+        .filter(|(name, missing)| *missing && !lints.doubt.about(measure.loc, name))
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {

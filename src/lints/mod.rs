@@ -16,18 +16,21 @@ use crate::sema::model::NodeRef;
 use crate::sema::model::{Method, Model};
 use crate::source::{FileId, Loc, Span, by_file};
 use crate::syntax::ast::{Ast, Decl, DeclKind, Item, ValueKind};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What every lint family reads, and where it reports.
 pub struct Lints<'a> {
     pub workspace: &'a Workspace,
     pub model: &'a Model,
+    /// What a reported error leaves in doubt (the completeness lints do not ask for it).
+    pub doubt: &'a Doubt,
     found: Vec<Diagnostic>,
 }
 
 /// The lints that ask an item for something it lacks. When the item's block holds a
 /// syntax error, the broken line may have held it: they stay quiet (spec section 5,
-/// "One mistake, one diagnostic").
+/// "One mistake, one diagnostic"). A misspelt or badly valued attribute that may be
+/// what they ask for is left out of what they ask (`Doubt`).
 const ASK_FOR_MORE: &[Code] =
     &[Code::ResultWithoutMeasure, Code::MeasureIncomplete, Code::MissingOf, Code::GroupIncomplete];
 
@@ -94,19 +97,58 @@ impl Meant {
     }
 }
 
-/// Where the items whose own block holds a syntax error are named (their ids): an
-/// error inside a nested item's block is that item's, not its parent's.
-fn broken_items(asts: &[Ast], diags: &[Diagnostic]) -> FxHashSet<Loc> {
-    let mut broken = FxHashSet::default();
-    let mut errors: Vec<Loc> = diags.iter().filter(|d| d.code == Code::SyntaxError).map(|d| d.loc()).collect();
+/// What an unknown attribute (by its "did you mean") or an invalid value may be, once
+/// fixed, among what the lints of `ASK_FOR_MORE` ask for.
+const ASKED: &[&str] = &["unit", "direction", "frequency", "of", "intent", "gives", "gets", "proposition"];
+
+/// The items in doubt, by the loc of their id: those whose own block holds a syntax
+/// error (all of it in doubt), and the attributes of `ASKED` a misspelt name or a bad
+/// value may be. An error inside a nested item's block is that item's, not its
+/// parent's.
+#[derive(Default)]
+pub struct Doubt {
+    pub whole: FxHashSet<Loc>,
+    pub attributes: FxHashMap<Loc, Vec<&'static str>>,
+}
+
+impl Doubt {
+    /// Whether the item named at `item` may have the attribute `name` after all.
+    pub fn about(&self, item: Loc, name: &str) -> bool {
+        self.whole.contains(&item) || self.attributes.get(&item).is_some_and(|names| names.contains(&name))
+    }
+}
+
+fn doubt(workspace: &Workspace, asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
+    let mut doubt = Doubt::default();
+    let asked = |name: &str| ASKED.iter().copied().find(|a| *a == name);
+    // `None`: the whole item; `Some(name)`: one attribute.
+    let what = |d: &Diagnostic| -> Option<Option<&'static str>> {
+        match d.code {
+            Code::SyntaxError => Some(None),
+            Code::UnknownAttribute => {
+                let name = d.help.as_deref()?.strip_prefix("did you mean `")?.split('`').next()?;
+                asked(name).map(Some)
+            }
+            Code::InvalidValue => {
+                // The attribute is named at the start of the value's line: `unit: 35`.
+                let loc = d.loc();
+                let file = workspace.files.get(loc.file.0 as usize)?;
+                let before = file.text.get(..loc.span.start as usize)?;
+                let line = before.rsplit(['\n', '\r']).next()?.trim_start();
+                asked(line.split_once(':')?.0.trim()).map(Some)
+            }
+            _ => None,
+        }
+    };
+    let mut errors: Vec<(Loc, Option<&'static str>)> = diags.iter().filter_map(|d| Some((d.loc(), what(d)?))).collect();
     if errors.is_empty() {
-        return broken;
+        return doubt;
     }
     errors.sort();
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
-        let from = errors.partition_point(|loc| loc.file < file);
-        let to = errors.partition_point(|loc| loc.file <= file);
+        let from = errors.partition_point(|(loc, _)| loc.file < file);
+        let to = errors.partition_point(|(loc, _)| loc.file <= file);
         if from == to {
             continue;
         }
@@ -132,20 +174,26 @@ fn broken_items(asts: &[Ast], diags: &[Diagnostic]) -> FxHashSet<Loc> {
         // Blocks nest, so the open ones at an offset form a stack; the innermost holds it.
         let mut open: Vec<(u32, Span)> = Vec::new();
         let mut next = 0;
-        for error in &errors[from..to] {
+        for (error, name) in &errors[from..to] {
             let at = error.span.start;
-            while let Some(&(start, end, name)) = blocks.get(next).filter(|b| b.0 <= at) {
+            while let Some(&(start, end, item)) = blocks.get(next).filter(|b| b.0 <= at) {
                 open.retain(|(e, _)| *e > start);
-                open.push((end, name));
+                open.push((end, item));
                 next += 1;
             }
             open.retain(|(end, _)| *end > at);
-            if let Some(&(_, name)) = open.last() {
-                broken.insert(Loc::new(file, name));
+            if let Some(&(_, item)) = open.last() {
+                let item = Loc::new(file, item);
+                match name {
+                    None => {
+                        doubt.whole.insert(item);
+                    }
+                    Some(name) => doubt.attributes.entry(item).or_default().push(name),
+                }
             }
         }
     }
-    broken
+    doubt
 }
 
 impl Lints<'_> {
@@ -175,7 +223,7 @@ pub fn run_keeping(
 ) -> Vec<Diagnostic> {
     let vocabularies = wording::Vocabularies::new(config);
     let wording = || {
-        let mut lints = Lints { workspace, model, found: Vec::new() };
+        let mut lints = Lints { workspace, model, doubt: &Doubt::default(), found: Vec::new() };
         let Some((kept, changed)) = before else {
             wording::check(&mut lints, &vocabularies, &model.results);
             return lints.found;
@@ -189,8 +237,9 @@ pub fn run_keeping(
         }
         found
     };
+    let doubt = doubt(workspace, asts, diags);
     let the_rest = || {
-        let mut lints = Lints { workspace, model, found: Vec::new() };
+        let mut lints = Lints { workspace, model, doubt: &doubt, found: Vec::new() };
         let meant = Meant::new(model, asts, diags);
         measures::check(&mut lints);
         structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags), &meant);
@@ -209,12 +258,13 @@ pub fn run_keeping(
     } else {
         (wording(), the_rest())
     };
-    let broken = broken_items(asts, diags);
-    if !broken.is_empty() {
-        let asks = |d: &Diagnostic| ASK_FOR_MORE.contains(&d.code) && broken.contains(&d.loc());
-        diags.retain(|d| !asks(d));
-        rest.retain(|d| !asks(d));
-    }
+    // The lints that ask for named attributes leave out those in doubt themselves.
+    let asks = |d: &Diagnostic| match d.code {
+        Code::MissingOf => doubt.about(d.loc(), "of"),
+        _ => ASK_FOR_MORE.contains(&d.code) && doubt.whole.contains(&d.loc()),
+    };
+    diags.retain(|d| !asks(d));
+    rest.retain(|d| !asks(d));
     let kept = found.clone();
     if model.method() == Method::Bsc {
         wording::keep_projects(workspace, model, &vocabularies, &mut found);
