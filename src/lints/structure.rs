@@ -30,6 +30,13 @@ impl Dangling {
     /// help offers links it.
     pub fn new(model: &Model, asts: &[Ast], diags: &[Diagnostic]) -> Dangling {
         let mut dangling = Dangling::default();
+        // Every link the model set aside was reported; without such a report (nearly
+        // always) there is nothing to read.
+        let set_aside =
+            |code| matches!(code, Code::UnknownReference | Code::WrongKind | Code::SelfLink | Code::LinkIntoAction);
+        if !diags.iter().any(|d| set_aside(d.code)) {
+            return dangling;
+        }
         let meant: FxHashMap<Loc, &str> = diags
             .iter()
             .filter(|d| d.code == Code::UnknownReference)
