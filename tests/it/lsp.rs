@@ -559,11 +559,14 @@ async fn completion_fits_the_context() {
     for (text, expected) in [
         ("measure m \"M\" {\n  direction: |\n}\n", vec!["up", "down"]),
         ("measure m \"M\" {\n  frequency: |\n}\n", vec!["daily", "weekly", "monthly", "quarterly", "yearly"]),
-        ("group g \"G\" {\n  intent: |\n}\n", vec!["attract", "grow", "retain", "serve", "exit"]),
+        (
+            "group g \"G\" {\n  intent: |\n}\n",
+            vec!["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"],
+        ),
         ("action a \"A\" {\n  status: |\n}\n", vec!["planned", "active", "done", "dropped"]),
         ("a -> b {\n  strength: |\n}\n", vec!["weak", "moderate", "strong"]),
         ("a -> b {\n  polarity: |\n}\n", vec!["direct", "inverse"]),
-        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc"]),
+        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc", "rbm"]),
         ("result x \"X\" {\n  for: [|\n}\n", vec!["regulars"]),
         ("measure m \"M\" {\n  of: |\n}\n", vec!["loyal", "profit"]),
     ] {
@@ -722,6 +725,26 @@ async fn quick_fixes_repair_common_mistakes() {
     assert!(!more.is_empty());
     let extended = apply(&suppressed, &edits_of(more[0]));
     assert!(extended.contains("# strata: allow(result-is-action, "), "{extended}");
+}
+
+#[tokio::test]
+async fn unused_suppressions_are_fixed_lint_by_lint() {
+    let text = "result a \"Quality counts\"   # strata: allow(weasel-word, multiple-focus)\n# strata: allow(direction-word)\nresult b \"Regulars come back\"\na -> b\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("fix.strata"), text).expect("write");
+    let mut client = Client::start(dir, false).await;
+    client.open("fix.strata", text).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"unused-suppression")).await;
+    let uri = client.uri("fix.strata");
+    let edits_of = |action: &Value| action["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
+    // One lint of the list suppressed nothing: only its name goes.
+    let actions = fixes(&mut client, "fix.strata", 0).await;
+    let trimmed = apply(text, &edits_of(fix(&actions, "Remove `multiple-focus` from the suppression")));
+    assert!(trimmed.starts_with("result a \"Quality counts\"   # strata: allow(weasel-word)\n"), "{trimmed}");
+    // The whole comment suppressed nothing: the comment goes, with its line.
+    let actions = fixes(&mut client, "fix.strata", 1).await;
+    let removed = apply(text, &edits_of(fix(&actions, "Remove the unused suppression")));
+    assert!(removed.contains("allow(weasel-word, multiple-focus)\nresult b"), "{removed}");
 }
 
 #[tokio::test]
