@@ -1019,3 +1019,37 @@ async fn documents_outside_any_folder_and_nested_workspaces() {
     client.notify("workspace/didChangeWorkspaceFolders", removed).await;
     client.diagnostics_of(&x, <[Value]>::is_empty).await;
 }
+
+#[tokio::test]
+async fn several_folders_are_one_workspace_as_for_check() {
+    // `strata check f1 f2`: one namespace, configured by the first path's `strata.toml`.
+    let dir = workspace(&[
+        ("f1/strata.toml", "[lints]\nresult-without-measure = \"deny\"\n"),
+        ("f1/a.strata", "result a \"A holds\"\na -> b\n"),
+        ("f2/strata.toml", "[lints]\nresult-without-measure = \"allow\"\n"),
+        ("f2/b.strata", "result b \"B holds\"\n"),
+    ]);
+    let (f1, f2) = (dir.path().join("f1"), dir.path().join("f2"));
+    let loaded = strata::workspace::load(&[f1.clone(), f2.clone()]).expect("load the folders");
+    assert_eq!(loaded.len(), 1);
+    let check = strata::check(&loaded[0].workspace);
+    let errors: Vec<&str> = check.diagnostics.iter().map(|d| d.code.name()).collect();
+    assert_eq!(errors, ["result-without-measure", "result-without-measure"]);
+
+    let mut client = Client::bare();
+    let params = json!({
+        "processId": null,
+        "capabilities": {},
+        "workspaceFolders": [{ "uri": uri(&f1), "name": "f1" }, { "uri": uri(&f2), "name": "f2" }],
+    });
+    client.ok("initialize", params).await;
+    client.notify("initialized", json!({})).await;
+    let a = uri(&f1.join("a.strata"));
+    let b = uri(&f2.join("b.strata"));
+    client.diagnostics_of(&a, |d| errors_of(d) == ["result-without-measure"]).await;
+    client.diagnostics_of(&b, |d| errors_of(d) == ["result-without-measure"]).await;
+    // Going to the definition crosses the folders.
+    let at = json!({ "textDocument": { "uri": a }, "position": { "line": 1, "character": 5 } });
+    let definition = client.ok("textDocument/definition", at).await;
+    assert_eq!(definition["uri"], b, "{definition}");
+}

@@ -107,8 +107,7 @@ impl Server {
             state.open(file_uri(&path), (*text).to_owned(), 1);
         }
         let texts = files.iter().map(|(_, text)| (*text).to_owned()).collect();
-        let mut server =
-            Server { root, texts, config: None, state, trees: Trees::default(), last: None, version: 1 };
+        let mut server = Server { root, texts, config: None, state, trees: Trees::default(), last: None, version: 1 };
         server.set_config(config);
         server
     }
