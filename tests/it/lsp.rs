@@ -574,6 +574,43 @@ async fn completion_fits_the_context() {
     assert_eq!(none, Value::Null);
 }
 
+#[tokio::test]
+async fn completion_in_one_line_blocks_and_after_typos() {
+    let mut client = Client::start(coffee(), false).await;
+    for (version, text, expected) in [
+        (1, "result r \"S\" { layer: | }\n", vec!["customer", "financial"]),
+        (2, "result r \"S\" { | }\n", vec!["layer", "for", "owner", "note", "measure"]),
+        (3, "result r \"S\" { layer: customer | }\n", vec!["for", "owner", "note", "measure"]),
+        (4, "action a \"A\" { status: | }\n", vec!["planned", "active", "done", "dropped"]),
+        (
+            5,
+            "group g \"G\" { intent: grow share: 10% | }\n",
+            vec!["gives", "gets", "proposition", "criteria", "note", "group"],
+        ),
+    ] {
+        let got = complete(&mut client, version, text).await;
+        assert_eq!(labels(&got), expected, "{text}");
+    }
+    // A typo: the letters in order, or one wrong; the client is told to keep them (the
+    // filter text is what was typed) and to ask again as the user types on.
+    for (version, text, expected) in [
+        (6, "result x \"X\" {\n  layer: fnan|\n}\n", "financial"),
+        (7, "result x \"X\" {\n  layer: finacial|\n}\n", "financial"),
+        (8, "result x \"X\" {\n  layer: cutsomer|\n}\n", "customer"),
+        (9, "result x \"X\"\nx -> lyoal|\n", "loyal"),
+    ] {
+        let got = complete(&mut client, version, text).await;
+        assert_eq!(labels(&got), [expected], "{text}");
+        let typed = text.split(['|', ' ']).rev().nth(1).unwrap_or_default();
+        assert_eq!(got["items"][0]["filterText"], typed, "{text}");
+        assert_eq!(got["isIncomplete"], true, "{text}");
+    }
+    // What the client can filter itself keeps the label as its filter text.
+    let prefix = complete(&mut client, 10, "result x \"X\" {\n  layer: fin|\n}\n").await;
+    assert_eq!(prefix["items"][0]["filterText"], "financial");
+    assert_eq!(prefix["isIncomplete"], false);
+}
+
 /// Decodes semantic tokens into (line, column, length, type).
 fn decode(data: &[Value]) -> Vec<(u64, u64, u64, u64)> {
     let mut out = Vec::new();
