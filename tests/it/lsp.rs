@@ -1090,3 +1090,25 @@ async fn several_folders_are_one_workspace_as_for_check() {
     let definition = client.ok("textDocument/definition", at).await;
     assert_eq!(definition["uri"], b, "{definition}");
 }
+
+#[tokio::test]
+async fn quick_fixes_never_create_an_error() {
+    let text = "action app \"Launch the pre-order app\"\nresult profit \"Profit holds\"\napp -> ap\nap -> profit\nresult launch \"Launch a pre-order app\"\napp -> launch\n";
+    let dir = workspace(&[("fix.strata", text)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"result-is-action")).await;
+    // `app` is an action: as an effect it would be an error, so it is not suggested
+    // there; as a cause it is.
+    let titles = |actions: &[Value]| {
+        actions.iter().map(|a| a["title"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+    let effect = titles(&fixes(&mut client, "fix.strata", 2).await);
+    assert!(!effect.iter().any(|t| t.starts_with("Replace")), "{effect:?}");
+    assert!(effect.contains(&"Declare result `ap`".to_owned()), "{effect:?}");
+    let cause = titles(&fixes(&mut client, "fix.strata", 3).await);
+    assert!(cause.contains(&"Replace `ap` with `app`".to_owned()), "{cause:?}");
+    // `launch` is the effect of a link: an action there would be an error.
+    let launch = titles(&fixes(&mut client, "fix.strata", 4).await);
+    assert!(launch.contains(&"Suppress `result-is-action` here with a comment".to_owned()), "{launch:?}");
+    assert!(!launch.iter().any(|t| t.starts_with("Turn")), "{launch:?}");
+}
