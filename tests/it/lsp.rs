@@ -1112,3 +1112,50 @@ async fn quick_fixes_never_create_an_error() {
     assert!(launch.contains(&"Suppress `result-is-action` here with a comment".to_owned()), "{launch:?}");
     assert!(!launch.iter().any(|t| t.starts_with("Turn")), "{launch:?}");
 }
+
+#[tokio::test]
+async fn rename_at_a_duplicate_folding_strings_and_hover_text_as_typed() {
+    let a = "result fast \"*grows* [see](http://x)\" {\n  owner: \"# Ops <b>team</b>\"\n  note: \"line one\n    - not a list\"\n}\n";
+    let b = "result fast \"Second\"\nfast -> fast\n";
+    let dir = workspace(&[("a.strata", a), ("b.strata", b)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("b.strata", |d| errors_of(d).contains(&"duplicate-id")).await;
+
+    // Rename at the second declaration: prepareRename offers it, and rename edits it
+    // along with the first declaration and every use.
+    let prepared = client.ok("textDocument/prepareRename", client.pos("b.strata", 0, 8)).await;
+    assert_eq!(prepared["range"]["start"], json!({ "line": 0, "character": 7 }));
+    let mut params = client.pos("b.strata", 0, 8);
+    params["newName"] = json!("quick");
+    let edit = client.ok("textDocument/rename", params).await;
+    let starts = |rel: &str| -> Vec<Value> {
+        let edits = edit["changes"][client.uri(rel)].as_array().cloned().unwrap_or_default();
+        edits.iter().map(|e| e["range"]["start"].clone()).collect()
+    };
+    assert_eq!(starts("a.strata"), [json!({ "line": 0, "character": 7 })]);
+    let mut in_b = starts("b.strata");
+    in_b.sort_by_key(|p| (p["line"].as_u64(), p["character"].as_u64()));
+    let expected = [(0, 7), (1, 0), (1, 8)].map(|(line, character)| json!({ "line": line, "character": character }));
+    assert_eq!(in_b, expected);
+
+    // A string over several lines folds.
+    let folds =
+        client.ok("textDocument/foldingRange", json!({ "textDocument": { "uri": client.uri("a.strata") } })).await;
+    let ranges: Vec<(u64, u64)> = folds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (f["startLine"].as_u64().unwrap_or(0), f["endLine"].as_u64().unwrap_or(0)))
+        .collect();
+    assert!(ranges.contains(&(2, 3)), "{ranges:?}");
+
+    // Hover shows user text as typed: Markdown in it is escaped.
+    let hover = text_of(&client.ok("textDocument/hover", client.pos("a.strata", 0, 8)).await);
+    for needle in [
+        r"**result `fast`**: \*grows\* \[see\]\(http\:\/\/x\)",
+        r"owner: \# Ops \<b\>team\<\/b\>",
+        "note: line one\\\n&#32;&#32;&#32;&#32;\\- not a list",
+    ] {
+        assert!(hover.contains(needle), "{needle:?} not in:\n{hover}");
+    }
+}
