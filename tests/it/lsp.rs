@@ -1113,14 +1113,19 @@ async fn quick_fixes_never_create_an_error() {
     assert!(!launch.iter().any(|t| t.starts_with("Turn")), "{launch:?}");
 }
 
-#[tokio::test]
-async fn rename_at_a_duplicate_folding_strings_and_hover_text_as_typed() {
+/// A map with a duplicated id, Markdown in its text and a string over several lines.
+async fn duplicates_and_markdown() -> Client {
     let a = "result fast \"*grows* [see](http://x)\" {\n  owner: \"# Ops <b>team</b>\"\n  note: \"line one\n    - not a list\"\n}\n";
     let b = "result fast \"Second\"\nfast -> fast\n";
     let dir = workspace(&[("a.strata", a), ("b.strata", b)]);
     let mut client = Client::start(dir, false).await;
     client.diagnostics("b.strata", |d| errors_of(d).contains(&"duplicate-id")).await;
+    client
+}
 
+#[tokio::test]
+async fn rename_at_a_duplicate_renames_every_declaration() {
+    let mut client = duplicates_and_markdown().await;
     // Rename at the second declaration: prepareRename offers it, and rename edits it
     // along with the first declaration and every use.
     let prepared = client.ok("textDocument/prepareRename", client.pos("b.strata", 0, 8)).await;
@@ -1137,8 +1142,11 @@ async fn rename_at_a_duplicate_folding_strings_and_hover_text_as_typed() {
     in_b.sort_by_key(|p| (p["line"].as_u64(), p["character"].as_u64()));
     let expected = [(0, 7), (1, 0), (1, 8)].map(|(line, character)| json!({ "line": line, "character": character }));
     assert_eq!(in_b, expected);
+}
 
-    // A string over several lines folds.
+#[tokio::test]
+async fn strings_over_several_lines_fold() {
+    let mut client = duplicates_and_markdown().await;
     let folds =
         client.ok("textDocument/foldingRange", json!({ "textDocument": { "uri": client.uri("a.strata") } })).await;
     let ranges: Vec<(u64, u64)> = folds
@@ -1148,8 +1156,11 @@ async fn rename_at_a_duplicate_folding_strings_and_hover_text_as_typed() {
         .map(|f| (f["startLine"].as_u64().unwrap_or(0), f["endLine"].as_u64().unwrap_or(0)))
         .collect();
     assert!(ranges.contains(&(2, 3)), "{ranges:?}");
+}
 
-    // Hover shows user text as typed: Markdown in it is escaped.
+#[tokio::test]
+async fn hover_shows_user_text_as_typed() {
+    let mut client = duplicates_and_markdown().await;
     let hover = text_of(&client.ok("textDocument/hover", client.pos("a.strata", 0, 8)).await);
     for needle in [
         r"**result `fast`**: \*grows\* \[see\]\(http\:\/\/x\)",
