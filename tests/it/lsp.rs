@@ -1107,6 +1107,17 @@ async fn quick_fixes_never_create_an_error() {
     assert!(effect.contains(&"Declare result `ap`".to_owned()), "{effect:?}");
     let cause = titles(&fixes(&mut client, "fix.strata", 3).await);
     assert!(cause.contains(&"Replace `ap` with `app`".to_owned()), "{cause:?}");
+}
+
+#[tokio::test]
+async fn no_action_fix_for_the_effect_of_a_link() {
+    let text = "action app \"Launch the pre-order app\"\nresult profit \"Profit holds\"\napp -> ap\nap -> profit\nresult launch \"Launch a pre-order app\"\napp -> launch\n";
+    let dir = workspace(&[("fix.strata", text)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"result-is-action")).await;
+    let titles = |actions: &[Value]| {
+        actions.iter().map(|a| a["title"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
     // `launch` is the effect of a link: an action there would be an error.
     let launch = titles(&fixes(&mut client, "fix.strata", 4).await);
     assert!(launch.contains(&"Suppress `result-is-action` here with a comment".to_owned()), "{launch:?}");
