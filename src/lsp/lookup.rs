@@ -382,7 +382,7 @@ fn ends_an_entry(before: &str) -> bool {
     starts_as_attribute
         && before.ends_with(char::is_whitespace)
         && !matches!(last, Some(':' | ',' | '['))
-        && trimmed.matches('"').count() % 2 == 0
+        && trimmed.matches('"').count().is_multiple_of(2)
         && trimmed.matches('[').count() == trimmed.matches(']').count()
 }
 

@@ -244,7 +244,8 @@ fn renaming_one_of_two_duplicates_shows_the_others_wording() {
 fn common_edits_take_the_incremental_path() {
     let mut server = Server::new(&FILES, Some(""));
     server.analyze();
-    let steps: [(usize, &dyn Fn(&str) -> String); 4] = [
+    type Step<'a> = (usize, &'a dyn Fn(&str) -> String);
+    let steps: [Step; 4] = [
         (2, &|t| t.replacen("quick wins", "quick winners", 1)),
         (2, &|t| format!("{t}result fresh \"Fresh\"\n")),
         (3, &|t| t.replacen("Staff feel calm", "Staff feel calmer", 1)),
