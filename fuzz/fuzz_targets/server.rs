@@ -36,7 +36,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let start = common::workspace(parts[0]);
     let root = PathBuf::from("/strata-fuzz");
     let mut state = State { folders: vec![root.clone()], ..State::default() };
-    let mut texts: Vec<(String, String)> = start.files.iter().map(|f| (f.path.clone(), text(f.text.as_bytes()))).collect();
+    let mut texts: Vec<(String, String)> = start.files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
     let mut config = start.config.map(|c| c.text);
     let config_path = root.join("strata.toml");
     let uri = |path: &str| Uri::from_file_path(root.join(path)).expect("a file URI");
