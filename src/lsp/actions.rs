@@ -13,7 +13,7 @@ use super::state::{FileRef, Snapshot};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::model::NodeRef;
 use crate::source::{ColumnUnit, SourceFile, Span};
-use crate::syntax::ast::{Ast, Decl, DeclKind, Entry};
+use crate::syntax::ast::{Ast, Decl, DeclKind, Entry, Item};
 
 /// One edit of the current file.
 struct Edit {
@@ -242,6 +242,15 @@ fn to_action(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     let Some(id) = &decl.id else { return };
     if matches!(model.symbols.get(id.name.as_str()), Some(NodeRef::Result(r)) if !model.results[*r].measures.is_empty())
     {
+        return;
+    }
+    // Nor is the effect of a link (in any file, whether the link resolved or not): an
+    // action there is an error.
+    let links = builder.file.unit.asts.iter().flat_map(|ast| &ast.items).filter_map(|item| match item {
+        Item::Link(link) => Some(link),
+        Item::Decl(_) => None,
+    });
+    if links.flat_map(|link| link.nodes.iter().skip(1)).any(|node| node.name == id.name) {
         return;
     }
     let source = builder.file.source;

@@ -359,8 +359,8 @@ fn suggest_all<'s>(symbols: &'s Symbols, diags: &mut [Diagnostic], unknown: Vec<
         let found = match answers.get(&(name.clone(), expect)) {
             Some(&found) => found,
             None => {
-                let list = candidates[expect.class()].get_or_insert_with(|| {
-                    let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
+                let list = candidates[expect.suggested_class()].get_or_insert_with(|| {
+                    let accepted = symbols.iter().filter(|(_, node)| expect.suggests(**node));
                     // Most ids are lowercase ASCII already: borrowed, not copied.
                     let lower = |id: &'s Text| match id.is_ascii() && !id.bytes().any(|b| b.is_ascii_uppercase()) {
                         true => Cow::Borrowed(id.as_str()),
@@ -898,6 +898,24 @@ impl Expect {
             Expect::Group => matches!(node, NodeRef::Group(_)),
             Expect::Result => matches!(node, NodeRef::Result(_)),
             Expect::Cause | Expect::Effect | Expect::Middle => matches!(node, NodeRef::Result(_) | NodeRef::Action(_)),
+        }
+    }
+
+    /// Which kinds "did you mean" may suggest: only those the place takes without an
+    /// error, so an effect (or an id in the middle of a chain) is only ever a result,
+    /// though naming an action there is a different error than naming a layer.
+    fn suggests(self, node: NodeRef) -> bool {
+        match self {
+            Expect::Effect | Expect::Middle => matches!(node, NodeRef::Result(_)),
+            _ => self.accepts(node),
+        }
+    }
+
+    /// The class of `suggests`' kinds (at most `CLASSES`).
+    fn suggested_class(self) -> usize {
+        match self {
+            Expect::Effect | Expect::Middle => Expect::Result.class(),
+            _ => self.class(),
         }
     }
 

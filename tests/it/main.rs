@@ -16,5 +16,6 @@ mod incremental;
 mod lsp;
 mod lsp_abuse;
 mod props;
+mod server_diff;
 mod syntax;
 mod tidy;
