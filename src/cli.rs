@@ -359,7 +359,7 @@ fn fmt(args: &FmtArgs) -> Result<i32, ToolError> {
                 changed.push('\n');
             }
             Ok(text) => {
-                if let Err(ToolError(message)) = write_atomically(disk_path, &text) {
+                if let Err(ToolError(message)) = write_formatted(disk_path, &text) {
                     eprintln!("error: {message}");
                     unwritable = true;
                 }
@@ -426,23 +426,84 @@ fn report_unformatted(file: &SourceFile, diagnostics: &[Diagnostic]) -> Result<(
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Replaces a file through a temporary file in the same directory and a rename, so that
-/// no reader ever sees half a file; keeps the permissions and a leading byte-order mark
-/// (which `SourceFile` drops), and a symbolic link stays one.
-fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), ToolError> {
-    let error = |e: std::io::Error| ToolError(format!("cannot write `{}`: {e}", workspace::display(path)));
+/// Replaces a file's text and keeps what makes it that file: its owner, group, mode and
+/// other names (hard links), and a leading byte-order mark (which `SourceFile` drops).
+/// A symbolic link stays one: the file it points to is rewritten. A file that nobody may
+/// write (no `w` in its mode, even for root) or that the user may not write is refused,
+/// and left as it is (docs/formatting.md, "Writing files").
+fn write_formatted(path: &std::path::Path, text: &str) -> Result<(), ToolError> {
+    let shown = workspace::display(path);
+    let error = |e: std::io::Error| {
+        let why = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => e.to_string(),
+        };
+        ToolError(format!("cannot write `{shown}`: {why}; it was not formatted"))
+    };
     let target = std::fs::canonicalize(path).map_err(error)?;
-    let permissions = std::fs::metadata(&target).map_err(error)?.permissions();
-    let mut start = Vec::with_capacity(BOM.len());
-    let original = std::fs::File::open(&target).map_err(error)?;
-    std::io::Read::read_to_end(&mut std::io::Read::take(original, BOM.len() as u64), &mut start).map_err(error)?;
-    let dir = target.parent().unwrap_or(std::path::Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    if start == BOM && !text.starts_with('\u{FEFF}') {
-        temp.write_all(BOM).map_err(error)?;
+    let meta = std::fs::metadata(&target).map_err(error)?;
+    if meta.permissions().readonly() {
+        return Err(ToolError(format!(
+            "`{shown}` is read-only, so it was not formatted; make it writable to format it"
+        )));
     }
-    temp.write_all(text.as_bytes()).map_err(error)?;
-    std::fs::set_permissions(temp.path(), permissions).map_err(error)?;
-    temp.persist(&target).map_err(|e| error(e.error))?;
+    // Opening the file to write asks the system whether the user may; the rename below
+    // would otherwise replace a file the user may not write, in a directory they may.
+    let mut file = std::fs::OpenOptions::new().read(true).write(true).open(&target).map_err(error)?;
+    let mut start = Vec::with_capacity(BOM.len());
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, BOM.len() as u64), &mut start).map_err(error)?;
+    let mut bytes = Vec::with_capacity(BOM.len() + text.len());
+    if start == BOM && !text.starts_with('\u{FEFF}') {
+        bytes.extend_from_slice(BOM);
+    }
+    bytes.extend_from_slice(text.as_bytes());
+    if !replace_by_rename(&target, &meta, &bytes).map_err(error)? {
+        write_in_place(&mut file, &bytes).map_err(error)?;
+    }
     Ok(())
+}
+
+/// Writes `bytes` to a temporary file in the same directory, gives it the original's
+/// owner, group and mode, and renames it over the original, so that no reader ever sees
+/// half a file. `false` (nothing done) when that cannot keep the file as it was: it has
+/// other names (hard links), the user cannot give the new file its owner or group, or
+/// cannot create a file in its directory.
+fn replace_by_rename(target: &std::path::Path, meta: &std::fs::Metadata, bytes: &[u8]) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    use std::os::unix::fs::MetadataExt as _;
+    #[cfg(unix)]
+    if meta.nlink() > 1 {
+        return Ok(false);
+    }
+    let dir = target.parent().unwrap_or(std::path::Path::new("."));
+    let mut temp = match tempfile::NamedTempFile::new_in(dir) {
+        Ok(temp) => temp,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    temp.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        let made = temp.as_file().metadata()?;
+        let owner = (meta.uid(), meta.gid());
+        // Only root may give a file away, and a user only to a group they are in.
+        if (made.uid(), made.gid()) != owner
+            && std::os::unix::fs::fchown(temp.as_file(), Some(owner.0), Some(owner.1)).is_err()
+        {
+            return Ok(false);
+        }
+    }
+    // After the owner: changing the owner clears the set-user-id and set-group-id bits.
+    temp.as_file().set_permissions(meta.permissions())?;
+    temp.persist(target).map_err(|e| e.error)?;
+    Ok(true)
+}
+
+/// Rewrites an open file from its start: every name, the owner and the mode stay, but a
+/// reader may see the file half written.
+fn write_in_place(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    std::io::Seek::seek(file, std::io::SeekFrom::Start(0))?;
+    file.write_all(bytes)?;
+    file.set_len(bytes.len() as u64)?;
+    file.flush()
 }

@@ -77,13 +77,18 @@ pub struct SourceFile {
     pub line_index: LineIndex,
     /// Byte offset of the first byte that is not valid UTF-8, if any.
     pub invalid_utf8_at: Option<usize>,
+    /// The path relative to the workspace root, `/`-separated, when `path` is not that
+    /// (the CLI's paths are relative to where it runs); `None` when `path` is relative to
+    /// the root already, as the language server's are. A measure's `data` is resolved
+    /// against it (`path_in_root`).
+    pub in_root: Option<String>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let line_index = LineIndex::new(&text);
-        SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None }
+        SourceFile { path: path.into(), text, line_index, invalid_utf8_at: None, in_root: None }
     }
 
     /// Decodes a file's bytes. A leading UTF-8 byte-order mark is dropped, as editors
@@ -104,6 +109,12 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// The file's path relative to the workspace root (it may start with `..` for a file
+    /// given on the command line outside the root).
+    pub fn path_in_root(&self) -> &str {
+        self.in_root.as_deref().unwrap_or(&self.path)
     }
 }
 
@@ -221,9 +232,105 @@ pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// A file name (its bytes, as the system holds them) as it is shown in every output:
+/// valid UTF-8 as it is, but each byte that is not UTF-8 written `\xFF`, an ASCII control
+/// character `\x0A` (past ASCII `\u{85}`), and a backslash `\\`, so that two different
+/// names never show alike and a name cannot break a line of output. `name_bytes` undoes it.
+pub fn shown_name(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() && c.is_ascii() => {
+                    let _ = write!(out, "\\x{:02X}", c as u32);
+                }
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:X}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
+}
+
+/// The bytes of a name shown by `shown_name` (for a `file:` URI, say). Text that
+/// `shown_name` cannot have written is taken as it is.
+pub fn name_bytes(shown: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(shown.len());
+    let mut rest = shown;
+    while let Some(at) = rest.find('\\') {
+        out.extend_from_slice(&rest.as_bytes()[..at]);
+        rest = &rest[at..];
+        let hex = |digits: &str| {
+            let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit());
+            plain.then(|| u32::from_str_radix(digits, 16).ok()).flatten()
+        };
+        if let Some(tail) = rest.strip_prefix("\\\\") {
+            out.push(b'\\');
+            rest = tail;
+        } else if let Some(byte) = rest.get(2..4).filter(|_| rest.starts_with("\\x")).and_then(hex) {
+            out.push(byte as u8);
+            rest = &rest[4..];
+        } else if let Some((c, len)) = rest
+            .strip_prefix("\\u{")
+            .and_then(|tail| tail.split_once('}'))
+            .and_then(|(digits, _)| Some((char::from_u32(hex(digits)?)?, digits.len() + 4)))
+        {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            rest = &rest[len..];
+        } else {
+            out.push(b'\\');
+            rest = &rest[1..];
+        }
+    }
+    out.extend_from_slice(rest.as_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_show_apart_and_come_back() {
+        let names: [&[u8]; 8] = [
+            b"plain.strata",
+            b"caf\xe9.strata",
+            b"caf\\xE9.strata",
+            b"a\\b",
+            b"line\nbreak",
+            "nel\u{85}".as_bytes(),
+            b"\\",
+            b"\\x",
+        ];
+        let shown: Vec<String> = names.iter().map(|n| shown_name(n)).collect();
+        assert_eq!(
+            shown,
+            [
+                "plain.strata",
+                "caf\\xE9.strata",
+                "caf\\\\xE9.strata",
+                "a\\\\b",
+                "line\\x0Abreak",
+                "nel\\u{85}",
+                "\\\\",
+                "\\\\x"
+            ]
+        );
+        for (name, shown) in names.iter().zip(&shown) {
+            assert_eq!(name_bytes(shown), *name, "{shown}");
+        }
+        // Not written by `shown_name`: kept as it is.
+        assert_eq!(name_bytes("a\\q\\x4"), b"a\\q\\x4");
+        assert_eq!(name_bytes("\\x+1\\u{+41}\\u{}"), b"\\x+1\\u{+41}\\u{}");
+    }
 
     #[test]
     fn columns_in_every_unit() {

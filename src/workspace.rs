@@ -6,6 +6,9 @@
 //! One workspace per call, as spec section 1 says, except that a directory *below* the
 //! first path that holds its own `strata.toml` is a workspace of its own (like a nested
 //! Cargo package): a repository of several maps can be checked in one run.
+//!
+//! Each file is loaded once however it is named, and every output shows it by `display`,
+//! which tells any two names apart (a name need not be UTF-8).
 
 use std::path::{Path, PathBuf};
 
@@ -30,27 +33,41 @@ impl std::error::Error for LoadError {}
 /// A workspace and the directory it is rooted at, as the user wrote it.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The first path given (its directory, for a file), or the directory of a nested
+    /// `strata.toml`.
     pub root: String,
+    /// The workspace root that a measure's `data` path must stay inside, and that the
+    /// model's resolved `data` paths are relative to (`SourceFile::path_in_root`): the
+    /// folder of the workspace's `strata.toml`, or `root` without one. So checking one
+    /// file of a workspace resolves its paths as checking the whole workspace does.
+    pub data_root: PathBuf,
     pub workspace: Workspace,
-    /// Where each of `workspace.files` is on disk (the path shown to users is lossy
-    /// for names that are not UTF-8): what `fmt` writes back to.
+    /// Where each of `workspace.files` is on disk (the path shown to users escapes the
+    /// bytes of a name that are not UTF-8, see `display`): what `fmt` writes back to.
     pub disk_paths: Vec<PathBuf>,
 }
 
 pub const CONFIG_FILE: &str = "strata.toml";
 
 /// Loads the workspaces under `paths` (default `.`), in order of their root paths.
+///
+/// Every file is loaded once, however many ways it is named (`a.strata` and
+/// `dir/../a.strata`, a directory given twice, a hard link, a symbolic link named on
+/// the command line): under the first name given, the paths taken in order and each
+/// directory's files in the order of their names.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
-    let mut files: Vec<PathBuf> = Vec::new();
+    // Every name, in the order given.
+    let mut names: Vec<PathBuf> = Vec::new();
     let mut nested_roots: Vec<PathBuf> = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
         if !meta.is_dir() {
-            files.push(path.clone());
+            names.push(path.clone());
             continue;
         }
+        let mut found: Vec<PathBuf> = Vec::new();
         for entry in walker(path) {
             let entry =
                 entry.map_err(|e| LoadError { path: walk_error_path(&e, path), message: walk_error_message(&e) })?;
@@ -58,18 +75,36 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
                 continue;
             }
             let file = entry.into_path();
-            match file.file_name().and_then(|n| n.to_str()) {
-                Some(name) if name.ends_with(".strata") => files.push(file),
-                Some(CONFIG_FILE) if entry_depth(&file, path) > 0 => {
-                    nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
-                }
-                _ => {}
+            // Compared as bytes: a name that is not UTF-8 is still a workspace file.
+            let name = file.file_name().map_or(&[][..], |n| n.as_encoded_bytes());
+            if name.ends_with(b".strata") {
+                found.push(file);
+            } else if name == CONFIG_FILE.as_bytes() && entry_depth(&file, path) > 0 {
+                nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
             }
         }
+        // The walk's order is the directory's: sorted, the name kept for a file found
+        // twice (hard links) does not depend on it.
+        found.sort_by_cached_key(|f| display(f));
+        names.extend(found);
     }
-    files.sort_by_key(|f| display(f));
-    files.dedup_by_key(|f| display(f));
     nested_roots.sort();
+    nested_roots.dedup();
+
+    // Read on several threads when there are many files (a read is mostly the kernel
+    // copying, and building the line index); the order is kept. A read also says which
+    // file it read (from the `stat` it makes anyway), so that a file named twice is kept
+    // once, under its first name.
+    let runs = crate::parallel::in_runs(&names, 256, |run| run.iter().map(|f| read_file(f)).collect::<Vec<_>>());
+    let mut seen: std::collections::HashSet<FileIdentity> = std::collections::HashSet::with_capacity(names.len());
+    let mut files: Vec<(PathBuf, SourceFile)> = Vec::with_capacity(names.len());
+    for (name, read) in names.into_iter().zip(runs.into_iter().flatten()) {
+        let (source, identity) = read?;
+        if seen.insert(identity) {
+            files.push((name, source));
+        }
+    }
+    files.sort_by(|a, b| a.1.path.cmp(&b.1.path));
 
     let first = &paths[0];
     let main_root = if std::fs::metadata(first).is_ok_and(|m| m.is_dir()) {
@@ -77,11 +112,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     } else {
         first.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let mut roots: Vec<(PathBuf, Vec<PathBuf>)> = vec![(main_root, Vec::new())];
+    let mut roots: Vec<(PathBuf, Vec<(PathBuf, SourceFile)>)> = vec![(main_root, Vec::new())];
     roots.extend(nested_roots.into_iter().map(|r| (r, Vec::new())));
     for file in files {
         // The deepest nested root holding the file, else the main one.
-        let index = (1..roots.len()).rev().find(|&i| file.starts_with(&roots[i].0)).unwrap_or(0);
+        let index = (1..roots.len()).rev().find(|&i| file.0.starts_with(&roots[i].0)).unwrap_or(0);
         roots[index].1.push(file);
     }
 
@@ -91,22 +126,54 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
             continue;
         }
         let config_path = if i == 0 { find_config(&root) } else { Some(root.join(CONFIG_FILE)) };
-        let config = match config_path {
-            Some(path) => Some(read(&path)?),
+        let config = match &config_path {
+            Some(path) => Some(read(path)?),
             None => None,
         };
-        // Read on several threads when there are many files (a read is mostly the
-        // kernel copying, and building the line index); the order is kept.
-        let runs = crate::parallel::in_runs(&files, 256, |run| run.iter().map(|f| read(f)).collect::<Vec<_>>());
-        let sources = runs.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
+        let data_root = config_path.as_deref().and_then(Path::parent).map_or_else(|| root.clone(), Path::to_path_buf);
+        let (disk_paths, mut sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
+        place_in_root(&data_root, &disk_paths, &mut sources);
         loaded.push(Loaded {
             root: display(&root),
+            data_root,
             workspace: Workspace { files: sources, config },
-            disk_paths: files,
+            disk_paths,
         });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)
+}
+
+/// Records each file's path relative to `root` where it differs from the path shown
+/// (`SourceFile::in_root`): `strata check maps` shows `maps/a.strata`, which is `a.strata`
+/// in the workspace. Worked out on absolute paths, normalised lexically (symbolic links
+/// are not followed), so that a root such as `../maps` or `.` is no special case.
+fn place_in_root(root: &Path, files: &[PathBuf], sources: &mut [SourceFile]) {
+    let Ok(cwd) = std::env::current_dir() else { return };
+    let absolute = |path: &Path| lexical(&cwd.join(path));
+    let root = absolute(root);
+    for (file, source) in files.iter().zip(sources) {
+        let Some(rel) = relative(&root, &absolute(file)) else { continue };
+        let rel = display(&rel);
+        if rel != source.path {
+            source.in_root = Some(rel);
+        }
+    }
+}
+
+/// `path` with `.` and `..` resolved without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn entry_depth(file: &Path, root: &Path) -> usize {
@@ -153,6 +220,11 @@ pub fn walker(dir: &Path) -> ignore::Walk {
 /// Reads one file of a workspace: only regular files (a FIFO would block), at most
 /// `MAX_FILE_BYTES`; bytes that are not UTF-8 are kept for `invalid-encoding`.
 pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
+    read_file(path).map(|(source, _)| source)
+}
+
+/// `read`, and which file it was.
+fn read_file(path: &Path) -> Result<(SourceFile, FileIdentity), LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| error(path, &e))?;
     // A FIFO, socket or device named on the command line would block the read (or never
     // end): only regular files are read. The walk already skips them.
@@ -164,17 +236,57 @@ pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
         return Err(LoadError { path: display(path), message });
     }
     let bytes = std::fs::read(path).map_err(|e| error(path, &e))?;
-    Ok(SourceFile::from_bytes(display(path), bytes))
+    Ok((SourceFile::from_bytes(display(path), bytes), identity(path, &meta)))
 }
 
-/// The path as the user sees it: `/`-separated, without a leading `./`.
+/// What makes two names one file: its device and inode (on Unix), else its canonical path.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub enum FileIdentity {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+/// The identity of the file at `path`; a file that cannot be read (gone since it was
+/// found, say) is its path, so that reading it reports the error.
+pub fn file_identity(path: &Path) -> FileIdentity {
+    std::fs::metadata(path).map_or_else(|_| FileIdentity::Path(path.to_path_buf()), |meta| identity(path, &meta))
+}
+
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &std::fs::Metadata) -> FileIdentity {
+    use std::os::unix::fs::MetadataExt as _;
+    FileIdentity::Inode(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _meta: &std::fs::Metadata) -> FileIdentity {
+    FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The path as the user sees it, in every output: `/`-separated, without a leading
+/// `./`, and telling any two paths apart. A byte of a name that is not UTF-8 is written
+/// `\xFF`, a control character `\x0A` (or `\u{85}` past ASCII), and so that neither can
+/// be mistaken for a name that holds them as text, a backslash is written `\\`
+/// (README.md, "Workspaces").
 pub fn display(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+    let text = escape(path);
     let mut text = text.as_str();
     while let Some(rest) = text.strip_prefix("./") {
         text = rest.trim_start_matches('/');
     }
     if text.is_empty() { ".".to_owned() } else { text.to_owned() }
+}
+
+/// `path` as text, every byte accounted for (`source::shown_name`).
+pub fn escape(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if cfg!(windows) {
+        // Windows separates with either slash: show one.
+        let bytes: Vec<u8> = bytes.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect();
+        return crate::source::shown_name(&bytes);
+    }
+    crate::source::shown_name(bytes)
 }
 
 fn error(path: &Path, err: &std::io::Error) -> LoadError {

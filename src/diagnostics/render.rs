@@ -207,10 +207,11 @@ pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
     text
 }
 
-/// A relative path as a URI reference: `/`-separated, percent-encoded where needed.
-fn uri_path(path: &str) -> String {
+/// A relative path as a URI reference: `/`-separated, percent-encoded where needed; a
+/// name that is not UTF-8 by its real bytes (`%FF`), not as it is shown (`\xFF`).
+pub(crate) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
+    for byte in crate::source::name_bytes(path) {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
             _ => {

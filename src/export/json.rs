@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::file_line;
 use crate::Workspace;
-use crate::sema::model::{Model, NodeRef, Quantity};
+use crate::sema::model::{Model, NodeRef, Quantity, Target};
 use crate::source::Loc;
 
 /// The JSON document, pretty-printed, ending with a newline. Serialised straight from
@@ -99,7 +99,7 @@ pub fn export(workspace: &Workspace, model: &Model) -> String {
                     unit: m.unit.as_deref(),
                     direction: m.direction.map(|d| d.as_str()),
                     baseline: m.baseline.as_ref().map(Baseline::of),
-                    target: m.target.as_ref().map(Target::of),
+                    target: m.target.as_ref().map(TargetView::of),
                     frequency: m.frequency,
                     formula: m.formula.as_deref(),
                     source: m.source.as_deref(),
@@ -226,7 +226,7 @@ struct MeasureView<'a> {
     unit: Option<&'a str>,
     direction: Option<&'a str>,
     baseline: Option<Baseline>,
-    target: Option<Target>,
+    target: Option<TargetView>,
     frequency: Option<&'a str>,
     formula: Option<&'a str>,
     source: Option<&'a str>,
@@ -250,17 +250,34 @@ impl Baseline {
     }
 }
 
-/// A target: `{ "value": 35, "percent": true, "by": "2027-12" }`.
+/// A target or one milestone: `{ "value": 35, "percent": true, "by": "2027-12" }`.
 #[derive(Serialize)]
-struct Target {
+struct Milestone {
     value: f64,
     percent: bool,
     by: Option<String>,
 }
 
-impl Target {
-    fn of(q: &Quantity) -> Target {
-        Target { value: q.value, percent: q.percent, by: q.when.as_ref().map(|w| w.value.to_string()) }
+impl Milestone {
+    fn of(q: &Quantity) -> Milestone {
+        Milestone { value: q.value, percent: q.percent, by: q.when.as_ref().map(|w| w.value.to_string()) }
+    }
+}
+
+/// A target as the source gave it (spec 7.3, v2): one object, or a list of milestones.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum TargetView {
+    One(Milestone),
+    List(Vec<Milestone>),
+}
+
+impl TargetView {
+    fn of(target: &Target) -> TargetView {
+        match target {
+            Target::One(one) => TargetView::One(Milestone::of(one)),
+            Target::List(list) => TargetView::List(list.iter().map(Milestone::of).collect()),
+        }
     }
 }
 

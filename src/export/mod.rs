@@ -343,7 +343,8 @@ fn is_extender(c: char) -> bool {
     )
 }
 
-/// A measure's numbers as one line: `31.5% (2026-09) → 35% by 2027-12`, or `None`
+/// A measure's numbers as one line: `31.5% (2026-09) → 35% by 2027-12` (each milestone
+/// in turn, for a list of targets), or `None`
 /// when it has neither baseline nor target.
 pub(crate) fn measure_values(measure: &Measure) -> Option<String> {
     let mut text = String::new();
@@ -365,19 +366,28 @@ pub(crate) fn write_measure_values(out: &mut String, measure: &Measure) -> bool 
     }
     const BASELINE: (&str, &str) = (" (", ")");
     const TARGET: (&str, &str) = (" by ", "");
+    // Milestones follow one another: `20% (2026-10) → 40% by 2027 → 60% by 2028`.
+    let targets = |out: &mut String, target: &crate::sema::model::Target| {
+        for (i, milestone) in target.milestones().iter().enumerate() {
+            if i > 0 {
+                out.push_str(" → ");
+            }
+            quantity(out, milestone, TARGET);
+        }
+    };
     match (&measure.baseline, &measure.target) {
         (None, None) => return false,
         (Some(baseline), target) => {
             quantity(out, baseline, BASELINE);
             out.push_str(" → ");
             match target {
-                Some(target) => quantity(out, target, TARGET),
+                Some(target) => targets(out, target),
                 None => out.push_str("no target yet"),
             }
         }
         (None, Some(target)) => {
             out.push_str("no baseline → ");
-            quantity(out, target, TARGET);
+            targets(out, target);
         }
     }
     true

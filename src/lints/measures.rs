@@ -1,9 +1,10 @@
 //! Measures as evidence (PuMP): every result has one; each is calculable (unit,
-//! direction, frequency); a target comes after a baseline, has a date, and improves.
+//! direction, frequency); a target comes after a baseline, has a date, and improves;
+//! so does each milestone of a list of targets.
 
 use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::sema::model::Direction;
+use crate::sema::model::{Direction, Measure, Quantity, Target};
 
 pub fn check(lints: &mut Lints<'_>) {
     let model = lints.model;
@@ -34,7 +35,7 @@ pub fn check(lints: &mut Lints<'_>) {
             ("frequency", measure.frequency.is_none()),
         ]
         .iter()
-        .filter(|(_, missing)| *missing)
+        .filter(|(name, missing)| *missing && !lints.doubt.about(measure.loc, name))
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {
@@ -54,67 +55,103 @@ pub fn check(lints: &mut Lints<'_>) {
             );
         }
         let Some(target) = &measure.target else { continue };
-        match &measure.baseline {
-            None => {
-                let message = format!("measure `{id}` has a target but no baseline");
-                let help =
-                    "add `baseline: VALUE at PERIOD`: know where the measure stands before setting where it should go";
+        if measure.baseline.is_none() {
+            // Once per measure, however many milestones: the baseline is missing once.
+            let message = format!("measure `{id}` has a target but no baseline");
+            let help =
+                "add `baseline: VALUE at PERIOD`: know where the measure stands before setting where it should go";
+            lints.push(
+                Diagnostic::new(Code::TargetWithoutBaseline, Label::new(measure.loc, "no baseline"), message)
+                    .with_help(help),
+            );
+        }
+        // Every other target lint reads each milestone on its own (a single target is a
+        // list of one), and points at that milestone's value.
+        for milestone in target.milestones() {
+            if let Some(baseline) = &measure.baseline {
+                wrong_side(lints, measure, target, milestone, baseline);
+                before_baseline(lints, measure, target, milestone, baseline);
+            }
+            if milestone.when.is_none() {
+                let message = format!("{} has no date", name(measure, target, milestone));
+                let example = format!("{} by 2027-12", shown(milestone));
+                let help = match target.is_list() {
+                    false => format!("add when it should be reached: `target: {example}`"),
+                    true => format!("add when it should be reached, in date order with the others: `{example}`"),
+                };
                 lints.push(
-                    Diagnostic::new(Code::TargetWithoutBaseline, Label::new(measure.loc, "no baseline"), message)
+                    Diagnostic::new(Code::TargetWithoutDate, Label::new(milestone.loc, "no `by PERIOD`"), message)
                         .with_help(help),
                 );
             }
-            Some(baseline) => {
-                let good = match measure.direction {
-                    _ if baseline.percent != target.percent => None,
-                    Some(Direction::Up) => Some(target.value > baseline.value),
-                    Some(Direction::Down) => Some(target.value < baseline.value),
-                    None => None,
-                };
-                if good == Some(false) {
-                    let (dir, better) = match measure.direction {
-                        Some(Direction::Up) => ("up", "above"),
-                        _ => ("down", "below"),
-                    };
-                    let message = format!(
-                        "the target of `{id}` ({}) is not an improvement on its baseline ({}) for `direction: {dir}`",
-                        shown(target),
-                        shown(baseline)
-                    );
-                    let help = format!("set a target {better} the baseline, or check the measure's `direction`");
-                    let label = Label::new(target.loc, "not on the good side of the baseline");
-                    lints.push(Diagnostic::new(Code::TargetWrongSide, label, message).with_help(help));
-                }
-                if let (Some(by), Some(at)) = (&target.when, &baseline.when)
-                    && by.value.end() <= at.value.end()
-                {
-                    let message = format!(
-                        "the target of `{id}` is due by {}, which is not after its baseline at {}",
-                        by.value, at.value
-                    );
-                    let help = "date the target after the baseline: a target says where the measure should be later";
-                    let diag = Diagnostic::new(
-                        Code::TargetBeforeBaseline,
-                        Label::new(by.loc, "not after the baseline"),
-                        message,
-                    )
-                    .with_label(Label::new(at.loc, "baseline date"))
-                    .with_help(help);
-                    lints.push(diag);
-                }
-            }
-        }
-        if target.when.is_none() {
-            let message = format!("the target of `{id}` has no date");
-            let help = format!("add when it should be reached: `target: {} by 2027-12`", shown(target));
-            lints.push(
-                Diagnostic::new(Code::TargetWithoutDate, Label::new(target.loc, "no `by PERIOD`"), message)
-                    .with_help(help),
-            );
         }
     }
 }
 
-fn shown(q: &crate::sema::model::Quantity) -> String {
+/// How messages name a target: "the target of `m`", or, in a list, "milestone `70% by
+/// 2026` of `m`".
+fn name(measure: &Measure, target: &Target, milestone: &Quantity) -> String {
+    match target.is_list() {
+        false => format!("the target of `{}`", measure.id),
+        true => {
+            let by = milestone.when.as_ref().map(|w| format!(" by {}", w.value)).unwrap_or_default();
+            format!("milestone `{}{by}` of `{}`", shown(milestone), measure.id)
+        }
+    }
+}
+
+fn wrong_side(lints: &mut Lints<'_>, measure: &Measure, target: &Target, milestone: &Quantity, baseline: &Quantity) {
+    // A target equal to the baseline is a maintenance target: holding the line is a
+    // goal too (spec section 5, v2).
+    let good = match measure.direction {
+        _ if baseline.percent != milestone.percent => None,
+        Some(Direction::Up) => Some(milestone.value >= baseline.value),
+        Some(Direction::Down) => Some(milestone.value <= baseline.value),
+        None => None,
+    };
+    if good != Some(false) {
+        return;
+    }
+    let (dir, better) = match measure.direction {
+        Some(Direction::Up) => ("up", "above"),
+        _ => ("down", "below"),
+    };
+    let what = match target.is_list() {
+        false => format!("{} ({})", name(measure, target, milestone), shown(milestone)),
+        true => name(measure, target, milestone),
+    };
+    let message = format!("{what} is worse than its baseline ({}) for `direction: {dir}`", shown(baseline));
+    let help = format!(
+        "set a target {better} the baseline (or equal to it, to hold the line), or check the measure's `direction`"
+    );
+    let label = Label::new(milestone.loc, "not on the good side of the baseline");
+    lints.push(Diagnostic::new(Code::TargetWrongSide, label, message).with_help(help));
+}
+
+fn before_baseline(
+    lints: &mut Lints<'_>,
+    measure: &Measure,
+    target: &Target,
+    milestone: &Quantity,
+    baseline: &Quantity,
+) {
+    let (Some(by), Some(at)) = (&milestone.when, &baseline.when) else { return };
+    if by.value.end() > at.value.end() {
+        return;
+    }
+    let message = format!(
+        "{} is due by {}, which is not after its baseline at {}",
+        name(measure, target, milestone),
+        by.value,
+        at.value
+    );
+    let help = "date the target after the baseline: a target says where the measure should be later";
+    let diag = Diagnostic::new(Code::TargetBeforeBaseline, Label::new(by.loc, "not after the baseline"), message)
+        .with_label(Label::new(at.loc, "baseline date"))
+        .with_help(help);
+    lints.push(diag);
+}
+
+fn shown(q: &Quantity) -> String {
     format!("{}{}", q.raw, if q.percent { "%" } else { "" })
 }

@@ -60,6 +60,6 @@ pub fn graph(snap: &Snapshot, params: &GraphParams) -> Result<Value> {
         "text": text,
         "errors": errors,
         "note": note,
-        "root": unit.root.as_ref().map(|r| r.to_string_lossy().into_owned()),
+        "root": unit.root.as_deref().map(crate::workspace::escape),
     }))
 }

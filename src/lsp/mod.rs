@@ -162,9 +162,14 @@ fn folder_paths(params: &lsp::InitializeParams) -> Vec<PathBuf> {
     {
         uris.push(root);
     }
-    let mut paths: Vec<PathBuf> = uris.into_iter().filter_map(|uri| state::key(uri).1).collect();
-    paths.sort();
-    paths.dedup();
+    // In the client's order: the first folder's `strata.toml` configures the workspace,
+    // as the first path given does for `strata check`.
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for path in uris.into_iter().filter_map(|uri| state::key(uri).1) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
     paths
 }
 
@@ -191,7 +196,9 @@ fn read_folders(folders: &[PathBuf]) -> Read {
         for path in paths {
             match state::read(&path) {
                 Ok(source) => read.files.push((path, source)),
-                Err(message) => read.problems.push(format!("cannot read `{}`: {message}", path.display())),
+                Err(message) => {
+                    read.problems.push(format!("cannot read `{}`: {message}", crate::workspace::display(&path)))
+                }
             }
         }
     }
@@ -303,7 +310,7 @@ impl Backend {
         }
         let mut read = Vec::new();
         for path in &found {
-            let known = self.shared.lock().docs.get(&*path.to_string_lossy()).is_some_and(|d| d.member);
+            let known = self.shared.lock().docs.get(&state::path_key(path)).is_some_and(|d| d.member);
             if !known && let Ok(source) = state::read(path) {
                 read.push((path.clone(), source));
             }
@@ -601,9 +608,11 @@ impl LanguageServer for Backend {
         let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| state::key(&f.uri).1).collect();
         self.shared.update(|state| {
             state.folders.retain(|f| !removed.contains(f));
-            state.folders.extend(added.iter().cloned());
-            state.folders.sort();
-            state.folders.dedup();
+            for folder in &added {
+                if !state.folders.contains(folder) {
+                    state.folders.push(folder.clone());
+                }
+            }
             let gone: Vec<String> = state
                 .docs
                 .iter()

@@ -63,6 +63,8 @@ pub struct Doc {
 pub struct State {
     pub generation: u64,
     pub encoding: ColumnUnit,
+    /// The workspace folders, in the order the client gave them: one workspace, rooted at
+    /// the first.
     pub folders: Vec<PathBuf>,
     /// A `strata.toml` above a folder (its nearest ancestor that has one), by folder.
     pub ancestor_configs: BTreeMap<PathBuf, PathBuf>,
@@ -82,15 +84,46 @@ impl Default for State {
     }
 }
 
-/// The key of a document: its file path, or its URI when it is not a file.
+/// The key of a document: its file path (as `workspace::escape` writes it, so that two
+/// paths are two keys), or its URI when it is not a file.
 pub fn key(uri: &Uri) -> (String, Option<PathBuf>) {
     if uri.scheme().as_str().eq_ignore_ascii_case("file")
-        && let Some(path) = uri.to_file_path()
+        && let Some(path) = file_path(uri)
     {
-        let path = path.into_owned();
-        return (path.to_string_lossy().into_owned(), Some(path));
+        return (path_key(&path), Some(path));
     }
     (uri.as_str().to_owned(), None)
+}
+
+/// The key of the document at `path`.
+pub fn path_key(path: &Path) -> String {
+    crate::workspace::escape(path)
+}
+
+/// The path a `file:` URI names. Its percent-encoded bytes are taken as they are:
+/// `ls_types` decodes them to text, replacing each byte that is not UTF-8 by U+FFFD, which
+/// names no file (and the same one for two names).
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let bytes = uri.path().decode().to_bytes();
+        (!bytes.is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        uri.to_file_path().map(std::borrow::Cow::into_owned)
+    }
+}
+
+/// The `file:` URI of an absolute path. A name that is not UTF-8 has its bytes
+/// percent-encoded as they are (`%FF`, as RFC 8089 does), which `file_path` reads back.
+pub fn file_uri(path: &Path) -> Option<Uri> {
+    if path.to_str().is_some() || !path.is_absolute() {
+        return Uri::from_file_path(path);
+    }
+    let encoded = crate::diagnostics::render::uri_path(&crate::workspace::escape(path));
+    format!("file://{encoded}").parse().ok()
 }
 
 /// Reads a file as `strata check` reads it (`workspace::read`).
@@ -106,12 +139,15 @@ pub fn scan(folder: &Path) -> Vec<PathBuf> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        if name.ends_with(".strata") || name == CONFIG_FILE {
+        let name = entry.file_name().as_encoded_bytes();
+        if name.ends_with(b".strata") || name == CONFIG_FILE.as_bytes() {
             found.push(entry.into_path());
         }
     }
     found.sort();
+    // A file with two names (hard links) is one file, as for `strata check`: the first.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|path| seen.insert(crate::workspace::file_identity(path)));
     found
 }
 
@@ -120,10 +156,21 @@ pub fn ancestor_config(folder: &Path) -> Option<PathBuf> {
     folder.ancestors().skip(1).map(|dir| dir.join(CONFIG_FILE)).find(|path| path.is_file())
 }
 
+/// The deepest directory that holds every folder (the folder itself when there is one).
+fn common_ancestor(folders: &[PathBuf]) -> PathBuf {
+    let mut folders = folders.iter();
+    let mut base = folders.next().cloned().unwrap_or_default();
+    for folder in folders {
+        while !folder.starts_with(&base) && base.pop() {}
+    }
+    base
+}
+
 /// The `/`-separated path of `path` below `root`.
 fn relative(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> =
+        rel.components().map(|c| crate::source::shown_name(c.as_os_str().as_encoded_bytes())).collect();
     parts.join("/")
 }
 
@@ -139,9 +186,9 @@ impl State {
 
     /// Adds or replaces a document read from disk (not one open in the editor).
     pub fn load(&mut self, path: &Path, source: SourceFile) {
-        let name = path.to_string_lossy().into_owned();
+        let name = path_key(path);
         let Some(kind) = DocKind::of(&name) else { return };
-        let Some(uri) = Uri::from_file_path(path) else { return };
+        let Some(uri) = file_uri(path) else { return };
         let stamp = self.stamp();
         match self.docs.get_mut(&name) {
             Some(doc) if doc.version.is_some() => {
@@ -221,8 +268,13 @@ impl State {
             }
             index = crate::source::LineIndex::new(&text);
         }
-        doc.source =
-            SourceFile { path: std::mem::take(&mut doc.source.path), text, line_index: index, invalid_utf8_at: None };
+        doc.source = SourceFile {
+            path: std::mem::take(&mut doc.source.path),
+            text,
+            line_index: index,
+            invalid_utf8_at: None,
+            in_root: None,
+        };
         doc.version = Some(version);
         doc.edits = stamp;
         self.bump();
@@ -240,7 +292,7 @@ impl State {
         doc.version = None;
         match disk {
             Some(source) if keep => {
-                if let Some(uri) = doc.path.as_deref().and_then(Uri::from_file_path) {
+                if let Some(uri) = doc.path.as_deref().and_then(file_uri) {
                     doc.uri = uri;
                 }
                 if doc.source.text != source.text || doc.source.invalid_utf8_at != source.invalid_utf8_at {
@@ -269,60 +321,69 @@ impl State {
         self.docs.get(key).is_some_and(|doc| doc.version.is_some())
     }
 
-    /// Splits the documents into workspaces, as `strata check` on each folder would:
-    /// a directory below a folder with its own `strata.toml` is a workspace of its own,
-    /// and a document outside every folder is checked alone.
+    /// Splits the documents into workspaces, as `strata check FOLDER…` on every folder at
+    /// once would: the folders are one workspace (one namespace), rooted at the first
+    /// folder and configured by its `strata.toml` (its own or its nearest ancestor's),
+    /// with each file named by its path below the folders' common ancestor; a directory
+    /// below a folder with its own `strata.toml` is a workspace of its own, and a
+    /// document outside every folder is checked alone.
     pub fn plan(&self) -> Vec<Plan> {
-        let mut roots: Vec<PathBuf> = self.folders.clone();
+        let mut nested: Vec<PathBuf> = Vec::new();
         for doc in self.docs.values() {
             if doc.kind != DocKind::Config {
                 continue;
             }
             let Some(dir) = doc.path.as_deref().and_then(Path::parent) else { continue };
-            if self.folders.iter().any(|f| dir.starts_with(f) && dir != f.as_path()) {
-                roots.push(dir.to_path_buf());
+            let below = self.folders.iter().any(|f| dir.starts_with(f) && dir != f.as_path());
+            if below && self.folders.first().is_none_or(|first| dir != first.as_path()) {
+                nested.push(dir.to_path_buf());
             }
         }
-        roots.sort();
-        roots.dedup();
+        nested.sort();
+        nested.dedup();
+        let base = common_ancestor(&self.folders);
+        let mut main = self.folders.first().map(|first| Plan::new(Some(first.clone())));
         let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
         let mut alone: Vec<Plan> = Vec::new();
         for (key, doc) in &self.docs {
             if doc.kind != DocKind::Strata {
                 continue;
             }
-            let root = doc
-                .path
-                .as_deref()
-                .and_then(|p| roots.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len()));
-            match (root, &doc.path) {
-                (Some(root), Some(path)) => {
+            let path = doc.path.as_deref();
+            let root =
+                path.and_then(|p| nested.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len()));
+            match (root, path, &mut main) {
+                (Some(root), Some(path), _) => {
                     let plan = plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone())));
                     plan.files.push((relative(path, root), key.clone()));
                 }
-                (_, path) => {
-                    let root = path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+                (None, Some(path), Some(main)) if self.folders.iter().any(|f| path.starts_with(f)) => {
+                    main.files.push((relative(path, &base), key.clone()));
+                }
+                (_, path, _) => {
+                    let root = path.and_then(Path::parent).map(Path::to_path_buf);
                     let mut plan = Plan::new(root);
-                    let name = path.as_deref().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+                    let name = path.and_then(Path::file_name).map(|n| crate::source::shown_name(n.as_encoded_bytes()));
                     plan.files.push((name.unwrap_or_else(|| key.clone()), key.clone()));
                     alone.push(plan);
                 }
             }
         }
-        for root in &roots {
+        for root in &nested {
             let config = self.config_for(root);
-            if config.is_some() || self.folders.contains(root) {
+            if config.is_some() {
                 plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone()))).config = config;
             }
         }
+        if let Some(main) = &mut main {
+            main.config = main.root.as_deref().and_then(|root| self.config_for(root));
+        }
         for plan in &mut alone {
             plan.config = plan.root.as_deref().and_then(|dir| {
-                dir.ancestors()
-                    .map(|d| d.join(CONFIG_FILE).to_string_lossy().into_owned())
-                    .find(|k| self.docs.contains_key(k))
+                dir.ancestors().map(|d| path_key(&d.join(CONFIG_FILE))).find(|k| self.docs.contains_key(k))
             });
         }
-        let mut plans: Vec<Plan> = plans.into_values().chain(alone).collect();
+        let mut plans: Vec<Plan> = main.into_iter().chain(plans.into_values()).chain(alone).collect();
         for plan in &mut plans {
             plan.files.sort();
         }
@@ -330,11 +391,11 @@ impl State {
     }
 
     fn config_for(&self, root: &Path) -> Option<String> {
-        let own = root.join(CONFIG_FILE).to_string_lossy().into_owned();
+        let own = path_key(&root.join(CONFIG_FILE));
         if self.docs.contains_key(&own) {
             return Some(own);
         }
-        let above = self.ancestor_configs.get(root)?.to_string_lossy().into_owned();
+        let above = path_key(self.ancestor_configs.get(root)?);
         self.docs.contains_key(&above).then_some(above)
     }
 
@@ -612,7 +673,7 @@ mod tests {
         assert!(!last.units[0].analysis.incremental);
         let path = root.join("results/00003.strata");
         let uri = Uri::from_file_path(&path).expect("a file URI");
-        let mut text = state.docs[&path.to_string_lossy().into_owned()].source.text.clone();
+        let mut text = state.docs[&path_key(&path)].source.text.clone();
         state.open(uri.clone(), text.clone(), 1);
         type Edit = fn(&str) -> String;
         let steps: [(&str, Edit, bool); 6] = [

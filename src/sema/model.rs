@@ -114,6 +114,8 @@ impl Model {
 pub enum Method {
     Pump,
     Bsc,
+    /// Results-based management: results chains and logic models (v2).
+    Rbm,
 }
 
 impl Method {
@@ -121,6 +123,7 @@ impl Method {
         match self {
             Method::Pump => "pump",
             Method::Bsc => "bsc",
+            Method::Rbm => "rbm",
         }
     }
 }
@@ -201,6 +204,45 @@ pub struct Quantity {
     pub loc: Loc,
 }
 
+/// A measure's `target`: one value (`35% by 2027-12`) or (v2) a list of milestones
+/// (`[70% by 2025, 90% by 2027]`). One value is kept without a list of its own: most
+/// measures have one, and a big map has 100,000 of them.
+#[derive(Clone, Debug)]
+pub enum Target {
+    One(Quantity),
+    /// Never empty. The dated milestones are in strictly increasing date order: one out
+    /// of order, or due when the one before it is, is reported and left out. Each one's
+    /// `loc` is its own value in the list.
+    List(Vec<Quantity>),
+}
+
+impl Target {
+    /// Every milestone in order; a single target is a list of one.
+    pub fn milestones(&self) -> &[Quantity] {
+        match self {
+            Target::One(one) => std::slice::from_ref(one),
+            Target::List(list) => list,
+        }
+    }
+
+    /// Whether the source wrote a list (even of one), which the JSON export keeps.
+    pub fn is_list(&self) -> bool {
+        matches!(self, Target::List(_))
+    }
+}
+
+/// A measure's `data` (v2): the CSV file that holds its values (spec 9.1).
+#[derive(Clone, Debug)]
+pub struct DataPath {
+    /// The path as written, relative to the file that declares the measure.
+    pub written: Text,
+    /// The same file relative to the workspace root: normalised (no `.` or `..`),
+    /// `/`-separated, never leaving the root. What the IO edge reads, below the root.
+    pub path: String,
+    /// The string value.
+    pub loc: Loc,
+}
+
 #[derive(Clone, Debug)]
 pub struct Measure {
     pub id: Text,
@@ -209,10 +251,12 @@ pub struct Measure {
     pub unit: Option<Text>,
     pub direction: Option<Direction>,
     pub baseline: Option<Quantity>,
-    pub target: Option<Quantity>,
+    pub target: Option<Target>,
     pub frequency: Option<&'static str>,
     pub formula: Option<Text>,
     pub source: Option<Text>,
+    /// Boxed: few measures have data, and every measure has room for this field.
+    pub data: Option<Box<DataPath>>,
     pub owner: Option<Text>,
     pub note: Option<Text>,
     pub loc: Loc,

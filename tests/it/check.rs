@@ -76,3 +76,36 @@ fn checking_for_errors_agrees_with_check() {
     let weasel = (strata::diagnostics::Code::WeaselWord, strata::diagnostics::Severity::Error);
     assert!(codes.contains(&weasel), "{codes:?}");
 }
+
+/// A measure's `data` is kept as written and as a path below the workspace root (the
+/// folder of `strata.toml`), the same however the workspace is named on the command
+/// line: the directory, one file in it, or an absolute path.
+#[test]
+fn data_paths_resolve_below_the_workspace_root() {
+    let dir = root().join("tests/fixtures/check/data_paths");
+    let relative = PathBuf::from("tests/fixtures/check/data_paths");
+    let ways = [
+        vec![relative.clone()],
+        vec![relative.join("maps/finance.strata")],
+        vec![dir.join("maps/finance.strata"), dir.join("top.strata")],
+        vec![dir.clone()],
+    ];
+    for paths in ways {
+        let loaded = strata::workspace::load(&paths).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.len(), 1, "{paths:?}");
+        let data_root = std::fs::canonicalize(&loaded[0].data_root).ok();
+        assert_eq!(data_root, std::fs::canonicalize(&dir).ok(), "{paths:?}");
+        let analysis = strata::check(&loaded[0].workspace);
+        let data = |id: &str| {
+            let measure = analysis.model.measures.iter().find(|m| m.id == id);
+            measure.and_then(|m| m.data.as_ref()).map(|d| (d.written.to_string(), d.path.clone()))
+        };
+        let pair = |written: &str, path: &str| Some((written.to_owned(), path.to_owned()));
+        assert_eq!(data("margin"), pair("../data/margin.csv", "data/margin.csv"), "{paths:?}");
+        assert_eq!(data("beside"), pair("./beside.csv", "maps/beside.csv"), "{paths:?}");
+        assert_eq!(data("outside"), None, "{paths:?}");
+        if paths.len() > 1 || paths[0].is_dir() {
+            assert_eq!(data("shared"), pair("data/margin.csv", "data/margin.csv"), "{paths:?}");
+        }
+    }
+}

@@ -162,16 +162,21 @@ fn project(analysis: &Analysis) -> String {
         );
     }
     for ms in &m.measures {
+        let target = ms.target.as_ref().map(|t| {
+            let milestones: Vec<_> = t.milestones().iter().map(|q| quantity(&Some(q.clone()))).collect();
+            (t.is_list(), milestones)
+        });
+        let data = ms.data.as_ref().map(|d| (&d.written, &d.path));
         let _ = writeln!(
             out,
-            "measure {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            "measure {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {data:?} {:?} {:?}",
             ms.id,
             ms.name,
             ms.of,
             ms.unit,
             ms.direction,
             quantity(&ms.baseline),
-            quantity(&ms.target),
+            target,
             ms.frequency,
             ms.formula,
             ms.source,

@@ -5,13 +5,17 @@
 mod check;
 mod cli;
 mod common;
+mod corpus;
+mod docs;
 mod evidence;
 mod export;
+mod files;
 mod fmt;
 mod hostile;
 mod incremental;
 mod lsp;
 mod lsp_abuse;
 mod props;
+mod server_diff;
 mod syntax;
 mod tidy;

@@ -219,11 +219,11 @@ const MAP_ATTRS: AttrTable = &[
     ("mission", &[]),
     ("owner", &[]),
     ("horizon", &["2030", "2029-Q4", "2030-06-30"]),
-    ("method", &["pump", "bsc"]),
+    ("method", &["pump", "bsc", "rbm"]),
 ];
 const LAYER_ATTRS: AttrTable = &[("note", &[])];
 const GROUP_ATTRS: AttrTable = &[
-    ("intent", &["attract", "grow", "retain", "serve", "exit"]),
+    ("intent", &["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"]),
     ("share", &["35%", "20%", "12.5%", "0%"]),
     ("gives", &[]),
     ("gets", &[]),
@@ -236,10 +236,14 @@ const MEASURE_ATTRS: AttrTable = &[
     ("unit", &[]),
     ("direction", &["up", "down"]),
     ("baseline", &["31.5% at 2026-09", "4.5 at 2026-Q3", "42", "-3 at 2026", "0 at 2026-01-31"]),
-    ("target", &["35% by 2027-12", "3 by 2027", "60%", "-1.25 by 2027-Q2"]),
+    (
+        "target",
+        &["35% by 2027-12", "3 by 2027", "60%", "-1.25 by 2027-Q2", "[70% by 2027, 90% by 2028-Q2]", "[5 by 2029]"],
+    ),
     ("frequency", &["daily", "weekly", "monthly", "quarterly", "yearly"]),
     ("formula", &[]),
     ("source", &[]),
+    ("data", &["\"data/margin.csv\"", "\"./wait.csv\""]),
     ("owner", &[]),
     ("note", &[]),
 ];
@@ -274,10 +278,13 @@ fn attrs(table: AttrTable, max: usize) -> impl Strategy<Value = Vec<Attr>> {
             }
             seen.push(i);
             let (name, tokens) = table[i];
-            let value = if tokens.is_empty() {
-                AttrValue::Str(text)
-            } else {
-                AttrValue::Token(tokens[pick.index(tokens.len())])
+            let value = match tokens {
+                [] => AttrValue::Str(text),
+                _ => match tokens[pick.index(tokens.len())] {
+                    // A fixed string (a `data` path): a string the parser decodes.
+                    quoted if quoted.starts_with('"') => AttrValue::Str(quoted.trim_matches('"').to_owned()),
+                    token => AttrValue::Token(token),
+                },
             };
             out.push((name, value));
         }
