@@ -19,6 +19,8 @@ pub struct Table {
     pub problems: Vec<Problem>,
     /// The `period` column, when there is one: without it no row is read.
     pub period_column: Option<usize>,
+    /// The `note` column, when there is one (its cells are kept).
+    pub note_column: Option<usize>,
     /// The columns whose cells are kept, in slot order.
     kept: Vec<usize>,
     /// `rows.len() * kept.len()` cells, row by row.
@@ -84,7 +86,7 @@ impl Table {
 
     /// The row's `note`, when the file has that column and the cell is not empty.
     pub fn note(&self, row: usize) -> Option<&str> {
-        let cell = self.cell(row, self.column("note")?)?;
+        let cell = self.cell(row, self.note_column?)?;
         (!cell.text.is_empty() && !cell.bad).then_some(cell.text)
     }
 }
@@ -152,6 +154,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
             }
             layout = header_layout(&table, ids, &mut problems);
             table.period_column = layout.period;
+            table.note_column = table.column("note");
             table.kept = layout.kept.clone();
             if layout.period.is_none() {
                 lines.advance(input, end);
