@@ -12,5 +12,6 @@ mod incremental;
 mod lsp;
 mod lsp_abuse;
 mod props;
+mod shapes;
 mod syntax;
 mod tidy;
