@@ -439,6 +439,9 @@ impl SourceCode for Snippet<'_> {
     }
 }
 
+/// A label before it is moved into its snippet: message, span in the file, primary.
+type Mark = (Option<String>, SourceSpan, bool);
+
 /// A diagnostic as miette sees it: labels in other files become related reports.
 struct MietteReport<'a> {
     severity: miette::Severity,
@@ -455,7 +458,7 @@ impl<'a> MietteReport<'a> {
         let file = sources.source(d.loc().file);
         let shown = d.secondary.len().min(MAX_LABELS);
         let mut labels = vec![(d.primary.message.clone(), visible_span(file, d.primary.loc), true)];
-        let mut others: Vec<(&SourceFile, Vec<(Option<String>, SourceSpan, bool)>)> = Vec::new();
+        let mut others: Vec<(&SourceFile, Vec<Mark>)> = Vec::new();
         for label in &d.secondary[..shown] {
             let other = sources.source(label.loc.file);
             if label.loc.file == d.loc().file {
@@ -507,7 +510,7 @@ impl<'a> MietteReport<'a> {
 
 /// The snippet of `file` for `labels` (message, span in the file, primary), and the
 /// labels with their spans moved into it.
-fn snippet(file: &SourceFile, labels: Vec<(Option<String>, SourceSpan, bool)>) -> (Snippet<'_>, Vec<LabeledSpan>) {
+fn snippet(file: &SourceFile, labels: Vec<Mark>) -> (Snippet<'_>, Vec<LabeledSpan>) {
     let spans: Vec<SourceSpan> = labels.iter().map(|l| l.1).collect();
     let snippet = Snippet::new(file, &spans);
     let labels = labels
