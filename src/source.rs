@@ -259,6 +259,30 @@ mod tests {
     }
 
     #[test]
+    fn ascii_lines_count_columns_as_the_others_do() {
+        let text = "ascii only\r\nnot ascii: é😀 x\rascii again x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.ascii, [true, false, true, true]);
+        for offset in 0..=text.len() {
+            let offset = floor_char_boundary(text, offset);
+            let line = index.line_of(offset);
+            let start = index.line_starts[line] as usize;
+            let prefix = &text[start..offset];
+            let at = |unit| index.line_col(text, offset, unit).col as usize;
+            assert_eq!(at(ColumnUnit::Char), prefix.chars().count(), "{offset}");
+            assert_eq!(at(ColumnUnit::Utf16), prefix.chars().map(char::len_utf16).sum::<usize>(), "{offset}");
+            // Inside a line break, a column maps back to the line's end, on any line.
+            let end = index.line_span(text, line).end as usize;
+            for unit in [ColumnUnit::Char, ColumnUnit::Utf16, ColumnUnit::Utf8] {
+                let pos = index.line_col(text, offset, unit);
+                assert_eq!(index.offset(text, pos, unit), offset.min(end), "{offset} {unit:?}");
+            }
+        }
+        // A column past the end of an ASCII line clamps to its end, as on any line.
+        assert_eq!(index.offset(text, LineCol { line: 0, col: 99 }, ColumnUnit::Char), 10);
+    }
+
+    #[test]
     fn every_kind_of_line_break_starts_a_line() {
         let index = LineIndex::new("a\nb\r\nc\rd\r\r\n\n");
         assert_eq!(index.line_starts, [0, 2, 5, 7, 9, 11, 12]);

@@ -100,7 +100,14 @@ fn every_format_agrees_on_lines_whatever_ends_them() {
         })
         .collect();
     truth.sort();
+    let unit = strata::source::ColumnUnit::Utf16;
+    let lsp: Vec<String> = truth
+        .iter()
+        .map(|&(offset, _)| strata::lsp::convert::position(&file, offset, unit))
+        .map(|p| format!("{}:{}", p.line + 1, p.character + 1))
+        .collect();
     assert_eq!(expected, truth.into_iter().map(|(_, at)| at).collect::<Vec<_>>(), "short");
+    assert_eq!(lsp, expected, "the language server's positions");
     assert_eq!(expected, ["2:8", "2:8", "3:8", "3:8", "4:8"]);
 
     let (json, _) = text(&strata(path, &["check", "--format", "json"]));
