@@ -377,9 +377,13 @@ impl<'a> Snippet<'a> {
         let mut offset = self.file.line_index.line_span(&self.file.text, shown.line).start as usize;
         for piece in &shown.pieces {
             if at < piece.at {
+                // In the `…` before the piece.
                 return piece.file_at;
             }
-            offset = piece.file_at + (at - piece.at).min(piece.len);
+            if at <= piece.at + piece.len {
+                return piece.file_at + (at - piece.at);
+            }
+            offset = piece.file_at + piece.len;
         }
         offset
     }

@@ -372,3 +372,32 @@ fn the_server_survives_long_paths() {
     server.write(&frame(&notification("exit", Value::Null).to_string()));
     assert_eq!(server.finish(), Some(0), "the server's exit");
 }
+
+/// Two labels 100,000 columns apart on one line, and a label 100,000 characters long:
+/// the snippet keeps each label's start and end with what is around them, cuts the
+/// rest, and the header keeps the real column.
+#[test]
+fn far_apart_and_long_labels_are_cut_between_their_ends() {
+    let gap = " ".repeat(100_000);
+    let title = "grows ".repeat(20_000);
+    let text = format!("result a \"A holds\" result b \"B holds\" a ->{gap}b ->{gap}a\nresult c \"{title}by 2027\"\n");
+    let workspace = one_file(&text);
+    let diags = strata::check(&workspace).diagnostics;
+    let human = render::human(&workspace, &diags, false, 100);
+    // Three labels on one line: three neighbourhoods of 121 characters, and two cuts.
+    assert!(human.lines().all(|l| l.chars().count() < 400), "{human}");
+    let cycle = human.split("causal-cycle").nth(1).unwrap_or_default();
+    // The loop's two links: `a -> … b` and `b -> … a`, each cut in its middle.
+    assert!(cycle.contains("╭─[shape.strata:1:39]"), "{cycle}");
+    let line = cycle.lines().find(|l| l.starts_with(" 1 │ ")).unwrap_or_default();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words.join(" "), "1 │ result a \"A holds\" result b \"B holds\" a -> … b -> … a", "{cycle}");
+    assert!(cycle.contains("this link closes a loop") && cycle.contains("`b` -> `a`"), "{cycle}");
+    let target = human.split("target-in-result").nth(1).unwrap_or_default();
+    assert!(target.contains("╭─[shape.strata:2:10]"), "{target}");
+    // The label (the string) keeps its first and last 60 characters around the cut.
+    let line = target.lines().find(|l| l.starts_with(" 2 │ ")).unwrap_or_default();
+    let string = format!("\"{title}by 2027\"");
+    let (head, tail) = (&string[..60], &string[string.len() - 60..]);
+    assert_eq!(line, format!(" 2 │ result c {head}…{tail}"), "{target}");
+}
