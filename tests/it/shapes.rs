@@ -190,6 +190,13 @@ fn every_stage(name: &str, text: &str, focus: Option<&str>) {
     let widest = human.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert!(widest <= 200, "{name}: a human line of {widest} characters");
     timed(name, || render::short(&workspace, diags));
+    // Each snippet's header names the column `short` does, cut lines or not.
+    for d in diags.iter().take(500) {
+        let one = std::slice::from_ref(d);
+        let short = render::short(&workspace, one);
+        let at = short.split(": ").next().unwrap_or_default();
+        assert!(render::human(&workspace, one, false, 100).contains(&format!("[{at}]")), "{name}: {short}");
+    }
     let json: Value = serde_json::from_str(&timed(name, || render::json(&workspace, diags, 1))).expect("json");
     assert_eq!(json["diagnostics"].as_array().map(Vec::len), Some(diags.len()), "{name}");
     timed(name, || render::sarif(&workspace, diags));
