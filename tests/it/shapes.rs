@@ -408,3 +408,29 @@ fn far_apart_and_long_labels_are_cut_between_their_ends() {
     let (head, tail) = (&string[..60], &string[string.len() - 60..]);
     assert_eq!(line, format!(" 2 │ result c {head}…{tail}"), "{target}");
 }
+
+/// The binary on the widest shapes at full size: a complete graph of 1,000 results
+/// (999,000 links, 13 MB) through `check` and the DOT export, a star of 100,000 causes
+/// through `check --format json` and a focused Mermaid export.
+#[test]
+fn the_binary_survives_wide_shapes() {
+    let dir = workspace(&[("map.strata", &complete(1_000))]);
+    let output = timed("complete", || strata(dir.path(), &["check"]));
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("cause each other in a loop").count(), 1);
+    let output = timed("complete", || strata(dir.path(), &["export", "--format", "dot", "--output", "map.dot"]));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    let dot = std::fs::read_to_string(dir.path().join("map.dot")).expect("the DOT export");
+    assert_eq!(dot.matches(" -> ").count(), 999_000);
+
+    let n = 100_000;
+    let dir = workspace(&[("map.strata", &star(n))]);
+    let output = timed("star", || strata(dir.path(), &["check", "--format", "json"]));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["summary"]["warnings"], n + 1, "one result-without-measure each");
+    let args = ["export", "--format", "mermaid", "--focus", "hub", "--depth", "1"];
+    let output = timed("star", || strata(dir.path(), &args));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    assert_eq!(text(&output).0.matches(" --> ").count(), n);
+}
