@@ -270,6 +270,8 @@ struct ShownLine {
     pieces: Vec<Piece>,
 }
 
+/// A run of a line kept whole: `len` bytes at `at` in the snippet's text, `file_at` in
+/// the file.
 #[derive(Clone, Copy)]
 struct Piece {
     at: usize,
