@@ -434,3 +434,57 @@ fn the_binary_survives_wide_shapes() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
     assert_eq!(text(&output).0.matches(" --> ").count(), n);
 }
+
+const PIECES: &[&str] = &[
+    "result a \"Regulars come back\"",
+    "result b \"Queues move fast by 2027\" { layer: nowhere }",
+    "a -> b",
+    "b -> a",
+    "a -> a -> b: \"loop\"",
+    "result a \"Again\"",
+    "\"unterminated",
+    "{",
+    "}",
+    "# strata: allow(isolated-result)",
+    "share: 35",
+    "😀顧客",
+    "\t",
+];
+
+const BREAKS: &[&str] = &[" ", "\n", "\r\n", "\r", "\n\n"];
+
+/// Strata-like text whose lines are often far longer than a snippet shows, broken by
+/// every kind of line break.
+fn long_lines() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let gap = prop_oneof![
+        4 => prop::sample::select(BREAKS).prop_map(str::to_owned),
+        1 => (100..400usize).prop_map(|n| " ".repeat(n)),
+    ];
+    let piece = (prop::sample::select(PIECES), gap).prop_map(|(piece, gap)| format!("{piece}{gap}"));
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(crate::props::config(128))]
+
+    /// Cut down or not, every snippet renders, its header names the line and column
+    /// the short format does, and no line of it is longer than its labels' neighbourhoods.
+    #[test]
+    fn snippets_of_long_lines_point_where_short_does(text in long_lines()) {
+        let workspace = one_file(&text);
+        let diags = strata::check(&workspace).diagnostics;
+        for d in &diags {
+            let one = std::slice::from_ref(d);
+            let human = render::human(&workspace, one, false, 100);
+            let labels = 1 + d.secondary.len().min(100);
+            let widest = human.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            proptest::prop_assert!(widest <= 140 * labels + 100, "{widest} columns:\n{human}");
+            if !d.primary.loc.span.is_empty() {
+                let short = render::short(&workspace, one);
+                let at = short.split(": ").next().unwrap_or_default();
+                proptest::prop_assert!(human.contains(&format!("[{at}]")), "{short}\n{human}");
+            }
+        }
+    }
+}
