@@ -215,7 +215,7 @@ fn every_stage(name: &str, text: &str, focus: Option<&str>) {
             let again = strata::fmt::format(&formatted).expect("formatted text formats");
             assert_eq!(again, formatted, "{name}: formatting twice changes the text");
         }
-        // Only groups nested too deep are a syntax error.
+        // Only groups nested too deep and the broken chain hold a syntax error.
         Err(errors) => {
             assert!(name.contains("nest") || name.contains("broken") || name == "groups", "{name}: {}", errors.len())
         }
