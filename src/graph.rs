@@ -46,8 +46,13 @@ impl MapGraph {
 
     /// Sets of results that cause each other (strongly connected components of more
     /// than one node), each sorted, in order of their first node.
+    ///
+    /// Kosaraju's algorithm, because petgraph's runs on an explicit stack: its
+    /// `tarjan_scc` recurses once per node of a path, and a valid map whose links form a
+    /// path of some 21,000 results overflowed a server thread's stack (ARCHITECTURE.md,
+    /// invariant 9). Both give the same components; sorting makes the order theirs.
     pub fn cycles(&self) -> Vec<Vec<NodeIndex>> {
-        let mut components: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(&self.graph)
+        let mut components: Vec<Vec<NodeIndex>> = petgraph::algo::kosaraju_scc(&self.graph)
             .into_iter()
             .filter(|c| c.len() > 1)
             .map(|mut c| {

@@ -146,6 +146,10 @@ impl fmt::Display for LineCol {
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// Whether each line is ASCII, where a column in any unit is a byte count: a
+    /// column on a long line then costs nothing, instead of a walk from the line's start
+    /// (200,000 diagnostics on one 3 MB line took 40 s to place).
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
@@ -158,7 +162,14 @@ impl LineIndex {
                 line_starts.push(to_u32(i + 1));
             }
         }
-        LineIndex { line_starts }
+        let ascii = (0..line_starts.len())
+            .map(|line| {
+                let start = line_starts[line] as usize;
+                let end = line_starts.get(line + 1).map_or(bytes.len(), |&s| s as usize);
+                bytes[start..end].is_ascii()
+            })
+            .collect();
+        LineIndex { line_starts, ascii }
     }
 
     pub fn line_count(&self) -> usize {
@@ -190,6 +201,7 @@ impl LineIndex {
         let start = self.line_starts[line] as usize;
         let prefix = &text[start..offset];
         let col = match unit {
+            _ if self.ascii.get(line).copied().unwrap_or(false) => prefix.len(),
             ColumnUnit::Utf8 => prefix.len(),
             ColumnUnit::Utf16 => prefix.chars().map(char::len_utf16).sum(),
             ColumnUnit::Char => prefix.chars().count(),
@@ -206,6 +218,9 @@ impl LineIndex {
             return text.len();
         }
         let span = self.line_span(text, line);
+        if self.ascii.get(line).copied().unwrap_or(false) {
+            return (span.start as usize + pos.col as usize).min(span.end as usize);
+        }
         let line_text = &text[span.range()];
         let mut counted = 0usize;
         for (i, ch) in line_text.char_indices() {
@@ -348,6 +363,30 @@ mod tests {
         }
         let last = index.line_col(text, text.len(), ColumnUnit::Char);
         assert_eq!(last, LineCol { line: 2, col: 4 });
+    }
+
+    #[test]
+    fn ascii_lines_count_columns_as_the_others_do() {
+        let text = "ascii only\r\nnot ascii: é😀 x\rascii again x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.ascii, [true, false, true, true]);
+        for offset in 0..=text.len() {
+            let offset = floor_char_boundary(text, offset);
+            let line = index.line_of(offset);
+            let start = index.line_starts[line] as usize;
+            let prefix = &text[start..offset];
+            let at = |unit| index.line_col(text, offset, unit).col as usize;
+            assert_eq!(at(ColumnUnit::Char), prefix.chars().count(), "{offset}");
+            assert_eq!(at(ColumnUnit::Utf16), prefix.chars().map(char::len_utf16).sum::<usize>(), "{offset}");
+            // Inside a line break, a column maps back to the line's end, on any line.
+            let end = index.line_span(text, line).end as usize;
+            for unit in [ColumnUnit::Char, ColumnUnit::Utf16, ColumnUnit::Utf8] {
+                let pos = index.line_col(text, offset, unit);
+                assert_eq!(index.offset(text, pos, unit), offset.min(end), "{offset} {unit:?}");
+            }
+        }
+        // A column past the end of an ASCII line clamps to its end, as on any line.
+        assert_eq!(index.offset(text, LineCol { line: 0, col: 99 }, ColumnUnit::Char), 10);
     }
 
     #[test]

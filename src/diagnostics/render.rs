@@ -238,40 +238,216 @@ pub fn human(sources: &dyn Sources, diagnostics: &[Diagnostic], color: bool, wid
     out
 }
 
-/// One file's text for miette, with columns in characters in the `[file:line:col]` header.
-struct FileSource<'a> {
+/// A line longer than this many bytes is cut down in a snippet to the neighbourhood of
+/// the labels on it; shorter lines are shown whole.
+const LONG_LINE: usize = 160;
+
+/// How many characters a cut-down line keeps on each side of a label's start and end.
+const NEAR: usize = 60;
+
+/// The most labels one snippet draws: miette's layout costs lines times labels, and a
+/// loop of 100,000 links labels each one. The rest are counted in the help.
+const MAX_LABELS: usize = 100;
+
+/// What miette reads for one report: only the lines it shows (each label's lines and
+/// one line either side), long ones cut down to the labels' neighbourhood with `…` where
+/// text was left out, every line break a `\n`. miette numbers lines by counting breaks
+/// and lays out columns by formatting widths that must stay below 65,536; it never sees
+/// the whole file, so neither a long line nor a lone `\r` can mislead it. Line numbers
+/// and the `[file:line:col]` header stay those of the file.
+struct Snippet<'a> {
     file: &'a SourceFile,
+    text: String,
+    /// The lines shown, in order, each with where it starts in `text`.
+    lines: Vec<ShownLine>,
 }
 
-impl SourceCode for FileSource<'_> {
+struct ShownLine {
+    /// The 0-based line in the file.
+    line: usize,
+    /// Where the line starts in the snippet's text.
+    start: usize,
+    /// The pieces of the line that are kept, in both texts.
+    pieces: Vec<Piece>,
+}
+
+/// A run of a line kept whole: `len` bytes at `at` in the snippet's text, `file_at` in
+/// the file.
+#[derive(Clone, Copy)]
+struct Piece {
+    at: usize,
+    file_at: usize,
+    len: usize,
+}
+
+impl<'a> Snippet<'a> {
+    /// The snippet of `file` around `spans` (byte spans of the file).
+    fn new(file: &'a SourceFile, spans: &[SourceSpan]) -> Snippet<'a> {
+        let index = &file.line_index;
+        let last = index.line_count().saturating_sub(1);
+        let mut ranges: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|span| {
+                let first = index.line_of(span.offset());
+                let end = index.line_of(span.offset() + span.len());
+                (first.saturating_sub(1), (end + 1).min(last))
+            })
+            .collect();
+        ranges.sort_unstable();
+        let mut shown: Vec<usize> = Vec::new();
+        for (from, to) in ranges {
+            let from = shown.last().map_or(from, |&l| from.max(l + 1));
+            shown.extend(from..=to);
+        }
+        let mut snippet = Snippet { file, text: String::new(), lines: Vec::with_capacity(shown.len()) };
+        for line in shown {
+            snippet.push_line(line, spans, line < last);
+        }
+        snippet
+    }
+
+    fn push_line(&mut self, line: usize, spans: &[SourceSpan], broken: bool) {
+        let text = &self.file.text;
+        let bounds = self.file.line_index.line_span(text, line);
+        let (start, end) = (bounds.start as usize, bounds.end as usize);
+        let kept = if end - start <= LONG_LINE {
+            vec![(start, end)]
+        } else {
+            let mut anchors: Vec<usize> = Vec::new();
+            for span in spans {
+                let (from, to) = (span.offset(), span.offset() + span.len());
+                if (start..=end).contains(&from) {
+                    anchors.push(from);
+                }
+                if (start..=end).contains(&to) {
+                    anchors.push(to);
+                }
+            }
+            if anchors.is_empty() {
+                anchors.push(start);
+            }
+            anchors.sort_unstable();
+            let mut kept: Vec<(usize, usize)> = Vec::new();
+            for anchor in anchors {
+                let from = back(text, start, anchor, NEAR);
+                let to = forward(text, anchor, end, NEAR);
+                match kept.last_mut() {
+                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                    _ => kept.push((from, to)),
+                }
+            }
+            kept
+        };
+        let mut shown = ShownLine { line, start: self.text.len(), pieces: Vec::with_capacity(kept.len()) };
+        let mut at = start;
+        for (from, to) in kept {
+            if from > at {
+                self.text.push('…');
+            }
+            shown.pieces.push(Piece { at: self.text.len(), file_at: from, len: to - from });
+            self.text.push_str(&text[from..to]);
+            at = to;
+        }
+        if at < end {
+            self.text.push('…');
+        }
+        if broken {
+            self.text.push('\n');
+        }
+        self.lines.push(shown);
+    }
+
+    /// Where a byte offset of the file is in the snippet's text (its line must be shown;
+    /// an offset in a line break or a cut goes to the end of what is shown before it).
+    fn to_snippet(&self, offset: usize) -> usize {
+        let line = self.file.line_index.line_of(offset);
+        let i = self.lines.partition_point(|l| l.line < line).min(self.lines.len().saturating_sub(1));
+        let Some(shown) = self.lines.get(i) else { return 0 };
+        let mut at = shown.start;
+        for piece in &shown.pieces {
+            if offset < piece.file_at {
+                break;
+            }
+            at = piece.at + (offset - piece.file_at).min(piece.len);
+        }
+        at
+    }
+
+    /// Where an offset of the snippet's text is in the file.
+    fn to_file(&self, at: usize) -> usize {
+        let i = self.lines.partition_point(|l| l.start <= at).saturating_sub(1);
+        let Some(shown) = self.lines.get(i) else { return 0 };
+        let mut offset = self.file.line_index.line_span(&self.file.text, shown.line).start as usize;
+        for piece in &shown.pieces {
+            if at < piece.at {
+                // In the `…` before the piece.
+                return piece.file_at;
+            }
+            if at <= piece.at + piece.len {
+                return piece.file_at + (at - piece.at);
+            }
+            offset = piece.file_at + piece.len;
+        }
+        offset
+    }
+
+    fn span(&self, span: SourceSpan) -> SourceSpan {
+        let start = self.to_snippet(span.offset());
+        let end = self.to_snippet(span.offset() + span.len()).max(start);
+        SourceSpan::new(start.into(), end - start)
+    }
+}
+
+/// The offset `count` characters before `offset`, but not before `floor`.
+fn back(text: &str, floor: usize, offset: usize, count: usize) -> usize {
+    text[floor..offset].char_indices().rev().take(count).last().map_or(offset, |(i, _)| floor + i)
+}
+
+/// The offset `count` characters after `offset`, but not after `ceiling`.
+fn forward(text: &str, offset: usize, ceiling: usize, count: usize) -> usize {
+    text[offset..ceiling].char_indices().nth(count).map_or(ceiling, |(i, _)| offset + i)
+}
+
+impl SourceCode for Snippet<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        // miette finds lines by scanning from the start of the text it is given, which made
-        // N diagnostics in a long file cost N times the file. Hand it the text from the
-        // first context line on instead (miette and `LineIndex` break lines alike:
-        // `\n`, `\r\n` and a lone `\r`), then shift its answer back.
-        let index = &self.file.line_index;
-        let first_line = index.line_of(span.offset()).saturating_sub(before);
-        let window_start = (index.line_span(&self.file.text, first_line).start as usize).min(span.offset());
-        let window = self.file.text.get(window_start..).unwrap_or_default();
+        // Hand miette the run of consecutive file lines the span is in, from `before`
+        // lines before it, so that its line count is the file's; then shift its answer.
+        let i = self.lines.partition_point(|l| l.start <= span.offset()).saturating_sub(1);
+        let mut first = i;
+        while first > 0 && i - first < before && self.lines[first - 1].line + 1 == self.lines[first].line {
+            first -= 1;
+        }
+        let mut last = i;
+        while last + 1 < self.lines.len() && self.lines[last + 1].line == self.lines[last].line + 1 {
+            last += 1;
+        }
+        let Some(from) = self.lines.get(first) else { return Err(miette::MietteError::OutOfBounds) };
+        let window_start = from.start.min(span.offset());
+        let window_end = self.lines.get(last + 1).map_or(self.text.len(), |next| next.start);
+        let window = self.text.get(window_start..window_end).ok_or(miette::MietteError::OutOfBounds)?;
         let shifted = SourceSpan::new((span.offset() - window_start).into(), span.len());
         let inner = window.read_span(&shifted, before, after)?;
         let start = inner.span().offset() + window_start;
-        let col = index.line_col(&self.file.text, start, ColumnUnit::Char).col as usize;
+        let index = &self.file.line_index;
+        let col = index.line_col(&self.file.text, self.to_file(start), ColumnUnit::Char).col as usize;
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.path.clone(),
             inner.data(),
             SourceSpan::new(start.into(), inner.span().len()),
-            inner.line() + first_line,
+            inner.line() + from.line,
             col,
             inner.line_count(),
         )))
     }
 }
+
+/// A label before it is moved into its snippet: message, span in the file, primary.
+type Mark = (Option<String>, SourceSpan, bool);
 
 /// A diagnostic as miette sees it: labels in other files become related reports.
 struct MietteReport<'a> {
@@ -279,7 +455,7 @@ struct MietteReport<'a> {
     code: &'static str,
     message: String,
     help: Option<String>,
-    source: FileSource<'a>,
+    source: Snippet<'a>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteReport<'a>>,
 }
@@ -287,28 +463,43 @@ struct MietteReport<'a> {
 impl<'a> MietteReport<'a> {
     fn new(sources: &'a dyn Sources, d: &Diagnostic) -> MietteReport<'a> {
         let file = sources.source(d.loc().file);
-        let mut labels =
-            vec![LabeledSpan::new_primary_with_span(d.primary.message.clone(), visible_span(file, d.primary.loc))];
-        let mut related = Vec::new();
-        for label in &d.secondary {
+        let shown = d.secondary.len().min(MAX_LABELS);
+        let mut labels = vec![(d.primary.message.clone(), visible_span(file, d.primary.loc), true)];
+        let mut others: Vec<(&SourceFile, Vec<Mark>)> = Vec::new();
+        for label in &d.secondary[..shown] {
+            let other = sources.source(label.loc.file);
             if label.loc.file == d.loc().file {
-                labels.push(LabeledSpan::new_with_span(label.message.clone(), visible_span(file, label.loc)));
+                labels.push((label.message.clone(), visible_span(file, label.loc), false));
             } else {
-                let other = sources.source(label.loc.file);
-                related.push(MietteReport {
-                    severity: miette::Severity::Advice,
-                    code: "",
-                    message: label.message.clone().unwrap_or_default(),
-                    help: None,
-                    source: FileSource { file: other },
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        label.message.clone(),
-                        visible_span(other, label.loc),
-                    )],
-                    related: Vec::new(),
-                });
+                others.push((other, vec![(label.message.clone(), visible_span(other, label.loc), true)]));
             }
         }
+        let related = others
+            .into_iter()
+            .map(|(other, labels)| {
+                let message = labels.first().and_then(|l| l.0.clone()).unwrap_or_default();
+                let (source, labels) = snippet(other, labels);
+                MietteReport {
+                    severity: miette::Severity::Advice,
+                    code: "",
+                    message,
+                    help: None,
+                    source,
+                    labels,
+                    related: Vec::new(),
+                }
+            })
+            .collect();
+        let mut help = d.help.clone();
+        if shown < d.secondary.len() {
+            let more =
+                format!("{} more labels are not shown here; `--format json` lists them all", d.secondary.len() - shown);
+            help = Some(match help {
+                Some(help) => format!("{help}\n{more}"),
+                None => more,
+            });
+        }
+        let (source, labels) = snippet(file, labels);
         MietteReport {
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
@@ -316,12 +507,31 @@ impl<'a> MietteReport<'a> {
             },
             code: d.code.name(),
             message: d.message.clone(),
-            help: d.help.clone(),
-            source: FileSource { file },
+            help,
+            source,
             labels,
             related,
         }
     }
+}
+
+/// The snippet of `file` for `labels` (message, span in the file, primary), and the
+/// labels with their spans moved into it.
+fn snippet(file: &SourceFile, labels: Vec<Mark>) -> (Snippet<'_>, Vec<LabeledSpan>) {
+    let spans: Vec<SourceSpan> = labels.iter().map(|l| l.1).collect();
+    let snippet = Snippet::new(file, &spans);
+    let labels = labels
+        .into_iter()
+        .map(|(message, span, primary)| {
+            let span = snippet.span(span);
+            if primary {
+                LabeledSpan::new_primary_with_span(message, span)
+            } else {
+                LabeledSpan::new_with_span(message, span)
+            }
+        })
+        .collect();
+    (snippet, labels)
 }
 
 /// miette draws nothing for an empty span at the end of a file: widen it to the last

@@ -202,7 +202,11 @@ impl Sema<'_> {
         let attribute = attrs.get(name)?;
         let loc = Loc::new(attrs.file, attribute.value.span);
         if let ValueKind::Quantity(q) = &attribute.value.kind {
-            if q.number.percent && q.when.is_none() && q.number.value.is_finite() {
+            if !q.number.value.is_finite() {
+                self.too_large(attrs.file, &attribute.value, &q.number);
+                return None;
+            }
+            if q.number.percent && q.when.is_none() {
                 return Some(Spanned { value: q.number.value, loc });
             }
             if !q.number.percent && q.when.is_none() {
@@ -250,6 +254,12 @@ impl Sema<'_> {
         let message = format!("{what} must be a period, not {}", describe(value));
         self.invalid(file, value, message, PERIOD_HELP.to_owned());
         None
+    }
+
+    /// A number too large to hold, as written (with its `%`), whatever the attribute.
+    fn too_large(&mut self, file: crate::source::FileId, value: &Value, number: &crate::syntax::ast::Number) {
+        let message = format!("`{}{}` is too large a number", number.raw, if number.percent { "%" } else { "" });
+        self.invalid(file, value, message, "write a smaller number".to_owned());
     }
 
     /// A baseline (`42% at 2026-Q3`) or target (`35% by 2027-12`).
@@ -382,8 +392,7 @@ impl Sema<'_> {
             return None;
         };
         if !q.number.value.is_finite() {
-            let message = format!("`{}` is too large a number", q.number.raw);
-            self.invalid(file, value, message, "write a smaller number".to_owned());
+            self.too_large(file, value, &q.number);
             return None;
         }
         let when = match &q.when {

@@ -109,3 +109,76 @@ fn data_paths_resolve_below_the_workspace_root() {
         }
     }
 }
+
+/// Every format places each diagnostic on the same line and column, the `LineIndex`'s
+/// (the language server converts through it too), whatever ends the lines: `\n`,
+/// `\r\n` or a lone `\r`, which miette alone did not break lines at (gutter line `0`,
+/// two lines merged, where the JSON said line 2).
+#[test]
+fn every_format_agrees_on_lines_whatever_ends_them() {
+    let mixed = "# one\rresult a \"Regulars come back\"\r\nresult b \"Queues move fast\"\nresult a \"Again\"\r";
+    let dir = crate::lsp::workspace(&[("lone_cr.strata", mixed)]);
+    let path = dir.path();
+    let (short, _) = text(&strata(path, &["check", "--format", "short"]));
+    let expected: Vec<String> =
+        short.lines().map(|l| l.split(": ").next().unwrap_or_default().replacen("lone_cr.strata:", "", 1)).collect();
+    let file = strata::source::SourceFile::new("lone_cr.strata", mixed);
+    let workspace = strata::Workspace { files: vec![file.clone()], config: None };
+    let mut truth: Vec<(usize, String)> = strata::check(&workspace)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = file.line_index.line_col(mixed, d.loc().span.start as usize, strata::source::ColumnUnit::Char);
+            (d.loc().span.start as usize, at.to_string())
+        })
+        .collect();
+    truth.sort();
+    let unit = strata::source::ColumnUnit::Utf16;
+    let lsp: Vec<String> = truth
+        .iter()
+        .map(|&(offset, _)| strata::lsp::convert::position(&file, offset, unit))
+        .map(|p| format!("{}:{}", p.line + 1, p.character + 1))
+        .collect();
+    assert_eq!(expected, truth.into_iter().map(|(_, at)| at).collect::<Vec<_>>(), "short");
+    assert_eq!(lsp, expected, "the language server's positions");
+    assert_eq!(expected, ["2:8", "2:8", "3:8", "3:8", "4:8"]);
+
+    let (json, _) = text(&strata(path, &["check", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let at = |d: &serde_json::Value, line: &str, col: &str| format!("{}:{}", d[line], d[col]);
+    let json: Vec<String> =
+        json["diagnostics"].as_array().into_iter().flatten().map(|d| at(d, "line", "column")).collect();
+    assert_eq!(json, expected, "json");
+
+    let (sarif, _) = text(&strata(path, &["check", "--format", "sarif"]));
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("sarif");
+    let sarif: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| at(&r["locations"][0]["physicalLocation"]["region"], "startLine", "startColumn"))
+        .collect();
+    assert_eq!(sarif, expected, "sarif");
+
+    let (github, _) = text(&strata(path, &["check", "--format", "github"]));
+    let github: Vec<String> = github
+        .lines()
+        .map(|l| {
+            let field = |name: &str| l.split([',', ' ']).find_map(|f| f.strip_prefix(name)).unwrap_or_default();
+            format!("{}:{}", field("line="), field("col="))
+        })
+        .collect();
+    assert_eq!(github, expected, "github");
+
+    let (_, human) = text(&strata(path, &["check"]));
+    let headers: Vec<String> = human
+        .lines()
+        .filter_map(|l| l.split("─[lone_cr.strata:").nth(1))
+        .map(|h| h.trim_end_matches(']').to_owned())
+        .collect();
+    assert_eq!(headers, expected, "human headers");
+    // The gutter numbers are the file's lines, each line on its own.
+    assert!(!human.contains(" 0 │"), "{human}");
+    assert!(human.contains(" 4 │ result a \"Again\"\n"), "{human}");
+    assert!(human.contains(" 1 │ # one\n 2 │ result a"), "{human}");
+}

@@ -17,5 +17,6 @@ mod lsp;
 mod lsp_abuse;
 mod props;
 mod server_diff;
+mod shapes;
 mod syntax;
 mod tidy;

@@ -373,3 +373,30 @@ fn every_code_is_in_the_language_reference_with_its_level() {
     }
     assert!(problems.is_empty(), "{doc}, section `{heading}`:\n  {}", problems.join("\n  "));
 }
+
+/// No recursion on user data (ARCHITECTURE.md, invariant 9): petgraph's recursive
+/// algorithms overflow the stack on a long path of links, so the code uses none of them,
+/// and a graph algorithm from petgraph is used only once read and found iterative. The
+/// shape suite (`shapes.rs`) runs every stage on a small stack to catch our own.
+#[test]
+fn no_recursive_graph_algorithms() {
+    const RECURSIVE: &[&str] =
+        &["tarjan_scc", "TarjanScc", "depth_first_search", "is_cyclic_directed", "maximal_cliques"];
+    const ITERATIVE: &[&str] = &["kosaraju_scc"];
+    for path in files(&root().join("src")) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")) {
+            let at = format!("{}:{}", path.display(), n + 1);
+            for name in RECURSIVE {
+                assert!(!line.contains(name), "{at}: `{name}` recurses once per node of a path");
+            }
+            for (i, _) in line.match_indices("algo::") {
+                let name: String = line[i + 6..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                assert!(
+                    ITERATIVE.contains(&name.as_str()),
+                    "{at}: is petgraph's `{name}` iterative? add it once checked"
+                );
+            }
+        }
+    }
+}
