@@ -133,7 +133,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
         let data_root = config_path.as_deref().and_then(Path::parent).map_or_else(|| root.clone(), Path::to_path_buf);
         let (disk_paths, mut sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
         place_in_root(&data_root, &disk_paths, &mut sources);
-        loaded.push(Loaded { root: display(&root), data_root, workspace: Workspace { files: sources, config }, disk_paths });
+        loaded.push(Loaded {
+            root: display(&root),
+            data_root,
+            workspace: Workspace { files: sources, config },
+            disk_paths,
+        });
     }
     loaded.sort_by(|a, b| a.root.cmp(&b.root));
     Ok(loaded)
