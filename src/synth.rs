@@ -163,7 +163,7 @@ pub fn as_workspace(files: &[SynthFile]) -> crate::Workspace {
     let mut sources: Vec<crate::source::SourceFile> =
         files.iter().map(|f| crate::source::SourceFile::new(f.path.clone(), f.text.clone())).collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    crate::Workspace { files: sources, config: None }
+    crate::Workspace { files: sources, config: None, data: Vec::new() }
 }
 
 #[cfg(test)]

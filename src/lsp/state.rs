@@ -591,7 +591,7 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             edits.push(config.edits);
             config.source
         });
-        let workspace = Workspace { files, config };
+        let workspace = Workspace { files, config, data: Vec::new() };
         let before = previous.and_then(|p| p.units.iter().find(|u| u.root == unit.root));
         let changed = before.and_then(|before| changed_files(before, &workspace, &uris, &edits));
         let start = before.zip(changed.as_deref()).map(|(before, changed)| {
