@@ -21,6 +21,10 @@ pub struct MeasureData {
     pub file: FileId,
     pub series: Series,
     pub chart: Chart,
+    /// The file, or the measure's column, has `invalid-data` problems: the chart is of
+    /// what could be read, and the evidence lints do not judge it (one mistake, one
+    /// diagnostic: an empty file is not also a short baseline).
+    pub invalid: bool,
 }
 
 /// What the data stage found: the charts, aligned with `model.measures`, and the
@@ -77,6 +81,7 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
         };
         let ids: Vec<&str> = measures.iter().map(|&m| &*model.measures[m].id).collect();
         let table = read_table(bytes, &ids);
+        let table_invalid = table.problems.iter().any(|p| p.code == ProblemCode::InvalidData);
         let mut seen: BTreeSet<(super::Position, String)> = BTreeSet::new();
         let mut report = |problem: Problem, diags: &mut Vec<Diagnostic>, mismatches: &mut Vec<Diagnostic>| {
             if !seen.insert((problem.at, problem.message.clone())) {
@@ -99,11 +104,12 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
         for &m in &measures {
             let measure = &model.measures[m];
             let (values, problems) = series(&table, &measure.id, measure.frequency);
+            let invalid = table_invalid || problems.iter().any(|p| p.code == ProblemCode::InvalidData);
             for problem in problems {
                 report(problem, diags, &mut evidence.mismatches);
             }
             let chart = xmr::chart(&values, &config.xmr, measure.direction);
-            evidence.measures[m] = Some(MeasureData { file, series: values, chart });
+            evidence.measures[m] = Some(MeasureData { file, series: values, chart, invalid });
         }
     }
     evidence

@@ -9,13 +9,14 @@ use crate::evidence::xmr::{Chart, Limits, MIN_VALUES};
 use crate::evidence::{Evidence, MeasureData};
 use crate::sema::model::{Measure, Quantity};
 
+/// Data with `invalid-data` problems is not judged (`MeasureData::invalid`).
 pub fn check(lints: &mut Lints<'_>, evidence: &Evidence) {
     for diag in &evidence.mismatches {
         lints.push(diag.clone());
     }
     let model = lints.model;
     for (measure, data) in model.measures.iter().zip(&evidence.measures) {
-        let Some(data) = data else { continue };
+        let Some(data) = data.as_ref().filter(|d| !d.invalid) else { continue };
         short_baseline(lints, measure, data);
         if let Some(baseline) = &measure.baseline {
             baseline_mismatch(lints, measure, &data.chart, baseline);

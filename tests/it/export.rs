@@ -174,7 +174,7 @@ fn exports_what_resolves_despite_errors() {
     let dir = root().join("tests/fixtures/export_partial");
     let input = dir.join("broken.strata");
     let text = std::fs::read_to_string(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
-    let workspace = Workspace { files: vec![SourceFile::new("broken.strata", text)], config: None };
+    let workspace = Workspace { files: vec![SourceFile::new("broken.strata", text)], config: None, data: Vec::new() };
     let analysis = strata::check(&workspace);
     assert!(analysis.has_errors(), "broken.strata must have errors");
     let mut results = Vec::new();
@@ -488,7 +488,11 @@ fn any_string_renders_as_text_in_dot_and_mermaid() {
     for _ in 0..cases {
         let tree = strategy.new_tree(&mut runner).unwrap_or_else(|e| panic!("cannot generate a map: {e}"));
         let text = source(&tree.current());
-        let workspace = Workspace { files: vec![SourceFile::new("generated.strata", text.clone())], config: None };
+        let workspace = Workspace {
+            files: vec![SourceFile::new("generated.strata", text.clone())],
+            config: None,
+            data: Vec::new(),
+        };
         let analysis = strata::check(&workspace);
         let errors: Vec<&str> =
             analysis.diagnostics.iter().filter(|d| d.code.is_error()).map(|d| d.message.as_str()).collect();

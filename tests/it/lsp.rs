@@ -235,8 +235,11 @@ async fn diagnostics_match_check_for_every_file_on_disk() {
         "result broken \"Broken\" {\n  layer: nowhere\n}\nbroken -> proft\n",
     )
     .expect("write");
-    let mut workspace =
-        strata::Workspace { files: root[0].workspace.files.clone(), config: root[0].workspace.config.clone() };
+    let mut workspace = strata::Workspace {
+        files: root[0].workspace.files.clone(),
+        config: root[0].workspace.config.clone(),
+        data: Vec::new(),
+    };
     workspace.files.push(strata::source::SourceFile::new(
         "zz_broken.strata",
         std::fs::read_to_string(dir.path().join("zz_broken.strata")).expect("read"),
