@@ -318,7 +318,9 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
         ExportFormat::Mermaid => strata::export::Format::Mermaid,
     };
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
-    let prepared = strata::export::prepare(&analysis.model, focus.as_ref()).map_err(|e| ToolError(e.to_string()))?;
+    let prepared = strata::export::prepare(&analysis.model, focus.as_ref())
+        .map_err(|e| ToolError(e.to_string()))?
+        .with_evidence(&analysis.model, &analysis.evidence);
     write_to(args.output.as_ref(), false, |out| prepared.write(&item.workspace, format, out))?;
     // The process ends now, and the system takes its memory back at once: freeing the
     // trees and the model (500 MB of small allocations at 100,000 results), even on
