@@ -59,7 +59,7 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
     for (path, measures) in readers {
         let Some(&index) = held.get(path) else {
             for &m in &measures {
-                diags.push(missing(model, m, "the file was not found"));
+                diags.push(missing(model, m, "no such file or directory"));
             }
             continue;
         };
