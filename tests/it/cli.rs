@@ -199,7 +199,9 @@ fn pre_commit_hooks_run_as_declared() {
     let entries: Vec<&str> = hooks.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
     assert_eq!(entries, ["strata check", "strata fmt"]);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    for name in ["coffee.strata", "strata.toml"] {
+    // The measures' data too: pre-commit runs in the whole repository.
+    std::fs::create_dir(dir.path().join("data")).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["coffee.strata", "strata.toml", "data/margin.csv", "data/wait_time.csv"] {
         std::fs::copy(root().join("examples/coffee").join(name), dir.path().join(name))
             .unwrap_or_else(|e| panic!("{e}"));
     }
