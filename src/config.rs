@@ -183,14 +183,19 @@ fn read_words(list: &mut Vec<String>, name: &str, value: &toml_edit::Item, repor
         };
         let Some(words) = words else { continue };
         match key {
+            // Entries compare by their singular ("benefit" is "benefits").
             "add" => {
                 for word in words {
-                    if !list.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
+                    let key = vocabulary::entry_key(&word);
+                    if !list.iter().any(|w| vocabulary::entry_key(w) == key) {
                         list.push(word);
                     }
                 }
             }
-            "remove" => list.retain(|w| !words.iter().any(|r| r.eq_ignore_ascii_case(w))),
+            "remove" => {
+                let keys: Vec<String> = words.iter().map(|w| vocabulary::entry_key(w)).collect();
+                list.retain(|w| !keys.contains(&vocabulary::entry_key(w)));
+            }
             _ => report(key_span, format!("unknown key `{key}` in `{name}`"), Some("use `add` or `remove`".to_owned())),
         }
     }
@@ -228,6 +233,18 @@ mod tests {
         assert!(config.weasel_words.contains(&"synergy2".to_owned()));
         assert!(!config.weasel_words.contains(&"quality".to_owned()));
         assert_eq!(config.intents, ["keep"]);
+    }
+
+    #[test]
+    fn vocabulary_edits_compare_singulars() {
+        let text = "[vocabulary]\nweasel-words = { add = [\"Benefit\", \"silos\"], remove = [\"capabilities\", \"synergies\"] }\n";
+        let mut diags = Vec::new();
+        let config = parse(FileId(0), text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let count = |w: &str| config.weasel_words.iter().filter(|x| *x == w).count();
+        assert_eq!((count("benefits"), count("benefit")), (1, 0), "`benefit` is `benefits`, already there");
+        assert_eq!(count("silos"), 1);
+        assert_eq!((count("capability"), count("synergy")), (0, 0));
     }
 
     #[test]

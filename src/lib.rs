@@ -233,7 +233,8 @@ fn check_trees_for(
 /// with the same `strata.toml`) and the files whose text changed since, it reads again
 /// only those files and the files whose references they change, when the first pass
 /// allows (`sema::reanalyze`: the same answer), and otherwise the whole workspace;
-/// either way the wording lints read only the changed files' results again.
+/// either way the wording lints read again only the results of the changed files and of
+/// the files whose results changed (`wording_to_reread`).
 pub fn recheck_trees(
     workspace: &Workspace,
     asts: &[Ast],
@@ -253,11 +254,31 @@ pub fn recheck_trees(
     let incremental = again.is_some();
     let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, &config, &mut diags));
     let evidence = evidence::analyze(workspace, &model, &config, &mut diags);
-    let before = previous.map(|(_, kept, changed)| (&kept.wording[..], changed));
+    let reread = previous.map(|(before, _, changed)| wording_to_reread(before, &model, changed, sources.len()));
+    let before = previous.zip(reread.as_deref()).map(|((_, kept, _), reread)| (&kept.wording[..], reread));
     let wording = lints::run_keeping(workspace, asts, &model, &config, &evidence, &mut diags, before);
     diagnostics::sort(&mut diags);
     let evidence = evidence.measures;
     Rechecked { model, config, diagnostics: diags, kept: Kept { outline, wording }, incremental, evidence }
+}
+
+/// The files whose wording lints must be read again: the changed files, and every file
+/// whose results are not the ones it had. An unchanged file's results change when a
+/// duplicate id elsewhere appears or goes (the first declaration in file order is the
+/// node, the others are discarded), and then what the wording lints found in it before
+/// is stale: a `direction-word` lost, or a suppression it used no longer used.
+fn wording_to_reread(before: &Model, now: &Model, changed: &[FileId], files: usize) -> Vec<FileId> {
+    let at = |result: &sema::model::ResultNode| (result.loc, result.statement.loc);
+    let mut reread: Vec<FileId> = (0..files as u32)
+        .map(FileId)
+        .filter(|&file| {
+            let old = &before.results[source::by_file(&before.results, file, |r| r.loc.file)];
+            let new = &now.results[source::by_file(&now.results, file, |r| r.loc.file)];
+            changed.contains(&file) || !old.iter().map(at).eq(new.iter().map(at))
+        })
+        .collect();
+    reread.dedup();
+    reread
 }
 
 /// What the language server keeps of an analysis for the next one (`recheck_trees`).

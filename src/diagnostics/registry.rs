@@ -141,11 +141,12 @@ impl Code {
     }
 
     /// The level a lint has when `strata.toml` says nothing about it. Under
-    /// `method: bsc`, direction words are allowed (spec section 5).
-    pub fn default_level(self, method_is_bsc: bool) -> Option<Level> {
+    /// `method: bsc` and `method: rbm`, whose outcomes conventionally start with a verb
+    /// or state a change, direction words are allowed (spec section 5).
+    pub fn default_level(self, direction_words_allowed: bool) -> Option<Level> {
         match self.kind() {
             Kind::Error => None,
-            Kind::Lint(_) if self == Code::DirectionWord && method_is_bsc => Some(Level::Allow),
+            Kind::Lint(_) if self == Code::DirectionWord && direction_words_allowed => Some(Level::Allow),
             Kind::Lint(level) => Some(level),
         }
     }

@@ -50,6 +50,11 @@
 //! - `recalculate` on a row without a value for the measure starts the new segment at
 //!   the measure's next value; on its first value it changes nothing;
 //! - a segment under 5 values has no central line either (all five numbers `None`);
+//! - a value within 1e-9 × (|CL| + mR̄) of a line is on it (neither beyond a limit or
+//!   halfway line nor on a side of CL), so that a value written as its limit is not
+//!   "strictly beyond" it by a binary rounding error (`xmr.rs`);
+//! - `[xmr]` accepts whole numbers from 5 to 1000 for both settings
+//!   ([`xmr::RUN_LENGTH`], [`xmr::BASELINE_POINTS`]);
 //! - a signal is a stretch of consecutive *marked* points, as §7.3 says, so a value on
 //!   the central line inside a long run (never marked) splits its signal in two;
 //! - at most [`MAX_PROBLEMS`] problems are kept per file (and per column), then one

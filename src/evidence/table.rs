@@ -19,6 +19,8 @@ pub struct Table {
     pub problems: Vec<Problem>,
     /// The `period` column, when there is one: without it no row is read.
     pub period_column: Option<usize>,
+    /// The `note` column, when there is one (its cells are kept).
+    pub note_column: Option<usize>,
     /// The columns whose cells are kept, in slot order.
     kept: Vec<usize>,
     /// `rows.len() * kept.len()` cells, row by row.
@@ -84,7 +86,7 @@ impl Table {
 
     /// The row's `note`, when the file has that column and the cell is not empty.
     pub fn note(&self, row: usize) -> Option<&str> {
-        let cell = self.cell(row, self.column("note")?)?;
+        let cell = self.cell(row, self.note_column?)?;
         (!cell.text.is_empty() && !cell.bad).then_some(cell.text)
     }
 }
@@ -152,6 +154,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
             }
             layout = header_layout(&table, ids, &mut problems);
             table.period_column = layout.period;
+            table.note_column = table.column("note");
             table.kept = layout.kept.clone();
             if layout.period.is_none() {
                 lines.advance(input, end);
@@ -221,7 +224,7 @@ fn header_layout(table: &Table, ids: &[&str], problems: &mut Problems) -> Layout
         let help = if table.columns.len() == 1 && (first.contains(';') || first.contains('\t')) {
             "the header looks separated by `;` or tabs: save the file with commas between cells (CSV)".to_owned()
         } else {
-            "add a `period` column (`2026-01`, `2026-Q1`, `2026` or `2026-01-31`) as the first column".to_owned()
+            "add a `period` column with each row's period (`2026`, `2026-Q1`, `2026-01` or `2026-01-31`)".to_owned()
         };
         problems.push(at, "the data file has no `period` column".to_owned(), help);
         return layout;
@@ -258,10 +261,9 @@ fn read_row(
     if let Some(extra) = (layout.width..record.len()).find(|&i| !trimmed(i).is_empty()) {
         let before = trimmed(extra - 1);
         let after = trimmed(extra);
-        let comma = layout.width > 0
-            && !before.is_empty()
-            && before.iter().all(u8::is_ascii_digit)
-            && after.iter().all(|b| b.is_ascii_digit() || *b == b'%');
+        let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+        let comma =
+            digits(before.strip_prefix(b"-").unwrap_or(before)) && digits(after.strip_suffix(b"%").unwrap_or(after));
         let help = if comma {
             format!(
                 "`{0},{1}` looks like a number with a decimal comma: write `{0}.{1}`",
@@ -374,7 +376,12 @@ fn period_help(text: &str) -> String {
 /// left out is reported: given twice, or out of order beside a kept neighbour.
 fn keep_in_order(table: &mut Table, problems: &mut Problems) {
     let rows = &table.rows;
-    let key = |i: usize| rows[i].period.end();
+    let keys: Vec<(u16, u8, u8)> = rows.iter().map(|r| r.period.end()).collect();
+    // Nearly every file is in order: one pass says so.
+    if keys.windows(2).all(|w| w[0] < w[1]) {
+        return;
+    }
+    let key = |i: usize| keys[i];
     // Scanning from the end for a strictly decreasing sequence keeps the earlier of
     // two equal periods, and so reports the later one.
     let mut tails: Vec<usize> = Vec::new();
@@ -690,12 +697,13 @@ mod tests {
         );
         assert_eq!(periods(&table), ["2026-01@2"]);
 
-        let table = read_table(b"period,value\n2026-01,12,5\n2026-02,3,\n2026-03,4,x\n", &["m"]);
+        let table = read_table(b"period,value\n2026-01,12,5\n2026-02,3,\n2026-03,4,x\n2026-04,-1,25%\n", &["m"]);
         assert_eq!(
             problems(&table),
             [
                 "2:12 this row has more cells than the header's 2 | `12,5` looks like a number with a decimal comma: write `12.5`",
                 "4:11 this row has more cells than the header's 2 | remove the extra cells, or quote a cell that holds a comma (`\"a, b\"`)",
+                "5:12 this row has more cells than the header's 2 | `-1,25%` looks like a number with a decimal comma: write `-1.25%`",
             ]
         );
         assert_eq!(periods(&table), ["2026-02@3"]);

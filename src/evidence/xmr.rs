@@ -531,6 +531,19 @@ mod tests {
         assert_eq!(with(&[7.0, 4.0, 4.0]), ["4:S+", "5:O+S+", "6:S+", "7:S+"]);
     }
 
+    /// A value written as its limit is on the limit, not beyond it: limit points 13, 5,
+    /// 11, 17, 11 give CL 11.4 and mR̄ 6, so UNPL is 28.69 exactly, which binary floating
+    /// point computes as 28.689999999999998 (below the value 28.69 as read).
+    #[test]
+    fn a_value_on_a_limit_is_not_beyond_it() {
+        let settings = XmrSettings { baseline_points: 5, ..XmrSettings::default() };
+        let on = chart(&series(&[13.0, 5.0, 11.0, 17.0, 11.0, 28.69], &[]), &settings, None);
+        assert!(on.segments[0].limits.expect("limits").unpl < 28.69);
+        assert_eq!(on.points[5].marks.outside_limits, None);
+        let beyond = chart(&series(&[13.0, 5.0, 11.0, 17.0, 11.0, 28.7], &[]), &settings, None);
+        assert_eq!(beyond.points[5].marks.outside_limits, Some(Side::Upper));
+    }
+
     #[test]
     fn segments_limit_points_and_short_segments() {
         let values = [1.0, 2.0, 3.0, 9.0, 9.0, 9.0, 9.0, 9.0, 1.0, 2.0, 3.0, 4.0];

@@ -6,19 +6,21 @@ use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::sema::model::{Group, Model};
 
-pub fn check(lints: &mut Lints<'_>) {
+pub fn check(lints: &mut Lints<'_>, meant: &super::Meant) {
     let model = lints.model;
     let groups = &model.groups;
 
     for (i, group) in groups.iter().enumerate() {
+        // A group the business is leaving needs no value proposition of its own.
+        let exiting = is_exit(intent(model, i));
         let missing: Vec<&str> = [
             ("intent", inherited(model, i, |g| g.intent.is_some())),
             ("gives", inherited(model, i, |g| g.gives.is_some())),
             ("gets", inherited(model, i, |g| g.gets.is_some())),
-            ("proposition", inherited(model, i, |g| g.proposition.is_some())),
+            ("proposition", exiting || inherited(model, i, |g| g.proposition.is_some())),
         ]
         .iter()
-        .filter(|(_, has)| !has)
+        .filter(|(name, has)| !has && !lints.doubt.about(group.loc, name))
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {
@@ -32,6 +34,14 @@ pub fn check(lints: &mut Lints<'_>) {
     }
 
     let mut served = vec![false; groups.len()];
+    // A group a result names through a typo is served once the typo is fixed.
+    for &g in &meant.groups {
+        let mut at = Some(g);
+        while let Some(g) = at {
+            served[g] = true;
+            at = groups[g].parent;
+        }
+    }
     for result in &model.results {
         for target in &result.for_groups {
             let mut at = Some(target.value);
@@ -39,20 +49,25 @@ pub fn check(lints: &mut Lints<'_>) {
                 served[g] = true;
                 at = groups[g].parent;
             }
-            if intent(model, target.value) == Some("exit") {
+            if let Some(exit) = intent(model, target.value).filter(|i| is_exit(Some(i))) {
                 let group = &groups[target.value];
                 let message =
-                    format!("result `{}` is for `{}`, a group the business means to exit", result.id, group.id);
+                    format!("result `{}` is for `{}`, a group the business means to {exit}", result.id, group.id);
                 let help = "aim the result at the groups the strategy is for, or change the group's intent";
                 lints.push(
-                    Diagnostic::new(Code::ResultForExitGroup, Label::new(target.loc, "intent: exit"), message)
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::ResultForExitGroup,
+                        Label::new(target.loc, format!("intent: {exit}")),
+                        message,
+                    )
+                    .with_help(help),
                 );
             }
         }
     }
-    for (group, served) in groups.iter().zip(&served) {
-        if group.parent.is_none() && !served {
+    for (i, (group, served)) in groups.iter().zip(&served).enumerate() {
+        // A group the business means to exit or retire needs no results of its own.
+        if group.parent.is_none() && !served && !is_exit(intent(model, i)) {
             let message = format!("no result is for group `{}` or any of its sub-groups", group.id);
             let help = format!("add `for: {}` to the results meant for this group, or remove the group", group.id);
             lints.push(
@@ -68,7 +83,10 @@ pub fn check(lints: &mut Lints<'_>) {
     }
     for (parent, siblings) in by_parent {
         let total: f64 = siblings.iter().filter_map(|g| g.share.as_ref().map(|s| s.value)).sum();
-        if total <= 100.0 + 1e-9 {
+        // Published shares are rounded: allow half a percentage point per share summed
+        // (34% + 33% + 34% is a whole).
+        let rounding = 0.5 * siblings.len() as f64;
+        if total <= 100.0 + rounding + 1e-9 {
             continue;
         }
         let (loc, message) = match parent {
@@ -102,6 +120,11 @@ fn inherited(model: &Model, group: usize, has: impl Fn(&Group) -> bool) -> bool 
         at = model.groups[g].parent;
     }
     false
+}
+
+/// Whether an intent is an exit intent (`exit`, `retire`).
+fn is_exit(intent: Option<&str>) -> bool {
+    intent.is_some_and(|i| crate::lints::vocabulary::EXIT_INTENTS.contains(&i))
 }
 
 /// The group's intent, inherited from its parents when it has none.

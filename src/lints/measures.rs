@@ -35,7 +35,7 @@ pub fn check(lints: &mut Lints<'_>) {
             ("frequency", measure.frequency.is_none()),
         ]
         .iter()
-        .filter(|(_, missing)| *missing)
+        .filter(|(name, missing)| *missing && !lints.doubt.about(measure.loc, name))
         .map(|(name, _)| *name)
         .collect();
         if !missing.is_empty() {
@@ -101,10 +101,12 @@ fn name(measure: &Measure, target: &Target, milestone: &Quantity) -> String {
 }
 
 fn wrong_side(lints: &mut Lints<'_>, measure: &Measure, target: &Target, milestone: &Quantity, baseline: &Quantity) {
+    // A target equal to the baseline is a maintenance target: holding the line is a
+    // goal too (spec section 5, v2).
     let good = match measure.direction {
         _ if baseline.percent != milestone.percent => None,
-        Some(Direction::Up) => Some(milestone.value > baseline.value),
-        Some(Direction::Down) => Some(milestone.value < baseline.value),
+        Some(Direction::Up) => Some(milestone.value >= baseline.value),
+        Some(Direction::Down) => Some(milestone.value <= baseline.value),
         None => None,
     };
     if good != Some(false) {
@@ -118,8 +120,10 @@ fn wrong_side(lints: &mut Lints<'_>, measure: &Measure, target: &Target, milesto
         false => format!("{} ({})", name(measure, target, milestone), shown(milestone)),
         true => name(measure, target, milestone),
     };
-    let message = format!("{what} is not an improvement on its baseline ({}) for `direction: {dir}`", shown(baseline));
-    let help = format!("set a target {better} the baseline, or check the measure's `direction`");
+    let message = format!("{what} is worse than its baseline ({}) for `direction: {dir}`", shown(baseline));
+    let help = format!(
+        "set a target {better} the baseline (or equal to it, to hold the line), or check the measure's `direction`"
+    );
     let label = Label::new(milestone.loc, "not on the good side of the baseline");
     lints.push(Diagnostic::new(Code::TargetWrongSide, label, message).with_help(help));
 }

@@ -12,18 +12,191 @@ mod wording;
 
 use crate::Workspace;
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Level, Severity};
+use crate::diagnostics::{Code, Diagnostic, Level, Severity};
 use crate::evidence::Evidence;
 use crate::graph::MapGraph;
+use crate::sema::model::NodeRef;
 use crate::sema::model::{Method, Model};
-use crate::source::{FileId, by_file};
-use crate::syntax::ast::Ast;
+use crate::source::{FileId, Loc, Span, by_file};
+use crate::syntax::ast::{Ast, Decl, DeclKind, Item, ValueKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What every lint family reads, and where it reports.
 pub struct Lints<'a> {
     pub workspace: &'a Workspace,
     pub model: &'a Model,
+    /// What a reported error leaves in doubt (the completeness lints do not ask for it).
+    pub doubt: &'a Doubt,
     found: Vec<Diagnostic>,
+}
+
+/// The lints that ask an item for something it lacks. When the item's block holds a
+/// syntax error, the broken line may have held it: they stay quiet (spec section 5,
+/// "One mistake, one diagnostic"). A misspelt or badly valued attribute that may be
+/// what they ask for is left out of what they ask (`Doubt`).
+const ASK_FOR_MORE: &[Code] =
+    &[Code::ResultWithoutMeasure, Code::MeasureIncomplete, Code::MissingOf, Code::GroupIncomplete];
+
+/// What the results' `layer:` and `for:` would name once each typo is fixed as its
+/// "did you mean" says: the lints that would then go quiet stay quiet now (spec section
+/// 5, "One mistake, one diagnostic"; the typo is reported already).
+#[derive(Default)]
+pub struct Meant {
+    /// Layers a result was meant to be in.
+    pub layers: FxHashSet<usize>,
+    /// Results meant to be in the first layer.
+    pub top: FxHashSet<usize>,
+    /// Groups a result was meant to be for.
+    pub groups: FxHashSet<usize>,
+}
+
+impl Meant {
+    fn new(model: &Model, asts: &[Ast], diags: &[Diagnostic]) -> Meant {
+        let mut meant = Meant::default();
+        let suggested: rustc_hash::FxHashMap<Loc, &str> = diags
+            .iter()
+            .filter(|d| d.code == Code::UnknownReference)
+            .filter_map(|d| {
+                let help = d.help.as_deref()?.strip_prefix("did you mean `")?;
+                Some((d.loc(), &help[..help.find('`')?]))
+            })
+            .collect();
+        if suggested.is_empty() {
+            return meant;
+        }
+        for (i, ast) in asts.iter().enumerate() {
+            let file = FileId(i as u32);
+            let results = ast.items.iter().filter_map(|item| match item {
+                Item::Decl(decl) if decl.kind == DeclKind::Result => Some(decl),
+                _ => None,
+            });
+            for decl in results {
+                let Some(id) = &decl.id else { continue };
+                let Some(&NodeRef::Result(r)) = model.symbols.get(id.name.as_str()) else { continue };
+                for attribute in decl.attributes() {
+                    let values = match &attribute.value.kind {
+                        ValueKind::List(items) => items.iter().collect(),
+                        _ => vec![&attribute.value],
+                    };
+                    for value in values {
+                        let Some(name) = suggested.get(&Loc::new(file, value.span)) else { continue };
+                        match (attribute.name.name.as_str(), model.symbols.get(*name)) {
+                            ("layer", Some(&NodeRef::Layer(l))) => {
+                                meant.layers.insert(l);
+                                if l == 0 {
+                                    meant.top.insert(r);
+                                }
+                            }
+                            ("for", Some(&NodeRef::Group(g))) => {
+                                meant.groups.insert(g);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        meant
+    }
+}
+
+/// What an unknown attribute (by its "did you mean") or an invalid value may be, once
+/// fixed, among what the lints of `ASK_FOR_MORE` ask for.
+const ASKED: &[&str] = &["unit", "direction", "frequency", "of", "intent", "gives", "gets", "proposition"];
+
+/// The items in doubt, by the loc of their id: those whose own block holds a syntax
+/// error (all of it in doubt), and the attributes of `ASKED` a misspelt name or a bad
+/// value may be. An error inside a nested item's block is that item's, not its
+/// parent's.
+#[derive(Default)]
+pub struct Doubt {
+    pub whole: FxHashSet<Loc>,
+    pub attributes: FxHashMap<Loc, Vec<&'static str>>,
+}
+
+impl Doubt {
+    /// Whether the item named at `item` may have the attribute `name` after all.
+    pub fn about(&self, item: Loc, name: &str) -> bool {
+        self.whole.contains(&item) || self.attributes.get(&item).is_some_and(|names| names.contains(&name))
+    }
+}
+
+fn doubt(workspace: &Workspace, asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
+    let mut doubt = Doubt::default();
+    let asked = |name: &str| ASKED.iter().copied().find(|a| *a == name);
+    // `None`: the whole item; `Some(name)`: one attribute.
+    let what = |d: &Diagnostic| -> Option<Option<&'static str>> {
+        match d.code {
+            Code::SyntaxError => Some(None),
+            Code::UnknownAttribute => {
+                let name = d.help.as_deref()?.strip_prefix("did you mean `")?.split('`').next()?;
+                asked(name).map(Some)
+            }
+            Code::InvalidValue => {
+                // The attribute is named at the start of the value's line: `unit: 35`.
+                let loc = d.loc();
+                let file = workspace.files.get(loc.file.0 as usize)?;
+                let before = file.text.get(..loc.span.start as usize)?;
+                let line = before.rsplit(['\n', '\r']).next()?.trim_start();
+                asked(line.split_once(':')?.0.trim()).map(Some)
+            }
+            _ => None,
+        }
+    };
+    let mut errors: Vec<(Loc, Option<&'static str>)> = diags.iter().filter_map(|d| Some((d.loc(), what(d)?))).collect();
+    if errors.is_empty() {
+        return doubt;
+    }
+    errors.sort();
+    for (i, ast) in asts.iter().enumerate() {
+        let file = FileId(i as u32);
+        let from = errors.partition_point(|(loc, _)| loc.file < file);
+        let to = errors.partition_point(|(loc, _)| loc.file <= file);
+        if from == to {
+            continue;
+        }
+        // Every block in source order (nested ones after their parent), without
+        // recursion: (where it opens, where it ends, the item's name).
+        let mut blocks = Vec::new();
+        let mut todo: Vec<&Decl> = ast
+            .items
+            .iter()
+            .rev()
+            .filter_map(|item| match item {
+                Item::Decl(decl) => Some(decl),
+                Item::Link(_) => None,
+            })
+            .collect();
+        while let Some(decl) = todo.pop() {
+            if let Some(block) = &decl.block {
+                blocks.push((block.open.start, block.span.end, decl.name_span()));
+            }
+            let nested: Vec<&Decl> = decl.nested().collect();
+            todo.extend(nested.into_iter().rev());
+        }
+        // Blocks nest, so the open ones at an offset form a stack; the innermost holds it.
+        let mut open: Vec<(u32, Span)> = Vec::new();
+        let mut next = 0;
+        for (error, name) in &errors[from..to] {
+            let at = error.span.start;
+            while let Some(&(start, end, item)) = blocks.get(next).filter(|b| b.0 <= at) {
+                open.retain(|(e, _)| *e > start);
+                open.push((end, item));
+                next += 1;
+            }
+            open.retain(|(end, _)| *end > at);
+            if let Some(&(_, item)) = open.last() {
+                let item = Loc::new(file, item);
+                match name {
+                    None => {
+                        doubt.whole.insert(item);
+                    }
+                    Some(name) => doubt.attributes.entry(item).or_default().push(name),
+                }
+            }
+        }
+    }
+    doubt
 }
 
 impl Lints<'_> {
@@ -59,9 +232,9 @@ pub fn run_keeping(
     diags: &mut Vec<Diagnostic>,
     before: Option<(&[Diagnostic], &[FileId])>,
 ) -> Vec<Diagnostic> {
+    let vocabularies = wording::Vocabularies::new(config);
     let wording = || {
-        let vocabularies = wording::Vocabularies::new(config);
-        let mut lints = Lints { workspace, model, found: Vec::new() };
+        let mut lints = Lints { workspace, model, doubt: &Doubt::default(), found: Vec::new() };
         let Some((kept, changed)) = before else {
             wording::check(&mut lints, &vocabularies, &model.results);
             return lints.found;
@@ -75,18 +248,20 @@ pub fn run_keeping(
         }
         found
     };
+    let doubt = doubt(workspace, asts, diags);
     let the_rest = || {
-        let mut lints = Lints { workspace, model, found: Vec::new() };
+        let mut lints = Lints { workspace, model, doubt: &doubt, found: Vec::new() };
+        let meant = Meant::new(model, asts, diags);
         measures::check(&mut lints);
-        structure::check(&mut lints, &MapGraph::new(model));
-        groups::check(&mut lints);
+        structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags), &meant);
+        groups::check(&mut lints, &meant);
         data::check(&mut lints, evidence);
         lints.found
     };
     // The wording lints read every statement word by word: about half the work. On a
     // big map they run beside the others; either way the findings come in the same order.
     const PARALLEL_RESULTS: usize = 2_000;
-    let (mut found, rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
+    let (mut found, mut rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
         std::thread::scope(|scope| {
             let words = scope.spawn(wording);
             let rest = the_rest();
@@ -95,16 +270,26 @@ pub fn run_keeping(
     } else {
         (wording(), the_rest())
     };
+    // The lints that ask for named attributes leave out those in doubt themselves.
+    let asks = |d: &Diagnostic| match d.code {
+        Code::MissingOf => doubt.about(d.loc(), "of"),
+        _ => ASK_FOR_MORE.contains(&d.code) && doubt.whole.contains(&d.loc()),
+    };
+    diags.retain(|d| !asks(d));
+    rest.retain(|d| !asks(d));
     let kept = found.clone();
+    if model.method() == Method::Bsc {
+        wording::keep_projects(workspace, model, &vocabularies, &mut found);
+    }
     found.extend(rest);
 
     let mut suppressions = suppress::collect(workspace, asts, &mut found);
     suppress::apply(&mut suppressions, &mut found);
     suppress::unused(&suppressions, &mut found);
 
-    let bsc = model.method() == Method::Bsc;
+    let direction_words_allowed = model.method() != Method::Pump;
     for mut diag in found {
-        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(bsc));
+        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(direction_words_allowed));
         match level {
             Some(Level::Deny) => diag.severity = Severity::Error,
             Some(Level::Warn) => diag.severity = Severity::Warning,

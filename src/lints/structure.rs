@@ -7,11 +7,77 @@ use petgraph::Direction as Dir;
 use super::Lints;
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::graph::MapGraph;
-use crate::sema::model::NodeRef;
-use crate::source::Loc;
-use rustc_hash::FxHashMap;
+use crate::sema::model::{Model, NodeRef};
+use crate::source::{FileId, Loc};
+use crate::syntax::ast::{Ast, Ident, Item};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
+/// The nodes with a link whose other end names nothing a link can join (an unknown id,
+/// a keyword, a node of the wrong kind): sema reports that end, and sets the link
+/// aside. The shape lints still count the link, so that one typo draws one diagnostic
+/// (spec section 5, "One mistake, one diagnostic").
+#[derive(Default)]
+pub struct Dangling {
+    /// Causes of such a link (its effect is the broken end).
+    pub causes: FxHashSet<NodeRef>,
+    /// Effects of such a link.
+    pub effects: FxHashSet<NodeRef>,
+}
+
+impl Dangling {
+    /// From every file's links, and what sema reported (`diags`): an unknown id whose
+    /// "did you mean" names a result or action counts as that node, since the fix the
+    /// help offers links it.
+    pub fn new(model: &Model, asts: &[Ast], diags: &[Diagnostic]) -> Dangling {
+        let mut dangling = Dangling::default();
+        // Every link the model set aside was reported; without such a report (nearly
+        // always) there is nothing to read.
+        let set_aside =
+            |code| matches!(code, Code::UnknownReference | Code::WrongKind | Code::SelfLink | Code::LinkIntoAction);
+        if !diags.iter().any(|d| set_aside(d.code)) {
+            return dangling;
+        }
+        let meant: FxHashMap<Loc, &str> = diags
+            .iter()
+            .filter(|d| d.code == Code::UnknownReference)
+            .filter_map(|d| {
+                let help = d.help.as_deref()?.strip_prefix("did you mean `")?;
+                Some((d.loc(), &help[..help.find('`')?]))
+            })
+            .collect();
+        let links = asts.iter().enumerate().flat_map(|(i, ast)| {
+            ast.items.iter().filter_map(move |item| match item {
+                Item::Link(link) => Some((FileId(i as u32), link)),
+                Item::Decl(_) => None,
+            })
+        });
+        for (file, link) in links {
+            let meant_node = |end: &Ident| {
+                let name = meant.get(&Loc::new(file, end.span)).copied().unwrap_or(&end.name);
+                model.symbols.get(name).copied()
+            };
+            let cause_kind = |n: &NodeRef| matches!(n, NodeRef::Result(_) | NodeRef::Action(_));
+            let effect_kind = |n: &NodeRef| matches!(n, NodeRef::Result(_));
+            for pair in link.nodes.windows(2) {
+                let (from, to) = (model.symbols.get(pair[0].name.as_str()), model.symbols.get(pair[1].name.as_str()));
+                // A link the model holds: both ends name nodes of the right kinds, and
+                // not the same one (a link to itself is an error).
+                if from.is_some_and(cause_kind) && to.is_some_and(effect_kind) && from != to {
+                    continue;
+                }
+                if let Some(cause) = meant_node(&pair[0]).filter(cause_kind) {
+                    dangling.causes.insert(cause);
+                }
+                if let Some(effect) = meant_node(&pair[1]).filter(effect_kind) {
+                    dangling.effects.insert(effect);
+                }
+            }
+        }
+        dangling
+    }
+}
+
+pub fn check(lints: &mut Lints<'_>, graph: &MapGraph, dangling: &Dangling, meant: &super::Meant) {
     let model = lints.model;
 
     for component in graph.cycles() {
@@ -39,7 +105,9 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
     let several = model.results.len() > 1;
     for (i, result) in model.results.iter().enumerate() {
         let Some(node) = graph.index(NodeRef::Result(i)) else { continue };
-        if several && graph.degree(node, Dir::Incoming) == 0 && graph.degree(node, Dir::Outgoing) == 0 {
+        let broken_link =
+            dangling.causes.contains(&NodeRef::Result(i)) || dangling.effects.contains(&NodeRef::Result(i));
+        if several && !broken_link && graph.degree(node, Dir::Incoming) == 0 && graph.degree(node, Dir::Outgoing) == 0 {
             let message = format!("result `{}` is not linked to any other result or action", result.id);
             let help = format!(
                 "link it to what it causes (`{} -> ...`) or to what causes it (`... -> {}`)",
@@ -53,7 +121,7 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
 
     for (i, action) in model.actions.iter().enumerate() {
         let Some(node) = graph.index(NodeRef::Action(i)) else { continue };
-        if graph.degree(node, Dir::Outgoing) == 0 {
+        if graph.degree(node, Dir::Outgoing) == 0 && !dangling.causes.contains(&NodeRef::Action(i)) {
             let message = format!("action `{}` is not linked to any result it should move", action.id);
             let help = format!("link it to the result it is meant to move: `{} -> RESULT`", action.id);
             lints.push(
@@ -104,8 +172,14 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
     }
 
     if !model.layers.is_empty() {
+        // A result whose link names a typo may lead up through it: it counts as reaching
+        // the top, and so do the results that lead to it.
         let top: Vec<_> = (0..model.results.len())
-            .filter(|&r| model.results[r].layer == Some(0))
+            .filter(|&r| {
+                model.results[r].layer == Some(0)
+                    || meant.top.contains(&r)
+                    || dangling.causes.contains(&NodeRef::Result(r))
+            })
             .filter_map(|r| graph.index(NodeRef::Result(r)))
             .collect();
         let reaching = graph.reaching(top);
@@ -135,8 +209,8 @@ pub fn check(lints: &mut Lints<'_>, graph: &MapGraph) {
             used[layer] = true;
         }
     }
-    for (layer, used) in model.layers.iter().zip(used) {
-        if !used {
+    for (i, (layer, used)) in model.layers.iter().zip(used).enumerate() {
+        if !used && !meant.layers.contains(&i) {
             let message = format!("layer `{}` holds no result", layer.id);
             let help = format!("place a result in it with `layer: {}`, or remove the layer", layer.id);
             lints

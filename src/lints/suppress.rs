@@ -11,9 +11,12 @@ use crate::syntax::ast::{Ast, Decl, Entry, Item};
 pub struct Suppression {
     pub comment: Loc,
     pub codes: Vec<Code>,
+    /// Where each of `codes` is written in the comment.
+    pub names: Vec<Span>,
     /// The byte range of the file it covers.
     pub scope: Span,
-    pub used: bool,
+    /// Whether each of `codes` suppressed something.
+    pub used: Vec<bool>,
 }
 
 /// Finds every suppression comment; reports the ones naming unknown codes or errors.
@@ -27,7 +30,10 @@ pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -
             let Some(list) = allow_list(text) else { continue };
             let comment = Loc::new(file, span);
             let mut codes = Vec::new();
-            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let mut names = Vec::new();
+            // `list` is a slice of `text`, so each name's offset in the file follows.
+            let list_at = span.start as usize + (list.as_ptr() as usize - text.as_ptr() as usize);
+            for (offset, name) in names_in(list) {
                 match Code::from_name(name) {
                     Some(code) if code.is_error() => {
                         let message = format!("`{name}` is an error, and errors cannot be suppressed");
@@ -41,7 +47,10 @@ pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -
                             .with_help(help),
                         );
                     }
-                    Some(code) => codes.push(code),
+                    Some(code) => {
+                        codes.push(code);
+                        names.push(Span::new(list_at + offset, list_at + offset + name.len()));
+                    }
                     None => {
                         let lints = Code::ALL.iter().filter(|c| !c.is_error()).map(|c| c.name());
                         let help = match suggest(name, lints) {
@@ -60,7 +69,8 @@ pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -
                 continue;
             }
             let scope = scope(&source.text, &source.line_index, ast, span);
-            found.push(Suppression { comment, codes, scope, used: false });
+            let used = vec![false; codes.len()];
+            found.push(Suppression { comment, codes, names, scope, used });
         }
     }
     found
@@ -91,6 +101,19 @@ pub fn scope(text: &str, line_index: &LineIndex, ast: &Ast, comment: Span) -> Sp
     } else {
         line_span
     }
+}
+
+/// The names of a list `a, b`, each with its byte offset in the list.
+fn names_in(list: &str) -> impl Iterator<Item = (usize, &str)> {
+    list.split(',')
+        .scan(0, |at, part| {
+            let start = *at;
+            *at += part.len() + 1;
+            let name = part.trim();
+            let lead = part.len() - part.trim_start().len();
+            Some((start + lead, name))
+        })
+        .filter(|(_, name)| !name.is_empty())
 }
 
 /// `strata: allow(a, b)` after the `#`, with anything after the `)`.
@@ -139,15 +162,14 @@ pub fn apply(suppressions: &mut [Suppression], diags: &mut Vec<Diagnostic>) {
             return true;
         }
         let loc = d.loc();
-        let covering = suppressions.iter_mut().find(|s| {
-            s.comment.file == loc.file
-                && s.codes.contains(&d.code)
-                && s.scope.start <= loc.span.start
-                && loc.span.start <= s.scope.end
+        let covering = suppressions.iter_mut().find_map(|s| {
+            let covers = s.comment.file == loc.file && s.scope.start <= loc.span.start && loc.span.start <= s.scope.end;
+            let k = s.codes.iter().position(|c| *c == d.code).filter(|_| covers)?;
+            Some((s, k))
         });
         match covering {
-            Some(s) => {
-                s.used = true;
+            Some((s, k)) => {
+                s.used[k] = true;
                 false
             }
             None => true,
@@ -155,15 +177,27 @@ pub fn apply(suppressions: &mut [Suppression], diags: &mut Vec<Diagnostic>) {
     });
 }
 
-/// `unused-suppression` for every comment that suppressed nothing.
+/// `unused-suppression` for every code of a comment that suppressed nothing (spec
+/// section 5, v2), at the code's name in the comment.
 pub fn unused(suppressions: &[Suppression], out: &mut Vec<Diagnostic>) {
-    for s in suppressions.iter().filter(|s| !s.used) {
-        let names: Vec<String> = s.codes.iter().map(|c| format!("`{}`", c.name())).collect();
-        let message = format!("this suppression of {} suppresses nothing", names.join(", "));
-        let help = "remove the comment, or move it to the line just before the item it is meant for";
-        out.push(
-            Diagnostic::new(Code::UnusedSuppression, Label::new(s.comment, "suppresses nothing"), message)
-                .with_help(help),
-        );
+    for s in suppressions {
+        let nothing = s.used.iter().all(|used| !used);
+        for ((code, name), _) in s.codes.iter().zip(&s.names).zip(&s.used).filter(|(_, used)| !**used) {
+            let at = Loc::new(s.comment.file, *name);
+            let (message, help) = if nothing {
+                (
+                    format!("this suppression of `{}` suppresses nothing", code.name()),
+                    "remove the comment, or move it to the line just before the item it is meant for".to_owned(),
+                )
+            } else {
+                (
+                    format!("`{}` in this suppression suppresses nothing", code.name()),
+                    format!("remove `{}` from the list; the other lints it names are still needed", code.name()),
+                )
+            };
+            out.push(
+                Diagnostic::new(Code::UnusedSuppression, Label::new(at, "suppresses nothing"), message).with_help(help),
+            );
+        }
     }
 }

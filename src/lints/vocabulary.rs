@@ -1,6 +1,8 @@
 //! The word lists of `../shared/domain.md` (PuMP) and how result statements are matched
 //! against them: whole words, case-insensitive, phrases; weasel and direction words also
-//! in their inflected forms, action verbs in their base and -ing forms only.
+//! in their inflected forms, action verbs in their base and -ing forms only; every entry
+//! in its singular and plural forms. Words are runs of letters and digits, so any run
+//! of whitespace (a line break, a tab, a no-break space) between two words is one gap.
 
 /// Words that make a result unmeasurable (PuMP's "weasel words").
 pub const WEASEL_WORDS: &[&str] = &[
@@ -98,8 +100,38 @@ pub const DIRECTION_VERBS: &[&str] = &[
     "strengthen",
 ];
 
-/// What a business can mean to do with a customer group (Profit By Design).
-pub const INTENTS: &[&str] = &["attract", "grow", "retain", "serve", "exit"];
+/// The action verbs that name a project rather than an objective: under `method: bsc`,
+/// where objectives conventionally start with a verb ("Develop staff skills"), only
+/// these make a result an action (spec section 5). A verb a user adds to `action-verbs`
+/// counts as one of these too.
+pub const PROJECT_VERBS: &[&str] = &[
+    "implement",
+    "launch",
+    "roll out",
+    "install",
+    "deploy",
+    "migrate",
+    "conduct",
+    "hold",
+    "introduce",
+    "execute",
+    "set up",
+    "upgrade",
+    "complete",
+    "automate",
+    "digitise",
+    "digitize",
+    "restructure",
+];
+
+/// What a business can mean to do with a customer group: Profit By Design's own words
+/// (grow, maintain, re-engineer or retire the relationship) and attract, retain, serve
+/// and exit.
+pub const INTENTS: &[&str] = &["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"];
+
+/// The intents that mean the business is leaving the relationship: such a group needs
+/// managing, but no results and no value proposition of its own.
+pub const EXIT_INTENTS: &[&str] = &["exit", "retire"];
 
 use rustc_hash::FxHashMap;
 
@@ -257,16 +289,41 @@ impl Matcher {
             let parts: Vec<String> = (0..words.len()).map(|i| words.text(i).to_owned()).collect();
             let Some((head, rest)) = parts.split_first() else { continue };
             // In a phrase only the first word inflects ("rolling out"); other words of
-            // a weasel phrase ("best in class") stay as they are.
+            // a weasel phrase ("best in class") stay as they are, but for the last
+            // word's singular and plural. A word entry matches its singular and plural
+            // too ("benefits", "benefit"; "synergy", "synergies"), except an action
+            // verb's plural, which would be a noun ("Trains run on time").
             let heads = match forms {
-                Forms::Inflected if rest.is_empty() => inflections(head),
+                Forms::Inflected if rest.is_empty() => {
+                    let single = singular(head);
+                    let mut heads = inflections(head);
+                    heads.extend(inflections(&single));
+                    heads.push(plural(&single));
+                    heads
+                }
                 Forms::Inflected => vec![head.clone()],
+                Forms::BaseAndIng if rest.is_empty() => {
+                    let mut heads = base_and_ing(head);
+                    heads.extend(base_and_ing(&singular(head)));
+                    heads
+                }
                 Forms::BaseAndIng => base_and_ing(head),
+            };
+            let rests: Vec<Vec<String>> = match rest.split_last() {
+                Some((last, init)) if forms == Forms::Inflected => {
+                    let single = singular(last);
+                    let mut lasts = vec![last.clone(), plural(&single), single];
+                    lasts.dedup();
+                    lasts.into_iter().map(|l| init.iter().cloned().chain([l]).collect()).collect()
+                }
+                _ => vec![rest.to_vec()],
             };
             for form in heads {
                 let list = first.entry(form).or_default();
-                if !list.iter().any(|(r, _)| r == rest) {
-                    list.push((rest.to_vec(), entry.clone()));
+                for rest in &rests {
+                    if !list.iter().any(|(r, _)| r == rest) {
+                        list.push((rest.clone(), entry.clone()));
+                    }
                 }
             }
         }
@@ -310,6 +367,51 @@ impl Matcher {
         }
         out
     }
+}
+
+/// The singular of an English noun, by the regular rules (benefits -> benefit,
+/// capacities -> capacity, processes -> process); other words as they are.
+pub fn singular(word: &str) -> String {
+    let stem = |suffix: &str| word[..word.len() - suffix.len()].to_owned();
+    if word.len() <= 3 || !word.is_ascii() {
+        word.to_owned()
+    } else if word.ends_with("ies") && word.len() > 4 {
+        stem("ies") + "y"
+    } else if ["sses", "shes", "ches", "xes", "zes"].iter().any(|s| word.ends_with(s)) {
+        stem("es")
+    } else if ["ss", "us", "is"].iter().any(|s| word.ends_with(s)) {
+        word.to_owned()
+    } else if word.ends_with('s') {
+        stem("s")
+    } else {
+        word.to_owned()
+    }
+}
+
+/// The plural of an English noun, by the regular rules.
+pub fn plural(word: &str) -> String {
+    let vowel = |c: char| "aeiou".contains(c);
+    if ["s", "x", "z", "ch", "sh"].iter().any(|s| word.ends_with(s)) {
+        format!("{word}es")
+    } else if let Some(stem) = word.strip_suffix('y')
+        && stem.chars().last().is_some_and(|c| !vowel(c))
+    {
+        format!("{stem}ies")
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// What identifies a vocabulary entry whatever its number and case: its words, the
+/// last in the singular. `strata.toml`'s `add` and `remove` compare entries by it, so
+/// that removing "benefit" removes "benefits".
+pub fn entry_key(entry: &str) -> String {
+    let words = Words::new(entry);
+    let mut parts: Vec<String> = (0..words.len()).map(|i| words.text(i).to_owned()).collect();
+    if let Some(last) = parts.last_mut() {
+        *last = singular(last);
+    }
+    parts.join(" ")
 }
 
 fn base_and_ing(base: &str) -> Vec<String> {
@@ -410,6 +512,39 @@ mod tests {
         assert_eq!(first(&direction, "Increased awareness of the brand").as_deref(), Some("increase"));
         assert_eq!(first(&direction, "Growing revenue").as_deref(), Some("grow"));
         assert_eq!(first(&direction, "Lowest prices"), None);
+    }
+
+    #[test]
+    fn entries_match_their_singular_and_plural() {
+        let weasel = matcher(WEASEL_WORDS, Forms::Inflected);
+        let found = |text: &str| weasel.all(&Words::new(text)).into_iter().map(|m| m.entry).collect::<Vec<_>>();
+        assert_eq!(found("One real benefit"), ["benefits"]);
+        assert_eq!(found("Synergies and capabilities"), ["synergy", "capability"]);
+        assert_eq!(found("Best in classes"), ["best in class"]);
+        // A phrase over a line break, a tab or a no-break space is the same phrase.
+        assert_eq!(found("best\n   in\tclass"), ["best in class"]);
+        assert_eq!(found("best\u{a0}in class"), ["best in class"]);
+        assert!(found("Quantity and qualms").is_empty());
+        // An action verb's plural would be a noun.
+        let action = matcher(ACTION_VERBS, Forms::BaseAndIng);
+        assert_eq!(first(&action, "Trains run on time"), None);
+        assert_eq!(first(&action, "Roll\n  out kiosks").as_deref(), Some("roll out"));
+        let added = matcher(&["Implements"], Forms::BaseAndIng);
+        assert_eq!(first(&added, "Implement a CRM").as_deref(), Some("Implements"));
+    }
+
+    #[test]
+    fn singular_plural_and_keys() {
+        let pairs = [("benefits", "benefit"), ("synergies", "synergy"), ("processes", "process"), ("boxes", "box")];
+        for (plural_form, single) in pairs {
+            assert_eq!(singular(plural_form), single);
+            assert_eq!(plural(single), plural_form);
+        }
+        for same in ["process", "status", "analysis", "seamless", "agile", "gas"] {
+            assert_eq!(singular(same), same);
+        }
+        assert_eq!(entry_key("Best in Classes"), "best in class");
+        assert_eq!(entry_key("benefit"), entry_key("Benefits"));
     }
 
     #[test]

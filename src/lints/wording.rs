@@ -4,25 +4,54 @@
 use std::borrow::Cow;
 
 use super::Lints;
-use super::vocabulary::{Forms, Matcher, Words};
+use super::vocabulary::{ACTION_VERBS, Forms, Matcher, PROJECT_VERBS, Words, entry_key};
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::sema::model::ResultNode;
+use crate::sema::model::{Model, ResultNode};
 use crate::source::{Loc, Span};
+use rustc_hash::FxHashMap;
 
 pub struct Vocabularies {
     weasel: Matcher,
     action: Matcher,
     direction: Matcher,
+    /// The action verbs that name a project (`method: bsc`): the configured action
+    /// verbs but the defaults that can start a scorecard objective.
+    project: Matcher,
 }
 
 impl Vocabularies {
     pub fn new(config: &crate::config::Config) -> Vocabularies {
+        let objective_verbs: Vec<String> =
+            ACTION_VERBS.iter().filter(|verb| !PROJECT_VERBS.contains(verb)).map(|verb| entry_key(verb)).collect();
+        let project: Vec<String> =
+            config.action_verbs.iter().filter(|verb| !objective_verbs.contains(&entry_key(verb))).cloned().collect();
         Vocabularies {
             weasel: Matcher::new(&config.weasel_words, Forms::Inflected),
             action: Matcher::new(&config.action_verbs, Forms::BaseAndIng),
             direction: Matcher::new(&config.direction_verbs, Forms::Inflected),
+            project: Matcher::new(&project, Forms::BaseAndIng),
         }
     }
+}
+
+/// Under `method: bsc`, keeps of the wording lints' findings only the `result-is-action`
+/// ones that start with a project verb. The wording lints themselves do not read the
+/// method, so that what they found stays valid when another file changes it (the
+/// language server keeps their findings from one analysis to the next).
+pub fn keep_projects(workspace: &crate::Workspace, model: &Model, vocab: &Vocabularies, found: &mut Vec<Diagnostic>) {
+    if !found.iter().any(|d| d.code == Code::ResultIsAction) {
+        return;
+    }
+    let by_statement: FxHashMap<Loc, &ResultNode> = model.results.iter().map(|r| (r.statement.loc, r)).collect();
+    let mut words = Words::default();
+    found.retain(|diag| {
+        if diag.code != Code::ResultIsAction {
+            return true;
+        }
+        let Some(result) = by_statement.get(&diag.loc()) else { return true };
+        words.split(&Statement::new(workspace, result).text);
+        vocab.project.at(&words, 0).is_some()
+    });
 }
 
 /// The wording lints of `results` (each reads only its result's own statement).
@@ -64,9 +93,17 @@ pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies, results: &[ResultNode]
         }
 
         // Lowercase keeps ASCII digits and makes no others.
-        if let Some(number) = words.iter().find(|w| statement.text.as_bytes()[w.start].is_ascii_digit()) {
+        let number = (0..words.len()).find_map(|i| {
+            let word = words[i];
+            if statement.text.as_bytes()[word.start].is_ascii_digit() {
+                Some((word, "number"))
+            } else {
+                prefixed_period(words.text(i)).then_some((word, "period"))
+            }
+        });
+        if let Some((number, what)) = number {
             let shown = &statement.text[number.start..number.end];
-            let message = format!("result `{id}` contains the number `{shown}`: targets belong on measures");
+            let message = format!("result `{id}` contains the {what} `{shown}`: targets belong on measures");
             let help = "remove the number, date or percentage from the statement and put it on a measure as a `target: ... by ...`";
             lints.push(Diagnostic::new(Code::TargetInResult, whole(), message).with_help(help));
         }
@@ -77,6 +114,16 @@ pub fn check(lints: &mut Lints<'_>, vocab: &Vocabularies, results: &[ResultNode]
             lints.push(Diagnostic::new(Code::MultipleFocus, whole(), message).with_help(help));
         }
     }
+}
+
+/// A period written with a prefix, as plans write them: a financial or calendar year
+/// (`FY2030`, `FY27`, `CY2026`), a quarter (`Q3`) or a half year (`H1`). Given lowercase.
+fn prefixed_period(word: &str) -> bool {
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if let Some(year) = word.strip_prefix("fy").or_else(|| word.strip_prefix("cy")) {
+        return digits(year) && matches!(year.len(), 2 | 4);
+    }
+    matches!(word, "q1" | "q2" | "q3" | "q4" | "h1" | "h2")
 }
 
 /// A result's statement decoded, with a map from its byte offsets back to the source.
@@ -145,8 +192,32 @@ impl<'a> Statement<'a> {
         Loc::new(self.file, Span::new(at(start), at(end)))
     }
 
-    /// The words `[from, to)` as written.
+    /// The words `[from, to)` as written, each run of whitespace between them (a line
+    /// break, a tab, a no-break space) shown as one space.
     fn words_text(&self, words: &Words, from: usize, to: usize) -> String {
-        self.text[words[from].start..words[to - 1].end].to_owned()
+        let text = &self.text[words[from].start..words[to - 1].end];
+        let mut shown = String::with_capacity(text.len());
+        for (i, part) in text.split(char::is_whitespace).filter(|p| !p.is_empty()).enumerate() {
+            if i > 0 {
+                shown.push(' ');
+            }
+            shown.push_str(part);
+        }
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefixed_period;
+
+    #[test]
+    fn prefixed_periods() {
+        for yes in ["fy2030", "fy27", "cy2026", "q1", "q4", "h1", "h2"] {
+            assert!(prefixed_period(yes), "{yes}");
+        }
+        for no in ["fy", "fy203", "fy2030s", "q5", "q12", "h3", "h2o", "quality", "hq"] {
+            assert!(!prefixed_period(no), "{no}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use super::state::{FileRef, Snapshot};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::model::NodeRef;
 use crate::source::{ColumnUnit, SourceFile, Span};
-use crate::syntax::ast::{Ast, Decl, DeclKind, Entry};
+use crate::syntax::ast::{Ast, Decl, DeclKind, Entry, Item};
 
 /// One edit of the current file.
 struct Edit {
@@ -72,7 +72,7 @@ pub fn code_actions(snap: &Snapshot, params: &lsp::CodeActionParams) -> Option<l
                 }
             }
             Code::ResultIsAction => to_action(&mut builder, ast, diag),
-            Code::UnusedSuppression => remove_comment(&mut builder, diag),
+            Code::UnusedSuppression => remove_comment(&mut builder, ast, diag),
             _ => {}
         }
         if !diag.code.is_error() && !matches!(diag.code, Code::UnusedSuppression | Code::InvalidSuppression) {
@@ -244,6 +244,15 @@ fn to_action(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     {
         return;
     }
+    // Nor is the effect of a link (in any file, whether the link resolved or not): an
+    // action there is an error.
+    let links = builder.file.unit.asts.iter().flat_map(|ast| &ast.items).filter_map(|item| match item {
+        Item::Link(link) => Some(link),
+        Item::Decl(_) => None,
+    });
+    if links.flat_map(|link| link.nodes.iter().skip(1)).any(|node| node.name == id.name) {
+        return;
+    }
     let source = builder.file.source;
     let mut edits = vec![Edit { span: decl.keyword, text: "action".to_owned() }];
     for entry in decl.block.iter().flat_map(|b| &b.entries) {
@@ -302,11 +311,32 @@ fn suppress(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     builder.push(title, Some(diag), vec![Edit { span: Span::new(start, start), text }], false);
 }
 
-fn remove_comment(builder: &mut Builder<'_>, diag: &Diagnostic) {
+/// The fix of an `unused-suppression`, which points at one lint's name in the comment:
+/// the whole comment when it suppresses nothing, else that name from its list.
+fn remove_comment(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     let source = builder.file.source;
-    let span = lines_of(source, diag.loc().span);
+    let name = diag.loc().span;
+    let Some(&comment) = ast.comments.iter().find(|c| c.start <= name.start && name.end <= c.end) else { return };
+    if !diag.message.starts_with("this suppression") {
+        // `a, b` -> `a`: the name with the comma and spaces after it, or before it when
+        // it is the last.
+        let text = &source.text;
+        let after = text[name.end as usize..comment.end as usize].trim_start_matches([' ', '\t']);
+        let span = if let Some(rest) = after.strip_prefix(',') {
+            let end = comment.end as usize - rest.trim_start_matches([' ', '\t']).len();
+            Span::new(name.start as usize, end)
+        } else {
+            let before = text[comment.start as usize..name.start as usize].trim_end_matches([' ', '\t']);
+            let Some(kept) = before.strip_suffix(',') else { return };
+            Span::new(comment.start as usize + kept.len(), name.end as usize)
+        };
+        let title = format!("Remove `{}` from the suppression", source.slice(name));
+        builder.push(title, Some(diag), vec![Edit { span, text: String::new() }], true);
+        return;
+    }
+    let span = lines_of(source, comment);
     // A comment at the end of a line: remove it with the spaces before it.
-    let span = if span == diag.loc().span {
+    let span = if span == comment {
         let before = text_between(source, 0, span.start as usize).trim_end_matches([' ', '\t']).len();
         Span::new(before, span.end as usize)
     } else {

@@ -22,7 +22,7 @@ const MAP: &[AttributeDoc] = &[
     doc("mission", "string", "what the organisation does, for whom"),
     doc("owner", "string", "who owns the map"),
     doc("horizon", "period", "the time the map looks ahead to"),
-    doc("method", "`pump` | `bsc`", "which method's wording rules apply; default `pump`"),
+    doc("method", "`pump` | `bsc` | `rbm`", "which method's wording rules apply; default `pump`"),
 ];
 
 const LAYER: &[AttributeDoc] = &[doc("note", "string", "a note")];
@@ -30,7 +30,7 @@ const LAYER: &[AttributeDoc] = &[doc("note", "string", "a note")];
 const GROUP: &[AttributeDoc] = &[
     doc(
         "intent",
-        "an intent (`attract`, `grow`, `retain`, `serve`, `exit` by default)",
+        "an intent (`attract`, `grow`, `retain`, `maintain`, `serve`, `reengineer`, `retire`, `exit` by default; `exit` and `retire` are exit intents)",
         "what the business means to do with this group",
     ),
     doc("share", "percentage", "share of the customer base (of the parent group, for a sub-group)"),

@@ -27,7 +27,7 @@ pub fn hover(snap: &Snapshot, params: &lsp::HoverParams) -> Option<lsp::Hover> {
         Hit::LintCode { name, .. } => code(name)?,
         Hit::AttrWord { attribute, word, .. } if hit.id().is_none() => {
             let values = docs::values(&attribute.name.name, &file.unit.analysis.config)?;
-            let list: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            let list: Vec<String> = values.iter().map(|v| code_span(v)).collect();
             format!("`{word}`: one of {} for `{}`", list.join(", "), attribute.name.name)
         }
         _ => {
@@ -40,6 +40,47 @@ pub fn hover(snap: &Snapshot, params: &lsp::HoverParams) -> Option<lsp::Hover> {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }),
         range: Some(range),
     })
+}
+
+/// User text as Markdown that shows it as typed: every ASCII punctuation character is
+/// escaped (CommonMark allows a backslash before any of them), so `*grows*` stays in
+/// its stars and `[see](http://x)` is no link; a line break is a hard break (`\` at
+/// the end of the line), and a space or tab starting a line an entity, so that no line
+/// becomes a heading, a list or a code block.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut line_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                out.push_str("\\\n");
+                line_start = true;
+                continue;
+            }
+            ' ' if line_start => out.push_str("&#32;"),
+            '\t' if line_start => out.push_str("&#9;"),
+            _ if ch.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ => out.push(ch),
+        }
+        line_start = line_start && (ch == ' ' || ch == '\t');
+    }
+    out
+}
+
+/// Text as an inline code span that shows it as typed, whatever backticks it holds:
+/// fenced by one backtick more than its longest run, padded when it starts or ends
+/// with one. Line breaks become spaces (a code span shows them so anyway).
+pub fn code_span(text: &str) -> String {
+    let text = text.replace(['\r', '\n'], " ");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn capitalise(text: &str) -> String {
@@ -69,13 +110,14 @@ fn quantity(q: &Quantity, word: &str) -> String {
 }
 
 fn ids(model: &Model, nodes: impl IntoIterator<Item = NodeRef>) -> String {
-    let list: Vec<String> = nodes.into_iter().map(|n| format!("`{}` {}", model.id(n), model.title(n))).collect();
+    let list: Vec<String> =
+        nodes.into_iter().map(|n| format!("{} {}", code_span(model.id(n)), escape(model.title(n)))).collect();
     if list.is_empty() { "none".to_owned() } else { list.join("; ") }
 }
 
 /// A node in Markdown: what it says and what it is connected to.
 pub fn node(model: &Model, node: NodeRef) -> String {
-    let mut out = format!("**{} `{}`**: {}\n", node.kind_name(), model.id(node), model.title(node));
+    let mut out = format!("**{} {}**: {}\n", node.kind_name(), code_span(model.id(node)), escape(model.title(node)));
     let mut line = |label: &str, value: String| {
         let _ = write!(out, "\n- {label}: {value}");
     };
@@ -87,7 +129,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 (0..model.results.len()).filter(|&r| model.results[r].layer == Some(i)).map(NodeRef::Result).collect();
             line("results", format!("{}", results.len()));
             if let Some(note) = &model.layers[i].note {
-                line("note", note.to_string());
+                line("note", escape(note));
             }
         }
         NodeRef::Group(i) => {
@@ -96,7 +138,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 line("sub-group of", ids(model, [NodeRef::Group(parent)]));
             }
             if let Some(intent) = &group.intent {
-                line("intent", format!("`{}`", intent.value));
+                line("intent", code_span(&intent.value));
             }
             if let Some(share) = &group.share {
                 line("share", format!("{}%", share.value));
@@ -108,7 +150,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 ("criteria", &group.criteria),
             ] {
                 if let Some(value) = value {
-                    line(label, value.to_string());
+                    line(label, escape(value));
                 }
             }
             let subs: Vec<NodeRef> =
@@ -129,7 +171,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             let groups = result.for_groups.iter().map(|g| NodeRef::Group(g.value));
             line("for", ids(model, groups));
             if let Some(owner) = &result.owner {
-                line("owner", owner.to_string());
+                line("owner", escape(owner));
             }
             if result.measures.is_empty() {
                 line("measures", "none".to_owned());
@@ -142,7 +184,7 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             let effects = lookup::effects(model, node).into_iter().map(|(n, _)| n);
             line("causes", ids(model, effects));
             if let Some(note) = &result.note {
-                line("note", note.to_string());
+                line("note", escape(note));
             }
         }
         NodeRef::Measure(i) => {
@@ -160,20 +202,20 @@ pub fn node(model: &Model, node: NodeRef) -> String {
                 ("note", measure.note.as_deref()),
             ] {
                 if let Some(value) = value {
-                    line(label, value.to_owned());
+                    line(label, escape(value));
                 }
             }
         }
         NodeRef::Action(i) => {
             let action = &model.actions[i];
             if let Some(owner) = &action.owner {
-                line("owner", owner.to_string());
+                line("owner", escape(owner));
             }
             if let Some(due) = &action.due {
-                line("due", due.to_string());
+                line("due", escape(&due.to_string()));
             }
             if let Some(status) = &action.status {
-                line("status", format!("`{status}`"));
+                line("status", code_span(status));
             }
             let effects = lookup::effects(model, node).into_iter().map(|(n, _)| n);
             line("causes", ids(model, effects));
@@ -196,5 +238,20 @@ fn progress(model: &Model, m: usize) -> String {
 
 fn measure_line(model: &Model, m: usize) -> String {
     let measure = &model.measures[m];
-    format!("`{}` {}: {}", measure.id, measure.name, progress(model, m))
+    format!("{} {}: {}", code_span(&measure.id), escape(&measure.name), progress(model, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_shows_as_typed() {
+        assert_eq!(escape("*grows* [see](http://x)"), r"\*grows\* \[see\]\(http\:\/\/x\)");
+        assert_eq!(escape("a\r\n  b &amp;"), "a\\\n&#32;&#32;b \\&amp\\;");
+        assert_eq!(escape("café 顧客"), "café 顧客");
+        assert_eq!(code_span("grow"), "`grow`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x``"), "``` `x`` ```");
+    }
 }

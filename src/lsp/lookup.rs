@@ -298,14 +298,16 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
     if in_string_or_comment(ast, prefix, offset) {
         return nothing;
     }
-    let before = &prefix[..prefix.len() - word_len];
+    // In a block opened or closed on this line (`{ layer: | }`), what counts is what
+    // follows the brace: line breaks are not significant.
+    let before = after_brace(&prefix[..prefix.len() - word_len]);
     let context = if before.trim_end().ends_with("->") {
         Context::LinkEffect
     } else {
         // The tree knows the block unless recovery cut it short (a line starting with
         // a keyword such as `layer` ends a block); then the braces in the text decide.
         let block = block_at(ast, offset);
-        let owner = block.map(|(owner, _)| owner).or_else(|| text_owner(&text[..line_start]));
+        let owner = block.map(|(owner, _)| owner).or_else(|| text_owner(&text[..offset - word_len]));
         if before.trim().is_empty() {
             match owner {
                 None => Context::TopLevel,
@@ -315,7 +317,12 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
                         .into_iter()
                         .flat_map(|(_, b)| &b.entries)
                         .filter_map(|e| match e {
-                            Entry::Attribute(a) if !touches(line, a.name.span.start as usize) => {
+                            // The attribute being typed is not used yet, and neither is
+                            // what the rest of a broken line was read as.
+                            Entry::Attribute(a)
+                                if !touches(line, a.name.span.start as usize)
+                                    || (a.name.span.end as usize) < offset =>
+                            {
                                 Some(a.name.name.to_string())
                             }
                             _ => None,
@@ -325,13 +332,58 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
                 }
             }
         } else {
-            match value_of(before) {
-                Some(attribute) => Context::Value { owner, attribute },
-                None => Context::Nothing,
+            match (value_of(before), owner) {
+                (Some(attribute), _) => Context::Value { owner, attribute },
+                // After a whole entry (`{ layer: top |`), another attribute may follow.
+                (None, Some(owner)) if ends_an_entry(before) => {
+                    let used = block
+                        .into_iter()
+                        .flat_map(|(_, b)| &b.entries)
+                        .filter_map(|e| match e {
+                            Entry::Attribute(a) if (a.name.span.end as usize) < offset => Some(a.name.name.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    Context::AttributeName { owner, used }
+                }
+                (None, _) => Context::Nothing,
             }
         }
     };
     Completion { context, replace }
+}
+
+/// What follows the last brace of a line's text before the cursor, outside strings (the
+/// whole text when it has none).
+fn after_brace(before: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut from = 0;
+    for (i, ch) in before.char_indices() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '{' | '}' if !in_string => from = i + 1,
+            _ => {}
+        }
+    }
+    &before[from..]
+}
+
+/// Whether `before` is whole attributes (`layer: top `, `for: [a, b] `) followed by a
+/// space, so that the next word is another attribute's name.
+fn ends_an_entry(before: &str) -> bool {
+    let trimmed = before.trim_start();
+    let starts_as_attribute = trimmed.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(is_word) && !name.starts_with(|c: char| c.is_ascii_digit())
+    });
+    let last = trimmed.trim_end().chars().last();
+    starts_as_attribute
+        && before.ends_with(char::is_whitespace)
+        && !matches!(last, Some(':' | ',' | '['))
+        && trimmed.matches('"').count().is_multiple_of(2)
+        && trimmed.matches('[').count() == trimmed.matches(']').count()
 }
 
 /// The block open at the end of `text`, from its braces (outside strings and comments)
@@ -531,6 +583,30 @@ mod tests {
             panic!("link value")
         };
         assert_eq!(attribute, "strength");
+    }
+
+    #[test]
+    fn completion_in_one_line_blocks() {
+        let result = Owner::Decl { kind: DeclKind::Result, nested: false };
+        let value = |attribute: &str, owner| Context::Value { owner: Some(owner), attribute: attribute.into() };
+        assert_eq!(context("result r \"S\" { layer: | }\n"), value("layer", result));
+        assert_eq!(context("result r \"S\" { layer: cu| }\n"), value("layer", result));
+        assert_eq!(context("result r \"S\" { | }\n"), Context::AttributeName { owner: result, used: vec![] });
+        assert_eq!(context("result r \"S\" {|}\n"), Context::AttributeName { owner: result, used: vec![] });
+        let action = Owner::Decl { kind: DeclKind::Action, nested: false };
+        assert_eq!(context("action a \"A\" { status: | }\n"), value("status", action));
+        assert_eq!(
+            context("action a \"A\" { status: done | }\n"),
+            Context::AttributeName { owner: action, used: vec!["status".into()] }
+        );
+        assert_eq!(context("result r \"S\" { for: [a, | }\n"), value("for", result));
+        assert_eq!(context("result r \"S\" { layer: top } |\n"), Context::TopLevel);
+        // A brace inside a string does not count, nor does a header without a block.
+        assert_eq!(context("result r \"S {\" |\n"), Context::Nothing);
+        assert_eq!(
+            context("result r \"S\" { owner: \"a b\" | }\n"),
+            Context::AttributeName { owner: result, used: vec!["owner".into()] }
+        );
     }
 
     #[test]

@@ -162,9 +162,14 @@ fn folder_paths(params: &lsp::InitializeParams) -> Vec<PathBuf> {
     {
         uris.push(root);
     }
-    let mut paths: Vec<PathBuf> = uris.into_iter().filter_map(|uri| state::key(uri).1).collect();
-    paths.sort();
-    paths.dedup();
+    // In the client's order: the first folder's `strata.toml` configures the workspace,
+    // as the first path given does for `strata check`.
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for path in uris.into_iter().filter_map(|uri| state::key(uri).1) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
     paths
 }
 
@@ -603,9 +608,11 @@ impl LanguageServer for Backend {
         let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| state::key(&f.uri).1).collect();
         self.shared.update(|state| {
             state.folders.retain(|f| !removed.contains(f));
-            state.folders.extend(added.iter().cloned());
-            state.folders.sort();
-            state.folders.dedup();
+            for folder in &added {
+                if !state.folders.contains(folder) {
+                    state.folders.push(folder.clone());
+                }
+            }
             let gone: Vec<String> = state
                 .docs
                 .iter()

@@ -114,12 +114,13 @@ pub fn rename(snap: &Snapshot, params: &lsp::RenameParams) -> Result<Option<lsp:
     }
     let model = &file.unit.analysis.model;
     let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
-    let mut seen: Vec<Loc> = Vec::new();
-    for loc in lookup::occurrences(model, node) {
-        if seen.contains(&loc) {
-            continue;
-        }
-        seen.push(loc);
+    // Every use, and every declaration of the id: a duplicate's too, which is no node
+    // but is what `prepareRename` offers when the cursor is on it.
+    let mut locs = lookup::occurrences(model, node);
+    locs.extend(declarations(file.unit, model.id(node)));
+    locs.sort();
+    locs.dedup();
+    for loc in locs {
         let Some(location) = file.unit.location(loc, snap.encoding) else { continue };
         changes
             .entry(location.uri)
@@ -127,6 +128,29 @@ pub fn rename(snap: &Snapshot, params: &lsp::RenameParams) -> Result<Option<lsp:
             .push(lsp::TextEdit { range: location.range, new_text: new.to_owned() });
     }
     Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
+}
+
+/// Where `name` is declared in the unit's files, duplicates included.
+fn declarations(unit: &Unit, name: &str) -> Vec<Loc> {
+    let mut found = Vec::new();
+    for (i, ast) in unit.asts.iter().enumerate() {
+        // Iterative: nesting is bounded by the parser, but no walk here depends on it.
+        let mut stack: Vec<&crate::syntax::ast::Decl> = ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Decl(decl) => Some(decl),
+                Item::Link(_) => None,
+            })
+            .collect();
+        while let Some(decl) = stack.pop() {
+            if let Some(id) = decl.id.as_ref().filter(|id| id.name == name) {
+                found.push(Loc::new(FileId(i as u32), id.span));
+            }
+            stack.extend(decl.nested());
+        }
+    }
+    found
 }
 
 fn symbol_kind(node: NodeRef) -> lsp::SymbolKind {

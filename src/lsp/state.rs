@@ -67,6 +67,8 @@ pub struct Doc {
 pub struct State {
     pub generation: u64,
     pub encoding: ColumnUnit,
+    /// The workspace folders, in the order the client gave them: one workspace, rooted at
+    /// the first.
     pub folders: Vec<PathBuf>,
     /// A `strata.toml` above a folder (its nearest ancestor that has one), by folder.
     pub ancestor_configs: BTreeMap<PathBuf, PathBuf>,
@@ -156,6 +158,16 @@ pub fn scan(folder: &Path) -> Vec<PathBuf> {
 /// `strata.toml` in the nearest strict ancestor of `folder` that has one.
 pub fn ancestor_config(folder: &Path) -> Option<PathBuf> {
     folder.ancestors().skip(1).map(|dir| dir.join(CONFIG_FILE)).find(|path| path.is_file())
+}
+
+/// The deepest directory that holds every folder (the folder itself when there is one).
+fn common_ancestor(folders: &[PathBuf]) -> PathBuf {
+    let mut folders = folders.iter();
+    let mut base = folders.next().cloned().unwrap_or_default();
+    for folder in folders {
+        while !folder.starts_with(&base) && base.pop() {}
+    }
+    base
 }
 
 /// The `/`-separated path of `path` below `root`.
@@ -313,67 +325,81 @@ impl State {
         self.docs.get(key).is_some_and(|doc| doc.version.is_some())
     }
 
-    /// Splits the documents into workspaces, as `strata check` on each folder would:
-    /// a directory below a folder with its own `strata.toml` is a workspace of its own,
-    /// and a document outside every folder is checked alone.
+    /// Splits the documents into workspaces, as `strata check FOLDER…` on every folder at
+    /// once would: the folders are one workspace (one namespace), rooted at the first
+    /// folder and configured by its `strata.toml` (its own or its nearest ancestor's),
+    /// with each file named by its path below the folders' common ancestor; a directory
+    /// below a folder with its own `strata.toml` is a workspace of its own, and a
+    /// document outside every folder is checked alone.
     pub fn plan(&self) -> Vec<Plan> {
-        let mut roots: Vec<PathBuf> = self.folders.clone();
+        let mut nested: Vec<PathBuf> = Vec::new();
         for doc in self.docs.values() {
             if doc.kind != DocKind::Config {
                 continue;
             }
             let Some(dir) = doc.path.as_deref().and_then(Path::parent) else { continue };
-            if self.folders.iter().any(|f| dir.starts_with(f) && dir != f.as_path()) {
-                roots.push(dir.to_path_buf());
+            let below = self.folders.iter().any(|f| dir.starts_with(f) && dir != f.as_path());
+            if below && self.folders.first().is_none_or(|first| dir != first.as_path()) {
+                nested.push(dir.to_path_buf());
             }
         }
-        roots.sort();
-        roots.dedup();
+        nested.sort();
+        nested.dedup();
+        let base = common_ancestor(&self.folders);
+        let mut main = self.folders.first().map(|first| Plan::new(Some(first.clone())));
         let mut plans: BTreeMap<PathBuf, Plan> = BTreeMap::new();
         let mut alone: Vec<Plan> = Vec::new();
         for (key, doc) in &self.docs {
             if doc.kind != DocKind::Strata {
                 continue;
             }
-            let root = doc
-                .path
-                .as_deref()
-                .and_then(|p| roots.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len()));
-            match (root, &doc.path) {
-                (Some(root), Some(path)) => {
+            let path = doc.path.as_deref();
+            let root =
+                path.and_then(|p| nested.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len()));
+            match (root, path, &mut main) {
+                (Some(root), Some(path), _) => {
                     let plan = plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone())));
                     plan.files.push((relative(path, root), key.clone()));
                 }
-                (_, path) => {
-                    let root = path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+                (None, Some(path), Some(main)) if self.folders.iter().any(|f| path.starts_with(f)) => {
+                    main.files.push((relative(path, &base), key.clone()));
+                }
+                (_, path, _) => {
+                    let root = path.and_then(Path::parent).map(Path::to_path_buf);
                     let mut plan = Plan::new(root);
-                    let name = path
-                        .as_deref()
-                        .and_then(Path::file_name)
-                        .map(|n| crate::source::shown_name(n.as_encoded_bytes()));
+                    let name = path.and_then(Path::file_name).map(|n| crate::source::shown_name(n.as_encoded_bytes()));
                     plan.files.push((name.unwrap_or_else(|| key.clone()), key.clone()));
                     alone.push(plan);
                 }
             }
         }
-        for root in &roots {
+        for root in &nested {
             let config = self.config_for(root);
-            if config.is_some() || self.folders.contains(root) {
+            if config.is_some() {
                 plans.entry(root.clone()).or_insert_with(|| Plan::new(Some(root.clone()))).config = config;
             }
         }
-        // The CSV files below each workspace's root, which its measures' `data` may name
-        // (a document checked alone reads none).
+        if let Some(main) = &mut main {
+            main.config = main.root.as_deref().and_then(|root| self.config_for(root));
+        }
+        // The CSV files of each workspace, which its measures' `data` may name, named as
+        // its `.strata` files are (a document checked alone reads none).
         for (key, doc) in &self.docs {
             if doc.kind != DocKind::Data {
                 continue;
             }
             let Some(path) = doc.path.as_deref() else { continue };
-            let root = roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len());
-            if let Some(root) = root
-                && let Some(plan) = plans.get_mut(root)
-            {
-                plan.data.push((relative(path, root), key.clone()));
+            let root = nested.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+            match (root, &mut main) {
+                (Some(root), _) => {
+                    if let Some(plan) = plans.get_mut(root) {
+                        plan.data.push((relative(path, root), key.clone()));
+                    }
+                }
+                (None, Some(main)) if self.folders.iter().any(|f| path.starts_with(f)) => {
+                    main.data.push((relative(path, &base), key.clone()));
+                }
+                _ => {}
             }
         }
         for plan in &mut alone {
@@ -381,7 +407,7 @@ impl State {
                 dir.ancestors().map(|d| path_key(&d.join(CONFIG_FILE))).find(|k| self.docs.contains_key(k))
             });
         }
-        let mut plans: Vec<Plan> = plans.into_values().chain(alone).collect();
+        let mut plans: Vec<Plan> = main.into_iter().chain(plans.into_values()).chain(alone).collect();
         for plan in &mut plans {
             plan.files.sort();
             plan.data.sort();

@@ -233,6 +233,10 @@ pub fn folding_ranges(snap: &Snapshot, params: &lsp::FoldingRangeParams) -> Opti
         let end_line = if block.close.is_some() { line(end).saturating_sub(1) } else { line(end) };
         fold(line(block.open.start), end_line, None);
     }
+    // A string over several lines (a statement, a note) folds to its first line.
+    for string in ast.string_spans() {
+        fold(line(string.start), line(string.end), None);
+    }
     let mut run: Option<(u32, u32)> = None;
     for &comment in &ast.comments {
         let own_line = {

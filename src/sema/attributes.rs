@@ -19,7 +19,7 @@ pub const MEASURE: &[&str] =
 pub const ACTION: &[&str] = &["owner", "due", "status", "note"];
 pub const LINK: &[&str] = &["strength", "polarity", "evidence", "assumption", "note"];
 
-pub const METHODS: &[&str] = &["pump", "bsc"];
+pub const METHODS: &[&str] = &["pump", "bsc", "rbm"];
 pub const DIRECTIONS: &[&str] = &["up", "down"];
 pub const FREQUENCIES: &[&str] = &["daily", "weekly", "monthly", "quarterly", "yearly"];
 pub const STATUSES: &[&str] = &["planned", "active", "done", "dropped"];

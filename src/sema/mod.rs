@@ -359,8 +359,8 @@ fn suggest_all<'s>(symbols: &'s Symbols, diags: &mut [Diagnostic], unknown: Vec<
         let found = match answers.get(&(name.clone(), expect)) {
             Some(&found) => found,
             None => {
-                let list = candidates[expect.class()].get_or_insert_with(|| {
-                    let accepted = symbols.iter().filter(|(_, node)| expect.accepts(**node));
+                let list = candidates[expect.suggested_class()].get_or_insert_with(|| {
+                    let accepted = symbols.iter().filter(|(_, node)| expect.suggests(**node));
                     // Most ids are lowercase ASCII already: borrowed, not copied.
                     let lower = |id: &'s Text| match id.is_ascii() && !id.bytes().any(|b| b.is_ascii_uppercase()) {
                         true => Cow::Borrowed(id.as_str()),
@@ -510,9 +510,14 @@ impl Sema<'_> {
                 let mission = self.string(&attrs, "mission");
                 let owner = self.string(&attrs, "owner");
                 let horizon = self.period(&attrs, "horizon");
-                let method = self
-                    .one_of(&attrs, "method", attributes::METHODS, "a method")
-                    .map(|w| Spanned { value: if w.value == "bsc" { Method::Bsc } else { Method::Pump }, loc: w.loc });
+                let method = self.one_of(&attrs, "method", attributes::METHODS, "a method").map(|w| Spanned {
+                    value: match w.value {
+                        "bsc" => Method::Bsc,
+                        "rbm" => Method::Rbm,
+                        _ => Method::Pump,
+                    },
+                    loc: w.loc,
+                });
                 let title_at = Loc::new(file, decl.title.span);
                 if self.map_at == Some(title_at) {
                     let title = decl.title.value.clone();
@@ -678,6 +683,17 @@ impl Sema<'_> {
 
     fn resolve(&mut self, loc: Loc, name: &str, expect: Expect) -> Option<Spanned<NodeRef>> {
         let Some(&node) = self.symbols.get(name) else {
+            // A keyword is never declared, so "did you mean" would only mislead.
+            if RESERVED_WORDS.contains(&name) {
+                let message = format!("`{name}` is a keyword, not the id of {}", expect.a());
+                let help = format!(
+                    "write the id of {} here; `{name}` only starts a `{name}` item, at the start of a line",
+                    expect.a()
+                );
+                let label = Label::new(loc, "a keyword");
+                self.push(Diagnostic::new(Code::UnknownReference, label, message).with_help(help));
+                return None;
+            }
             let message = format!("unknown {} `{name}`", expect.name());
             // The help ("did you mean") is written once every run is joined: `suggest_all`.
             self.unknown.push((self.diags.len(), Text::from(name), expect));
@@ -882,6 +898,24 @@ impl Expect {
             Expect::Group => matches!(node, NodeRef::Group(_)),
             Expect::Result => matches!(node, NodeRef::Result(_)),
             Expect::Cause | Expect::Effect | Expect::Middle => matches!(node, NodeRef::Result(_) | NodeRef::Action(_)),
+        }
+    }
+
+    /// Which kinds "did you mean" may suggest: only those the place takes without an
+    /// error, so an effect (or an id in the middle of a chain) is only ever a result,
+    /// though naming an action there is a different error than naming a layer.
+    fn suggests(self, node: NodeRef) -> bool {
+        match self {
+            Expect::Effect | Expect::Middle => matches!(node, NodeRef::Result(_)),
+            _ => self.accepts(node),
+        }
+    }
+
+    /// The class of `suggests`' kinds (at most `CLASSES`).
+    fn suggested_class(self) -> usize {
+        match self {
+            Expect::Effect | Expect::Middle => Expect::Result.class(),
+            _ => self.class(),
         }
     }
 

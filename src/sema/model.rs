@@ -114,6 +114,8 @@ impl Model {
 pub enum Method {
     Pump,
     Bsc,
+    /// Results-based management: results chains and logic models (v2).
+    Rbm,
 }
 
 impl Method {
@@ -121,6 +123,7 @@ impl Method {
         match self {
             Method::Pump => "pump",
             Method::Bsc => "bsc",
+            Method::Rbm => "rbm",
         }
     }
 }

@@ -121,8 +121,8 @@ impl Parser<'_> {
     }
 
     /// `map_decl = kw_map ~ text ~ block?` and `decl = decl_kw ~ ident ~ text ~ block?`,
-    /// at the keyword. Without a block the span runs on over the whitespace after the
-    /// title, as pest's does (the skip before an absent optional is kept).
+    /// at the keyword. Without a block the span ends with the title (spec 5.0: a span
+    /// never runs past its last token), as the pest builder's does.
     fn decl(&mut self, kind: DeclKind, depth: usize) -> Option<Decl> {
         let start = self.pos;
         self.pos += kind.keyword().len();
@@ -145,7 +145,7 @@ impl Parser<'_> {
             }
             _ => None,
         };
-        let end = block.as_ref().map_or(self.pos, |b| b.span.end as usize);
+        let end = block.as_ref().map_or(title.span.end as usize, |b| b.span.end as usize);
         Some(Decl { kind, keyword, id, title, block, span: Span::new(start, end) })
     }
 
@@ -177,7 +177,8 @@ impl Parser<'_> {
             Some(b'{') => Some(self.block(1)?),
             _ => None,
         };
-        let end = block.as_ref().map_or(self.pos, |b| b.span.end as usize);
+        let last = label.as_ref().map_or(nodes[nodes.len() - 1].span.end, |l| l.span.end);
+        let end = block.as_ref().map_or(last as usize, |b| b.span.end as usize);
         Some(Link { nodes, label, block, span: Span::new(start, end) })
     }
 
@@ -270,7 +271,7 @@ impl Parser<'_> {
     }
 
     /// `quantity = number ~ (qualifier ~ when)?`, after its number. Unqualified, its span
-    /// runs on over the whitespace and comments after the number, as pest's does.
+    /// is the number's (not the whitespace after it, where pest's rule ends).
     fn quantity(&mut self, number: Number) -> Value {
         let start = number.span.start as usize;
         self.skip();
@@ -281,7 +282,8 @@ impl Parser<'_> {
         }
         self.pos = after;
         self.comments.truncate(comments);
-        Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span: Span::new(start, after) }
+        let span = number.span;
+        Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when: None })), span }
     }
 
     /// `qualifier ~ when`, where `when = period | number`.
@@ -354,6 +356,24 @@ impl Parser<'_> {
     }
 
     /// `string = "\"" ~ string_body ~ "\""`, with every escape valid.
+    /// Whether the line after the line break at `at` starts like code: `}`, a keyword,
+    /// or an id followed by `:` or `->` (a superset of the grammar's `code_line`).
+    fn code_line_after(&self, at: usize) -> bool {
+        let mut pos = at;
+        while matches!(self.bytes.get(pos), Some(b'\n' | b'\r' | b' ' | b'\t')) {
+            pos += 1;
+        }
+        if self.bytes.get(pos) == Some(&b'}') {
+            return true;
+        }
+        let Some(end) = self.ident_end(pos) else { return false };
+        if DeclKind::from_keyword(&self.text[pos..end]).is_some() {
+            return true;
+        }
+        let rest = self.text[end..].trim_start_matches([' ', '\t']);
+        rest.starts_with(':') || rest.starts_with("->")
+    }
+
     fn string(&mut self) -> Option<Str> {
         let start = self.pos;
         ensure(self.peek() == Some(b'"'))?;
@@ -365,6 +385,12 @@ impl Parser<'_> {
                 b'\\' => end += 1 + self.char_at(end + 1)?.len_utf8(),
                 _ => end += 1,
             }
+        }
+        // A string over several lines whose second line reads as code may be the
+        // grammar's `open_line` (a string not closed on its line): pest decides. This
+        // gives up on more than `open_line` takes, which only costs speed.
+        if let Some(newline) = memchr::memchr2(b'\n', b'\r', &self.bytes[start..end]) {
+            ensure(!self.code_line_after(start + newline))?;
         }
         let mut clean = true;
         let value = escape::unescape(&self.text[start + 1..end], |_| clean = false);

@@ -167,7 +167,7 @@ impl Builder<'_> {
                     kind = DeclKind::from_keyword(child.as_str());
                 }
                 Rule::ident => id = Some(ident(&child)),
-                Rule::string | Rule::unterminated => title = Some(self.text(child)),
+                Rule::string | Rule::unterminated | Rule::open_line => title = Some(self.text(child)),
                 Rule::block => block_pair = Some(child),
                 _ => {}
             }
@@ -191,6 +191,12 @@ impl Builder<'_> {
             Some(block) => Some(self.block(block, &owner, depth + 1)),
             None => None,
         };
+        // pest's span runs on over the whitespace before an absent block: end it with
+        // the title (spec 5.0).
+        let span = match &block {
+            Some(_) => span,
+            None => Span::new(span.start as usize, title.span.end as usize),
+        };
         Some(Decl { kind, keyword, id, title, block, span })
     }
 
@@ -202,11 +208,17 @@ impl Builder<'_> {
         for child in children(pair) {
             match child.as_rule() {
                 Rule::ident => nodes.push(ident(&child)),
-                Rule::string | Rule::unterminated => label = Some(self.text(child)),
+                Rule::string | Rule::unterminated | Rule::open_line => label = Some(self.text(child)),
                 Rule::block => block = Some(self.block(child, "link", 1)),
                 _ => {}
             }
         }
+        let span = match (&block, &label, nodes.last()) {
+            (Some(_), _, _) => span,
+            (None, Some(label), _) => Span::new(span.start as usize, label.span.end as usize),
+            (None, None, Some(last)) => Span::new(span.start as usize, last.span.end as usize),
+            (None, None, None) => span,
+        };
         Some(Link { nodes, label, block, span })
     }
 
@@ -226,6 +238,19 @@ impl Builder<'_> {
                 }
                 Rule::attribute => {
                     if let Some(attribute) = self.attribute(child) {
+                        entries.push(Entry::Attribute(attribute));
+                    }
+                }
+                Rule::missing_colon => {
+                    if let Some(attribute) = self.attribute(child) {
+                        let at = token_at(self.text, attribute.value.span.start as usize);
+                        let found = describe_token(self.text, at);
+                        self.error(
+                            at,
+                            format!("expected `:` after `{}`, found {found}", attribute.name.name),
+                            Some("expected `:`"),
+                            Some("write attributes as `name: value`"),
+                        );
                         entries.push(Entry::Attribute(attribute));
                     }
                 }
@@ -259,10 +284,13 @@ impl Builder<'_> {
             match child.as_rule() {
                 Rule::ident => name = Some(ident(&child)),
                 Rule::value => value = self.value(child),
+                Rule::loose_value => value = children(child).next().and_then(|v| self.value(v)),
                 _ => {}
             }
         }
-        Some(Attribute { name: name?, value: value?, span })
+        let (name, value) = (name?, value?);
+        let span = Span::new(span.start as usize, value.span.end as usize);
+        Some(Attribute { name, value, span })
     }
 
     fn value(&mut self, pair: Pair<'_, Rule>) -> Option<Value> {
@@ -273,7 +301,7 @@ impl Builder<'_> {
     fn scalar(&mut self, pair: Pair<'_, Rule>) -> Option<Value> {
         let span = span_of(&pair);
         let kind = match pair.as_rule() {
-            Rule::string | Rule::unterminated => ValueKind::Str(self.text(pair).value),
+            Rule::string | Rule::unterminated | Rule::open_line => ValueKind::Str(self.text(pair).value),
             Rule::ident => ValueKind::Ident(Text::from(pair.as_str())),
             Rule::period => ValueKind::Period(Text::from(pair.as_str())),
             Rule::number => ValueKind::Quantity(Box::new(Quantity { number: number(&pair), when: None })),
@@ -289,6 +317,12 @@ impl Builder<'_> {
                     }
                     _ => None,
                 };
+                // Unqualified, pest's span runs on over the whitespace after the number
+                // (where it looked for `at` or `by`): the value ends with the number.
+                if when.is_none() {
+                    let span = number.span;
+                    return Some(Value { kind: ValueKind::Quantity(Box::new(Quantity { number, when })), span });
+                }
                 ValueKind::Quantity(Box::new(Quantity { number, when }))
             }
             Rule::list => ValueKind::List(
@@ -306,6 +340,14 @@ impl Builder<'_> {
     /// reports a string left open at the end of the file at its opening quote.
     fn text(&mut self, pair: Pair<'_, Rule>) -> Str {
         let span = span_of(&pair);
+        if pair.as_rule() == Rule::open_line {
+            self.error(
+                Span::new(span.start as usize, span.start as usize + 1),
+                "this string is not closed on its line",
+                Some("this string is not closed"),
+                Some("add the closing `\"` at the end of the line; inside a string write `\\\"` for a quote"),
+            );
+        }
         if pair.as_rule() == Rule::unterminated {
             self.error(
                 Span::new(span.start as usize, span.start as usize + 1),
@@ -345,6 +387,15 @@ impl Builder<'_> {
     /// Reports a chunk that recovery skipped, saying what was expected where.
     fn bad_chunk(&mut self, span: Span, in_block: bool) {
         let chunk = &self.text[span.range()];
+        if in_block && chunk == "," {
+            self.error(
+                span,
+                "no commas between attributes",
+                Some("a comma"),
+                Some("remove the `,`: attributes are separated by line breaks or spaces"),
+            );
+            return;
+        }
         let word = leading_word(chunk);
         let keyword = DeclKind::from_keyword(word).is_some();
         let rule = if keyword {
@@ -482,7 +533,7 @@ fn expected_words(positives: &[Rule], attribute_start: bool) -> String {
         let word = match rule {
             Rule::ident if attribute_start => "an attribute name",
             Rule::ident => "an id",
-            Rule::string | Rule::unterminated => "a quoted title",
+            Rule::string | Rule::unterminated | Rule::open_line => "a quoted title",
             Rule::colon => "`:`",
             Rule::comma => "`,`",
             Rule::arrow => "`->`",

@@ -292,8 +292,7 @@ fn evidence_speed() {
     let mut huge = String::from("period,value,other\n");
     let mut day = 0u32;
     while huge.len() < 200_000_000 {
-        let other =
-            if day < 3_000_000 { "" } else { "a long note that no measure reads, repeated to fill the file out" };
+        let other = if day < 3_000_000 { "" } else { "a long note that no measure reads; it fills the file out" };
         huge.push_str(&format!(
             "{:04}-{:02}-{:02},{},{other}\n",
             day / 336,

@@ -562,11 +562,14 @@ async fn completion_fits_the_context() {
     for (text, expected) in [
         ("measure m \"M\" {\n  direction: |\n}\n", vec!["up", "down"]),
         ("measure m \"M\" {\n  frequency: |\n}\n", vec!["daily", "weekly", "monthly", "quarterly", "yearly"]),
-        ("group g \"G\" {\n  intent: |\n}\n", vec!["attract", "grow", "retain", "serve", "exit"]),
+        (
+            "group g \"G\" {\n  intent: |\n}\n",
+            vec!["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"],
+        ),
         ("action a \"A\" {\n  status: |\n}\n", vec!["planned", "active", "done", "dropped"]),
         ("a -> b {\n  strength: |\n}\n", vec!["weak", "moderate", "strong"]),
         ("a -> b {\n  polarity: |\n}\n", vec!["direct", "inverse"]),
-        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc"]),
+        ("map \"M\" {\n  method: |\n}\n", vec!["pump", "bsc", "rbm"]),
         ("result x \"X\" {\n  for: [|\n}\n", vec!["regulars"]),
         ("measure m \"M\" {\n  of: |\n}\n", vec!["loyal", "profit"]),
     ] {
@@ -575,6 +578,43 @@ async fn completion_fits_the_context() {
     }
     let none = complete(&mut client, 10, "result x \"X |\"\n").await;
     assert_eq!(none, Value::Null);
+}
+
+#[tokio::test]
+async fn completion_in_one_line_blocks_and_after_typos() {
+    let mut client = Client::start(coffee(), false).await;
+    for (version, text, expected) in [
+        (1, "result r \"S\" { layer: | }\n", vec!["customer", "financial"]),
+        (2, "result r \"S\" { | }\n", vec!["layer", "for", "owner", "note", "measure"]),
+        (3, "result r \"S\" { layer: customer | }\n", vec!["for", "owner", "note", "measure"]),
+        (4, "action a \"A\" { status: | }\n", vec!["planned", "active", "done", "dropped"]),
+        (
+            5,
+            "group g \"G\" { intent: grow share: 10% | }\n",
+            vec!["gives", "gets", "proposition", "criteria", "note", "group"],
+        ),
+    ] {
+        let got = complete(&mut client, version, text).await;
+        assert_eq!(labels(&got), expected, "{text}");
+    }
+    // A typo: the letters in order, or one wrong; the client is told to keep them (the
+    // filter text is what was typed) and to ask again as the user types on.
+    for (version, text, expected) in [
+        (6, "result x \"X\" {\n  layer: fnan|\n}\n", "financial"),
+        (7, "result x \"X\" {\n  layer: finacial|\n}\n", "financial"),
+        (8, "result x \"X\" {\n  layer: cutsomer|\n}\n", "customer"),
+        (9, "result x \"X\"\nx -> lyoal|\n", "loyal"),
+    ] {
+        let got = complete(&mut client, version, text).await;
+        assert_eq!(labels(&got), [expected], "{text}");
+        let typed = text.split(['|', ' ']).rev().nth(1).unwrap_or_default();
+        assert_eq!(got["items"][0]["filterText"], typed, "{text}");
+        assert_eq!(got["isIncomplete"], true, "{text}");
+    }
+    // What the client can filter itself keeps the label as its filter text.
+    let prefix = complete(&mut client, 10, "result x \"X\" {\n  layer: fin|\n}\n").await;
+    assert_eq!(prefix["items"][0]["filterText"], "financial");
+    assert_eq!(prefix["isIncomplete"], false);
 }
 
 /// Decodes semantic tokens into (line, column, length, type).
@@ -725,6 +765,26 @@ async fn quick_fixes_repair_common_mistakes() {
     assert!(!more.is_empty());
     let extended = apply(&suppressed, &edits_of(more[0]));
     assert!(extended.contains("# strata: allow(result-is-action, "), "{extended}");
+}
+
+#[tokio::test]
+async fn unused_suppressions_are_fixed_lint_by_lint() {
+    let text = "result a \"Quality counts\"   # strata: allow(weasel-word, multiple-focus)\n# strata: allow(direction-word)\nresult b \"Regulars come back\"\na -> b\n";
+    let dir = coffee();
+    std::fs::write(dir.path().join("fix.strata"), text).expect("write");
+    let mut client = Client::start(dir, false).await;
+    client.open("fix.strata", text).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"unused-suppression")).await;
+    let uri = client.uri("fix.strata");
+    let edits_of = |action: &Value| action["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default();
+    // One lint of the list suppressed nothing: only its name goes.
+    let actions = fixes(&mut client, "fix.strata", 0).await;
+    let trimmed = apply(text, &edits_of(fix(&actions, "Remove `multiple-focus` from the suppression")));
+    assert!(trimmed.starts_with("result a \"Quality counts\"   # strata: allow(weasel-word)\n"), "{trimmed}");
+    // The whole comment suppressed nothing: the comment goes, with its line.
+    let actions = fixes(&mut client, "fix.strata", 1).await;
+    let removed = apply(text, &edits_of(fix(&actions, "Remove the unused suppression")));
+    assert!(removed.contains("allow(weasel-word, multiple-focus)\nresult b"), "{removed}");
 }
 
 #[tokio::test]
@@ -1121,4 +1181,129 @@ async fn data_files_are_checked_as_check_does_and_edits_re_read() {
     client.edit("data/fresh.csv", 3, [1, 8, 1, 11], "4.1").await;
     client.diagnostics("data/fresh.csv", <[Value]>::is_empty).await;
     client.diagnostics("map.strata", |d| d.iter().any(|d| d["code"] == "short-baseline")).await;
+}
+
+#[tokio::test]
+async fn several_folders_are_one_workspace_as_for_check() {
+    // `strata check f1 f2`: one namespace, configured by the first path's `strata.toml`.
+    let dir = workspace(&[
+        ("f1/strata.toml", "[lints]\nresult-without-measure = \"deny\"\n"),
+        ("f1/a.strata", "result a \"A holds\"\na -> b\n"),
+        ("f2/strata.toml", "[lints]\nresult-without-measure = \"allow\"\n"),
+        ("f2/b.strata", "result b \"B holds\"\n"),
+    ]);
+    let (f1, f2) = (dir.path().join("f1"), dir.path().join("f2"));
+    let loaded = strata::workspace::load(&[f1.clone(), f2.clone()]).expect("load the folders");
+    assert_eq!(loaded.len(), 1);
+    let check = strata::check(&loaded[0].workspace);
+    let errors: Vec<&str> = check.diagnostics.iter().map(|d| d.code.name()).collect();
+    assert_eq!(errors, ["result-without-measure", "result-without-measure"]);
+
+    let mut client = Client::bare();
+    let params = json!({
+        "processId": null,
+        "capabilities": {},
+        "workspaceFolders": [{ "uri": uri(&f1), "name": "f1" }, { "uri": uri(&f2), "name": "f2" }],
+    });
+    client.ok("initialize", params).await;
+    client.notify("initialized", json!({})).await;
+    let a = uri(&f1.join("a.strata"));
+    let b = uri(&f2.join("b.strata"));
+    client.diagnostics_of(&a, |d| errors_of(d) == ["result-without-measure"]).await;
+    client.diagnostics_of(&b, |d| errors_of(d) == ["result-without-measure"]).await;
+    // Going to the definition crosses the folders.
+    let at = json!({ "textDocument": { "uri": a }, "position": { "line": 1, "character": 5 } });
+    let definition = client.ok("textDocument/definition", at).await;
+    assert_eq!(definition["uri"], b, "{definition}");
+}
+
+#[tokio::test]
+async fn quick_fixes_never_create_an_error() {
+    let text = "action app \"Launch the pre-order app\"\nresult profit \"Profit holds\"\napp -> ap\nap -> profit\nresult launch \"Launch a pre-order app\"\napp -> launch\n";
+    let dir = workspace(&[("fix.strata", text)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"result-is-action")).await;
+    // `app` is an action: as an effect it would be an error, so it is not suggested
+    // there; as a cause it is.
+    let titles = |actions: &[Value]| {
+        actions.iter().map(|a| a["title"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+    let effect = titles(&fixes(&mut client, "fix.strata", 2).await);
+    assert!(!effect.iter().any(|t| t.starts_with("Replace")), "{effect:?}");
+    assert!(effect.contains(&"Declare result `ap`".to_owned()), "{effect:?}");
+    let cause = titles(&fixes(&mut client, "fix.strata", 3).await);
+    assert!(cause.contains(&"Replace `ap` with `app`".to_owned()), "{cause:?}");
+}
+
+#[tokio::test]
+async fn no_action_fix_for_the_effect_of_a_link() {
+    let text = "action app \"Launch the pre-order app\"\nresult profit \"Profit holds\"\napp -> ap\nap -> profit\nresult launch \"Launch a pre-order app\"\napp -> launch\n";
+    let dir = workspace(&[("fix.strata", text)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("fix.strata", |d| codes_of(d).contains(&"result-is-action")).await;
+    let titles = |actions: &[Value]| {
+        actions.iter().map(|a| a["title"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+    // `launch` is the effect of a link: an action there would be an error.
+    let launch = titles(&fixes(&mut client, "fix.strata", 4).await);
+    assert!(launch.contains(&"Suppress `result-is-action` here with a comment".to_owned()), "{launch:?}");
+    assert!(!launch.iter().any(|t| t.starts_with("Turn")), "{launch:?}");
+}
+
+/// A map with a duplicated id, Markdown in its text and a string over several lines.
+async fn duplicates_and_markdown() -> Client {
+    let a = "result fast \"*grows* [see](http://x)\" {\n  owner: \"# Ops <b>team</b>\"\n  note: \"line one\n    - not a list\"\n}\n";
+    let b = "result fast \"Second\"\nfast -> fast\n";
+    let dir = workspace(&[("a.strata", a), ("b.strata", b)]);
+    let mut client = Client::start(dir, false).await;
+    client.diagnostics("b.strata", |d| errors_of(d).contains(&"duplicate-id")).await;
+    client
+}
+
+#[tokio::test]
+async fn rename_at_a_duplicate_renames_every_declaration() {
+    let mut client = duplicates_and_markdown().await;
+    // Rename at the second declaration: prepareRename offers it, and rename edits it
+    // along with the first declaration and every use.
+    let prepared = client.ok("textDocument/prepareRename", client.pos("b.strata", 0, 8)).await;
+    assert_eq!(prepared["range"]["start"], json!({ "line": 0, "character": 7 }));
+    let mut params = client.pos("b.strata", 0, 8);
+    params["newName"] = json!("quick");
+    let edit = client.ok("textDocument/rename", params).await;
+    let starts = |rel: &str| -> Vec<Value> {
+        let edits = edit["changes"][client.uri(rel)].as_array().cloned().unwrap_or_default();
+        edits.iter().map(|e| e["range"]["start"].clone()).collect()
+    };
+    assert_eq!(starts("a.strata"), [json!({ "line": 0, "character": 7 })]);
+    let mut in_b = starts("b.strata");
+    in_b.sort_by_key(|p| (p["line"].as_u64(), p["character"].as_u64()));
+    let expected = [(0, 7), (1, 0), (1, 8)].map(|(line, character)| json!({ "line": line, "character": character }));
+    assert_eq!(in_b, expected);
+}
+
+#[tokio::test]
+async fn strings_over_several_lines_fold() {
+    let mut client = duplicates_and_markdown().await;
+    let folds =
+        client.ok("textDocument/foldingRange", json!({ "textDocument": { "uri": client.uri("a.strata") } })).await;
+    let ranges: Vec<(u64, u64)> = folds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (f["startLine"].as_u64().unwrap_or(0), f["endLine"].as_u64().unwrap_or(0)))
+        .collect();
+    assert!(ranges.contains(&(2, 3)), "{ranges:?}");
+}
+
+#[tokio::test]
+async fn hover_shows_user_text_as_typed() {
+    let mut client = duplicates_and_markdown().await;
+    let hover = text_of(&client.ok("textDocument/hover", client.pos("a.strata", 0, 8)).await);
+    for needle in [
+        r"**result `fast`**: \*grows\* \[see\]\(http\:\/\/x\)",
+        r"owner: \# Ops \<b\>team\<\/b\>",
+        "note: line one\\\n&#32;&#32;&#32;&#32;\\- not a list",
+    ] {
+        assert!(hover.contains(needle), "{needle:?} not in:\n{hover}");
+    }
 }

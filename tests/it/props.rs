@@ -219,11 +219,11 @@ const MAP_ATTRS: AttrTable = &[
     ("mission", &[]),
     ("owner", &[]),
     ("horizon", &["2030", "2029-Q4", "2030-06-30"]),
-    ("method", &["pump", "bsc"]),
+    ("method", &["pump", "bsc", "rbm"]),
 ];
 const LAYER_ATTRS: AttrTable = &[("note", &[])];
 const GROUP_ATTRS: AttrTable = &[
-    ("intent", &["attract", "grow", "retain", "serve", "exit"]),
+    ("intent", &["attract", "grow", "retain", "maintain", "serve", "reengineer", "retire", "exit"]),
     ("share", &["35%", "20%", "12.5%", "0%"]),
     ("gives", &[]),
     ("gets", &[]),

@@ -24,9 +24,9 @@ syntax match strataUnknownAttr "\<\k\+\ze\s*:"
 syntax match strataAttr "\<\%(purpose\|vision\|mission\|owner\|horizon\|method\|note\|intent\|share\|gives\|gets\|proposition\|criteria\|layer\|for\|of\|unit\|direction\|baseline\|target\|frequency\|formula\|source\|due\|status\|strength\|polarity\|evidence\|assumption\)\ze\s*:"
 
 " Values from a fixed set
-syntax keyword strataConstant pump bsc up down daily weekly monthly quarterly yearly
+syntax keyword strataConstant pump bsc rbm up down daily weekly monthly quarterly yearly
 syntax keyword strataConstant planned active done dropped weak moderate strong direct inverse
-syntax keyword strataConstant attract grow retain serve exit
+syntax keyword strataConstant attract grow retain maintain serve reengineer retire exit
 syntax match strataAtBy "\<\%(at\|by\)\ze\s\+\d"
 
 " Periods, percentages, numbers

@@ -1,0 +1,262 @@
+//! The language server's analysis against `strata::check`: random edits across four open
+//! files and `strata.toml` (duplicated ids, suppression comments, vocabulary and level
+//! changes) go through the server's state (`strata::lsp::state`), each analysed from the
+//! snapshot before it as the server does, and after every edit the server's diagnostics
+//! and model must be those of a fresh whole analysis of the same texts. The same cases
+//! run every time (a fixed seed); `PROPTEST_CASES=N` and `PROPTEST_RNG_SEED=S` explore
+//! further. The `server` fuzz target does the same from arbitrary bytes.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use strata::Workspace;
+use strata::lsp::state::{self, Snapshot, State, Trees};
+use strata::source::SourceFile;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+
+/// The files at the start: a map, duplicates across files, suppressions used and
+/// unused, wording lints, links between files.
+const FILES: [(&str, &str); 4] = [
+    ("a.strata", "map \"M\" {\n  method: pump\n}\nlayer top \"Top\"\nlayer base \"Base\"\n"),
+    (
+        "b.strata",
+        "# strata: allow(direction-word)\nresult fast \"Grow service faster\" {\n  layer: top\n}\nresult slow \"Customers wait less\" {\n  layer: base\n}\nslow -> fast\n",
+    ),
+    ("c.strata", "result quick \"Increase quick wins\"\naction act \"Do things\"\nact -> quick\nquick -> fast\n"),
+    (
+        "d.strata",
+        "result calm \"Staff feel calm\" # strata: allow(weasel-word)\nmeasure m_calm \"Calm score\" {\n  of: calm\n}\n",
+    ),
+];
+
+/// Lines an edit may insert.
+const LINES: &[&str] = &[
+    "result fast \"Grow faster\"",
+    "result fast \"Deliveries arrive on time\"",
+    "# strata: allow(direction-word)",
+    "# strata: allow(weasel-word, direction-word)",
+    "result slow \"Increase the rate\"",
+    "result calm \"Really calm\" {",
+    "action fast \"Act fast\"",
+    "group fast \"Fast group\"",
+    "layer top \"Top again\"",
+    "measure m_fast \"Speed\" {\n  of: fast\n}",
+    "fast -> slow",
+    "quick -> fast",
+    "act -> calm",
+    "slow -> nowhere",
+    "  layer: top",
+    "  layer: base",
+    "}",
+    "map \"Second\"",
+];
+
+/// Ids a rename may swap.
+const IDS: &[&str] = &["fast", "slow", "quick", "calm", "act", "top", "base", "m_calm", "fresh"];
+
+/// What `strata.toml` may say (`None`: there is none).
+const CONFIGS: &[Option<&str>] = &[
+    None,
+    Some(""),
+    Some("[vocabulary]\ndirection-verbs = { add = [\"wait\", \"arrive\"] }\n"),
+    Some("[vocabulary]\nweasel-words = { add = [\"calm\"] }\n"),
+    Some("[vocabulary]\ndirection-verbs = { remove = [\"grow\", \"increase\"] }\n"),
+    Some("[lints]\ndirection-word = \"allow\"\n"),
+    Some("[lints]\nunused-suppression = \"deny\"\n"),
+    Some("[lints]\nno-such-lint = \"warn\"\n"),
+];
+
+#[derive(Clone, Debug)]
+enum Edit {
+    Insert { file: usize, line: usize, text: usize },
+    Delete { file: usize, line: usize },
+    Duplicate { file: usize, line: usize },
+    Rename { file: usize, line: usize, from: usize, to: usize },
+    Config(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        4 => (0..4usize, 0..12usize, 0..LINES.len()).prop_map(|(file, line, text)| Edit::Insert { file, line, text }),
+        2 => (0..4usize, 0..12usize).prop_map(|(file, line)| Edit::Delete { file, line }),
+        2 => (0..4usize, 0..12usize).prop_map(|(file, line)| Edit::Duplicate { file, line }),
+        3 => (0..4usize, 0..12usize, 0..IDS.len(), 0..IDS.len())
+            .prop_map(|(file, line, from, to)| Edit::Rename { file, line, from, to }),
+        1 => (0..CONFIGS.len()).prop_map(Edit::Config),
+    ]
+}
+
+/// The texts edited (the four files, then `strata.toml`), as the server sees them.
+pub(crate) struct Server {
+    root: PathBuf,
+    pub(crate) texts: Vec<String>,
+    pub(crate) config: Option<String>,
+    state: State,
+    trees: Trees,
+    last: Option<Snapshot>,
+    version: i32,
+}
+
+impl Server {
+    pub(crate) fn new(files: &[(&str, &str)], config: Option<&str>) -> Server {
+        let root = PathBuf::from("/strata-server-diff");
+        let mut state = State { folders: vec![root.clone()], ..State::default() };
+        for (path, text) in files {
+            let path = root.join(path);
+            state.load(&path, SourceFile::new(path.to_string_lossy(), *text));
+            state.open(file_uri(&path), (*text).to_owned(), 1);
+        }
+        let texts = files.iter().map(|(_, text)| (*text).to_owned()).collect();
+        let mut server = Server { root, texts, config: None, state, trees: Trees::default(), last: None, version: 1 };
+        server.set_config(config);
+        server
+    }
+
+    fn path(&self, file: usize) -> PathBuf {
+        self.root.join(FILES.get(file).map_or("x.strata", |(path, _)| path))
+    }
+
+    /// Sets a file's text through `didChange`, the whole text at once.
+    pub(crate) fn change(&mut self, file: usize, text: String) {
+        self.version += 1;
+        let change = TextDocumentContentChangeEvent { range: None, range_length: None, text: text.clone() };
+        let uri = file_uri(&self.path(file));
+        self.state.change(&uri, self.version, vec![change]).expect("an open document");
+        self.texts[file] = text;
+    }
+
+    /// `strata.toml` changed on disk (created, changed or deleted).
+    pub(crate) fn set_config(&mut self, config: Option<&str>) {
+        let path = self.root.join("strata.toml");
+        match config {
+            Some(text) => self.state.load(&path, SourceFile::new(path.to_string_lossy(), text)),
+            None => self.state.unload(&path.to_string_lossy()),
+        }
+        self.config = config.map(str::to_owned);
+    }
+
+    /// Analyses the state from the last snapshot, as the server's analysis task does.
+    pub(crate) fn analyze(&mut self) -> &Snapshot {
+        let next = state::analyze(self.state.input(), &mut self.trees, self.last.as_ref());
+        self.last.insert(next)
+    }
+
+    /// `strata check` of the same texts.
+    pub(crate) fn fresh(&self) -> strata::Analysis {
+        let files = FILES.iter().zip(&self.texts).map(|((path, _), text)| SourceFile::new(*path, text.as_str()));
+        let config = self.config.as_deref().map(|text| SourceFile::new("strata.toml", text));
+        strata::check(&Workspace { files: files.collect(), config, data: Vec::new() })
+    }
+}
+
+fn file_uri(path: &Path) -> Uri {
+    Uri::from_file_path(path).expect("a file URI")
+}
+
+/// Applies an edit to a file's lines.
+fn edited(text: &str, edit: &Edit) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    match *edit {
+        Edit::Insert { line, text, .. } => lines.insert(line % (lines.len() + 1), LINES[text].to_owned()),
+        Edit::Delete { line, .. } if !lines.is_empty() => drop(lines.remove(line % lines.len())),
+        Edit::Duplicate { line, .. } if !lines.is_empty() => {
+            let line = line % lines.len();
+            lines.insert(line, lines[line].clone());
+        }
+        Edit::Rename { line, from, to, .. } if !lines.is_empty() => {
+            let line = line % lines.len();
+            let words: Vec<String> = lines[line]
+                .split(' ')
+                .map(|word| if word == IDS[from] { IDS[to].to_owned() } else { word.to_owned() })
+                .collect();
+            lines[line] = words.join(" ");
+        }
+        _ => {}
+    }
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// The server's answer after the last edit against `strata check`'s.
+fn compare(server: &mut Server) -> Result<bool, TestCaseError> {
+    let fresh = server.fresh();
+    let snapshot = server.analyze();
+    prop_assert_eq!(snapshot.units.len(), 1);
+    let analysis = &snapshot.units[0].analysis;
+    prop_assert_eq!(&analysis.diagnostics, &fresh.diagnostics);
+    prop_assert!(analysis.model.shown() == fresh.model.shown(), "the models differ");
+    Ok(analysis.incremental)
+}
+
+proptest! {
+    #![proptest_config(crate::props::config(64))]
+
+    #[test]
+    fn the_server_is_check_after_random_edits(edits in prop::collection::vec(edit(), 1..40)) {
+        let mut server = Server::new(&FILES, Some(""));
+        compare(&mut server)?;
+        for edit in &edits {
+            match *edit {
+                Edit::Config(config) => server.set_config(CONFIGS[config]),
+                Edit::Insert { file, .. }
+                | Edit::Delete { file, .. }
+                | Edit::Duplicate { file, .. }
+                | Edit::Rename { file, .. } => {
+                    let text = edited(&server.texts[file], edit);
+                    server.change(file, text);
+                }
+            }
+            compare(&mut server)?;
+        }
+    }
+}
+
+/// Adding a duplicate of `fast` before the file that declares it under a suppression
+/// leaves that suppression unused: the server must say so, as `check` does.
+#[test]
+fn a_duplicate_elsewhere_makes_a_suppression_unused() {
+    let files = [
+        ("a.strata", "result quick \"Quick wins\"\n"),
+        ("b.strata", "# strata: allow(direction-word)\nresult fast \"Grow service faster\"\n"),
+    ];
+    let mut server = Server::new(&files, None);
+    server.analyze();
+    server.change(0, "result quick \"Quick wins\"\nresult fast \"Deliveries arrive\"\n".to_owned());
+    let fresh = server.fresh();
+    assert!(fresh.diagnostics.iter().any(|d| d.code == strata::diagnostics::Code::UnusedSuppression));
+    assert_eq!(server.analyze().units[0].analysis.diagnostics, fresh.diagnostics);
+}
+
+/// Renaming the first of two duplicates makes the second the node: its wording lints
+/// appear.
+#[test]
+fn renaming_one_of_two_duplicates_shows_the_others_wording() {
+    let files = [("a.strata", "result fast \"Deliveries arrive\"\n"), ("b.strata", "result fast \"Grow faster\"\n")];
+    let mut server = Server::new(&files, None);
+    server.analyze();
+    server.change(0, "result quick \"Deliveries arrive\"\n".to_owned());
+    let fresh = server.fresh();
+    assert!(fresh.diagnostics.iter().any(|d| d.code == strata::diagnostics::Code::DirectionWord));
+    assert_eq!(server.analyze().units[0].analysis.diagnostics, fresh.diagnostics);
+}
+
+/// The random edits reach the incremental analysis, not only the whole one.
+#[test]
+fn common_edits_take_the_incremental_path() {
+    let mut server = Server::new(&FILES, Some(""));
+    server.analyze();
+    type Step<'a> = (usize, &'a dyn Fn(&str) -> String);
+    let steps: [Step; 4] = [
+        (2, &|t| t.replacen("quick wins", "quick winners", 1)),
+        (2, &|t| format!("{t}result fresh \"Fresh\"\n")),
+        (3, &|t| t.replacen("Staff feel calm", "Staff feel calmer", 1)),
+        (2, &|t| t.replacen("act -> quick", "act -> fresh", 1)),
+    ];
+    for (file, step) in steps {
+        let text = step(&server.texts[file]);
+        server.change(file, text);
+        let fresh = server.fresh();
+        let analysis = &server.analyze().units[0].analysis;
+        assert!(analysis.incremental, "step in file {file}");
+        assert_eq!(analysis.diagnostics, fresh.diagnostics);
+    }
+}
