@@ -170,7 +170,7 @@ pub fn data_workspace(measures: usize, values: usize, seed: u64) -> Vec<SynthFil
         let mut text = String::new();
         for r in start..(start + 100).min(measures) {
             text.push_str(&format!(
-                "result r{r} \"Cases in area {r} are closed on time\" {{\n  owner: \"Lead {}\"\n  measure m{r} \"Share of cases on time, area {r}\" {{\n    unit: \"%\"\n    direction: up\n    frequency: monthly\n    owner: \"Analyst {}\"\n    data: \"../data/m{r:05}.csv\"\n  }}\n}}\n",
+                "result r{r} \"Cases in this area are closed on time\" {{\n  owner: \"Lead {}\"\n  measure m{r} \"Share of cases on time, area {r}\" {{\n    unit: \"%\"\n    direction: up\n    frequency: monthly\n    owner: \"Analyst {}\"\n    data: \"../data/m{r:05}.csv\"\n  }}\n}}\n",
                 r % 17,
                 r % 13
             ));
@@ -241,8 +241,8 @@ mod tests {
             .collect();
         workspace.data.sort_by(|a, b| a.path.cmp(&b.path));
         let analysis = crate::check(&workspace);
-        let errors: Vec<_> = analysis.diagnostics.iter().filter(|d| d.code.is_error()).collect();
-        assert!(errors.is_empty(), "{errors:?}");
+        // Lint-clean, so that a benchmark times the checking, not the printing.
+        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
         let charts: Vec<_> = analysis.evidence.iter().flatten().collect();
         assert_eq!(charts.len(), 150);
         assert!(charts.iter().all(|c| c.chart.points.len() == 60));

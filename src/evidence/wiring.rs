@@ -56,63 +56,97 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
         return evidence;
     }
     let held: HashMap<&str, usize> = workspace.data.iter().enumerate().map(|(i, d)| (d.path.as_str(), i)).collect();
-    for (path, measures) in readers {
-        let Some(&index) = held.get(path) else {
-            for &m in &measures {
-                diags.push(missing(model, m, "no such file or directory"));
-            }
-            continue;
-        };
-        let file = workspace.data_id(index);
-        let bytes = match &workspace.data[index].bytes {
-            Ok(bytes) => bytes,
-            Err(DataError::Unreadable(reason)) => {
-                for &m in &measures {
-                    diags.push(missing(model, m, reason));
-                }
-                continue;
-            }
-            Err(DataError::OutsideRoot) => {
-                for &m in &measures {
-                    diags.push(outside(model, m));
-                }
-                continue;
-            }
-        };
-        let ids: Vec<&str> = measures.iter().map(|&m| &*model.measures[m].id).collect();
-        let table = read_table(bytes, &ids);
-        let table_invalid = table.problems.iter().any(|p| p.code == ProblemCode::InvalidData);
-        let mut seen: BTreeSet<(super::Position, String)> = BTreeSet::new();
-        let mut report = |problem: Problem, diags: &mut Vec<Diagnostic>, mismatches: &mut Vec<Diagnostic>| {
-            if !seen.insert((problem.at, problem.message.clone())) {
-                return;
-            }
-            let (code, label) = match problem.code {
-                ProblemCode::InvalidData => (Code::InvalidData, "invalid data"),
-                ProblemCode::FrequencyMismatch => (Code::DataFrequencyMismatch, "another granularity"),
-            };
-            let loc = Loc::new(file, Span::new(problem.at.start as usize, problem.at.end as usize));
-            let diag = Diagnostic::new(code, Label::new(loc, label), problem.message).with_help(problem.help);
-            match problem.code {
-                ProblemCode::InvalidData => diags.push(diag),
-                ProblemCode::FrequencyMismatch => mismatches.push(diag),
-            }
-        };
-        for problem in table.problems.iter().cloned() {
-            report(problem, diags, &mut evidence.mismatches);
+    // Files are independent: read on several threads when there are many, the results
+    // joined in the order the files were first named, so the outcome is one thread's.
+    let runs = crate::parallel::in_runs(&readers, 64, |run| {
+        let mut out = FileResults::default();
+        for (path, measures) in run {
+            read_file(workspace, model, config, held.get(path).copied(), measures, &mut out);
         }
-        for &m in &measures {
-            let measure = &model.measures[m];
-            let (values, problems) = series(&table, &measure.id, measure.frequency);
-            let invalid = table_invalid || problems.iter().any(|p| p.code == ProblemCode::InvalidData);
-            for problem in problems {
-                report(problem, diags, &mut evidence.mismatches);
-            }
-            let chart = xmr::chart(&values, &config.xmr, measure.direction);
-            evidence.measures[m] = Some(MeasureData { file, series: values, chart, invalid });
+        out
+    });
+    for run in runs {
+        diags.extend(run.diags);
+        evidence.mismatches.extend(run.mismatches);
+        for (m, data) in run.measures {
+            evidence.measures[m] = Some(data);
         }
     }
     evidence
+}
+
+/// What the files of one run gave.
+#[derive(Default)]
+struct FileResults {
+    diags: Vec<Diagnostic>,
+    mismatches: Vec<Diagnostic>,
+    measures: Vec<(usize, MeasureData)>,
+}
+
+/// One data file (`index` into `workspace.data`, `None` when the workspace does not hold
+/// it) and the measures reading it.
+fn read_file(
+    workspace: &Workspace,
+    model: &Model,
+    config: &Config,
+    index: Option<usize>,
+    measures: &[usize],
+    out: &mut FileResults,
+) {
+    let Some(index) = index else {
+        for &m in measures {
+            out.diags.push(missing(model, m, "no such file or directory"));
+        }
+        return;
+    };
+    let file = workspace.data_id(index);
+    let bytes = match &workspace.data[index].bytes {
+        Ok(bytes) => bytes,
+        Err(DataError::Unreadable(reason)) => {
+            for &m in measures {
+                out.diags.push(missing(model, m, reason));
+            }
+            return;
+        }
+        Err(DataError::OutsideRoot) => {
+            for &m in measures {
+                out.diags.push(outside(model, m));
+            }
+            return;
+        }
+    };
+    let ids: Vec<&str> = measures.iter().map(|&m| &*model.measures[m].id).collect();
+    let table = read_table(bytes, &ids);
+    let table_invalid = table.problems.iter().any(|p| p.code == ProblemCode::InvalidData);
+    let mut seen: BTreeSet<(super::Position, String)> = BTreeSet::new();
+    let mut report = |problem: Problem, out: &mut FileResults| {
+        if !seen.insert((problem.at, problem.message.clone())) {
+            return;
+        }
+        let (code, label) = match problem.code {
+            ProblemCode::InvalidData => (Code::InvalidData, "invalid data"),
+            ProblemCode::FrequencyMismatch => (Code::DataFrequencyMismatch, "another granularity"),
+        };
+        let loc = Loc::new(file, Span::new(problem.at.start as usize, problem.at.end as usize));
+        let diag = Diagnostic::new(code, Label::new(loc, label), problem.message).with_help(problem.help);
+        match problem.code {
+            ProblemCode::InvalidData => out.diags.push(diag),
+            ProblemCode::FrequencyMismatch => out.mismatches.push(diag),
+        }
+    };
+    for problem in table.problems.iter().cloned() {
+        report(problem, out);
+    }
+    for &m in measures {
+        let measure = &model.measures[m];
+        let (values, problems) = series(&table, &measure.id, measure.frequency);
+        let invalid = table_invalid || problems.iter().any(|p| p.code == ProblemCode::InvalidData);
+        for problem in problems {
+            report(problem, out);
+        }
+        let chart = xmr::chart(&values, &config.xmr, measure.direction);
+        out.measures.push((m, MeasureData { file, series: values, chart, invalid }));
+    }
 }
 
 fn missing(model: &Model, m: usize, reason: &str) -> Diagnostic {
