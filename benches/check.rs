@@ -2,7 +2,8 @@
 //! check`; see BENCHMARKS.md). Generates workspaces with `strata::synth`, then measures
 //! the in-process stages (parse, analysis, lints, each export) and the real binary end
 //! to end, with the floors measured in the same run: reading the same bytes, and
-//! Graphviz reading the exported DOT without laying it out. Prints Markdown tables;
+//! Graphviz reading the exported DOT without laying it out; and workspaces with measure
+//! data (`STRATA_BENCH_DATA_ROWS`, CSV rows). Prints Markdown tables;
 //! timings are medians of several runs. Not a test: nothing here asserts a time.
 
 use std::path::{Path, PathBuf};
@@ -47,8 +48,9 @@ fn main() {
         let analysis =
             median(runs, || timed(|| strata::sema::analyze(&workspace.files, &asts, &config, &mut Vec::new())).0);
         let model = strata::sema::analyze(&workspace.files, &asts, &config, &mut Vec::new());
-        let lints =
-            median(runs, || timed(|| strata::lints::run(&workspace, &asts, &model, &config, &mut Vec::new())).0);
+        let lints = median(runs, || {
+            timed(|| strata::lints::run(&workspace, &asts, &model, &config, &Default::default(), &mut Vec::new())).0
+        });
         let export = |format| median(runs, || timed(|| strata::export::export(&workspace, &model, format, None)).0);
         let (json, dot, mermaid) = (
             export(strata::export::Format::Json),
@@ -103,6 +105,49 @@ fn main() {
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     export_rows.iter().for_each(|row| println!("{row}"));
+    println!();
+    data_bench(&binary, &data, runs, bench);
+}
+
+/// Workspaces with measure data (issue 18): one CSV of 60 monthly values per measure,
+/// checked and exported to JSON by the binary, against `cat` of the same files.
+fn data_bench(binary: &Path, root: &Path, runs: usize, bench: bool) {
+    let rows: Vec<usize> = std::env::var("STRATA_BENCH_DATA_ROWS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| if bench { vec![1_000, 10_000, 100_000, 600_000] } else { vec![600] });
+    println!(
+        "| CSV rows | measures | files | MB | cat (floor) | `strata check` wall | per row | `strata export --format json` wall | per row | check peak RSS | export peak RSS |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for rows in rows {
+        let measures = rows.div_ceil(60);
+        let dir = root.join(format!("d{rows}"));
+        let files = strata::synth::data_workspace(measures, 60, 42);
+        write(&dir, &files);
+        let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+        let cat = median(runs, || {
+            run(Command::new("sh").arg("-c").arg("find . -type f -print0 | xargs -0 cat > /dev/null").current_dir(&dir))
+        });
+        let check_args = ["check", "--format", "short", "."];
+        let check = median(runs, || run(Command::new(binary).args(check_args).current_dir(&dir)));
+        let export_args = ["export", "--format", "json", "--output", "/dev/null", "."];
+        let export = median(runs, || run(Command::new(binary).args(export_args).current_dir(&dir)));
+        let per_row = |d: Duration| format!("{:.2} µs", d.as_secs_f64() * 1e6 / (measures * 60) as f64);
+        println!(
+            "| {} | {measures} | {} | {:.1} | {} | **{}** | {} | **{}** | {} | {} | {} |",
+            measures * 60,
+            files.len(),
+            bytes as f64 / 1e6,
+            ms(cat),
+            ms(check),
+            per_row(check),
+            ms(export),
+            per_row(export),
+            peak_rss(binary, &check_args, &dir),
+            peak_rss(binary, &export_args, &dir),
+        );
+    }
 }
 
 /// How long `f` takes, and what it returned (kept alive until after the clock stops).

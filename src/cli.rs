@@ -123,15 +123,30 @@ impl Sources for AllSources<'_> {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, ToolError> {
-    let loaded = workspace::load(&args.paths)?;
+    let mut loaded = workspace::load(&args.paths)?;
+    let analyses: Vec<strata::Analysis> = loaded
+        .iter_mut()
+        .map(|item| {
+            let (asts, diags) = workspace::parse_and_read_data(item);
+            strata::check_parsed(&item.workspace, asts, diags)
+        })
+        .collect();
+    // Holds the place of a `strata.toml` a workspace with data files lacks; never shown.
+    let no_config = SourceFile::new(String::new(), String::new());
     let mut all = AllSources { files: Vec::new() };
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut file_count = 0;
-    for item in &loaded {
-        let analysis = strata::check(&item.workspace);
+    for (item, analysis) in loaded.iter().zip(analyses) {
         let offset = all.files.len() as u32;
         all.files.extend(item.workspace.files.iter());
-        all.files.extend(item.workspace.config.iter());
+        // The ids of a workspace's files follow one another: `.strata` files,
+        // `strata.toml`'s place (held even without one), the data files.
+        match &item.workspace.config {
+            Some(config) => all.files.push(config),
+            None if !item.workspace.data.is_empty() => all.files.push(&no_config),
+            None => {}
+        }
+        all.files.extend(item.workspace.data.iter().map(|d| &d.source));
         file_count += item.workspace.files.len();
         let strata::Analysis { asts, model, diagnostics: found, .. } = analysis;
         free_in_background((asts, model));
@@ -275,8 +290,8 @@ enum ExportFormat {
 
 /// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
 fn export(args: &ExportArgs) -> Result<i32, ToolError> {
-    let loaded = workspace::load(&args.paths)?;
-    let item = match loaded.as_slice() {
+    let mut loaded = workspace::load(&args.paths)?;
+    let item = match loaded.as_mut_slice() {
         [item] => item,
         _ => {
             let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
@@ -287,7 +302,8 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
             )));
         }
     };
-    let analysis = strata::check_for_errors(&item.workspace);
+    let (asts, diags) = workspace::parse_and_read_data(item);
+    let analysis = strata::check_parsed_for_errors(&item.workspace, asts, diags);
     if analysis.has_errors() {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let mut text = render::human(&item.workspace, &analysis.diagnostics, color, 100);
@@ -302,7 +318,9 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
         ExportFormat::Mermaid => strata::export::Format::Mermaid,
     };
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
-    let prepared = strata::export::prepare(&analysis.model, focus.as_ref()).map_err(|e| ToolError(e.to_string()))?;
+    let prepared = strata::export::prepare(&analysis.model, focus.as_ref())
+        .map_err(|e| ToolError(e.to_string()))?
+        .with_evidence(&analysis.model, &analysis.evidence);
     write_to(args.output.as_ref(), false, |out| prepared.write(&item.workspace, format, out))?;
     // The process ends now, and the system takes its memory back at once: freeing the
     // trees and the model (500 MB of small allocations at 100,000 results), even on

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Code, Diagnostic, Kind, Label, Level, suggest};
+use crate::evidence::xmr::XmrSettings;
 use crate::lints::vocabulary;
 use crate::source::{FileId, Loc, Span};
 
@@ -16,6 +17,8 @@ pub struct Config {
     pub action_verbs: Vec<String>,
     pub direction_verbs: Vec<String>,
     pub intents: Vec<String>,
+    /// `[xmr]` (spec §6, §9.2): how measure data is read as an XmR chart.
+    pub xmr: XmrSettings,
 }
 
 impl Default for Config {
@@ -27,6 +30,7 @@ impl Default for Config {
             action_verbs: owned(vocabulary::ACTION_VERBS),
             direction_verbs: owned(vocabulary::DIRECTION_VERBS),
             intents: owned(vocabulary::INTENTS),
+            xmr: XmrSettings::default(),
         }
     }
 }
@@ -87,10 +91,28 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Config {
                 }
                 None => report(item.span(), "`vocabulary` must be a table".to_owned(), None),
             },
+            "xmr" => match item.as_table_like() {
+                Some(table) => {
+                    for (name, value) in table.iter() {
+                        let name_span = table.key(name).and_then(|k| k.span());
+                        // A bad value or unknown key leaves the default in place.
+                        let known = XmrSettings::KEYS.contains(&name);
+                        if let Err(err) = config.xmr.set(name, value.as_integer()) {
+                            let at = if known { value.span().or(name_span) } else { name_span };
+                            report(at, err.message, Some(err.help));
+                        }
+                    }
+                }
+                None => report(
+                    item.span(),
+                    "`xmr` must be a table".to_owned(),
+                    Some("write `[xmr]` and one setting a line, e.g. `run-length = 8`".to_owned()),
+                ),
+            },
             _ => {
-                let help = match suggest(key, ["lints", "vocabulary"]) {
+                let help = match suggest(key, ["lints", "vocabulary", "xmr"]) {
                     Some(close) => format!("did you mean `[{close}]`?"),
-                    None => "`strata.toml` has two sections: `[lints]` and `[vocabulary]`".to_owned(),
+                    None => "`strata.toml` has three sections: `[lints]`, `[vocabulary]` and `[xmr]`".to_owned(),
                 };
                 report(key_span, format!("unknown key `{key}` in `strata.toml`"), Some(help));
             }
@@ -243,5 +265,22 @@ mod tests {
         let mut diags = Vec::new();
         assert_eq!(parse(FileId(0), "[lints\n", &mut diags), Config::default());
         assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn xmr_settings_are_read_and_checked() {
+        let text = "[xmr]\nrun-length = 7\nbaseline-points = 12\n";
+        let mut diags = Vec::new();
+        let config = parse(FileId(0), text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!((config.xmr.run_length, config.xmr.baseline_points), (7, 12));
+
+        let text = "[xmr]\nrun-length = 2\nbaseline-points = \"x\"\nrun_length = 9\n";
+        let mut diags = Vec::new();
+        let config = parse(FileId(0), text, &mut diags);
+        assert_eq!(config.xmr, XmrSettings::default());
+        let spans: Vec<_> = diags.iter().map(|d| &text[d.primary.loc.span.range()]).collect();
+        assert_eq!(spans, ["2", "\"x\"", "run_length"]);
+        assert_eq!(diags.len(), 3);
     }
 }

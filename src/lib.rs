@@ -25,26 +25,89 @@ use sema::model::Model;
 use source::{FileId, Loc, SourceFile, Span};
 use syntax::ast::Ast;
 
-/// The `.strata` files checked together (one namespace), and `strata.toml` if any.
+/// The `.strata` files checked together (one namespace), `strata.toml` if any, and the
+/// data files the measures name (spec §9.1), as the IO edge read them.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
     /// The `.strata` files, in path order: `FileId(i)` is `files[i]`.
     pub files: Vec<SourceFile>,
     /// `strata.toml`, whose `FileId` is `files.len()`.
     pub config: Option<SourceFile>,
+    /// The data files, each once however many measures read it: `data[i]` has the
+    /// `FileId` `files.len() + 1 + i` (`data_id`). A `data` path the workspace does not
+    /// hold is `missing-data-file`.
+    pub data: Vec<DataFile>,
+}
+
+/// A data file as the edge found it (`workspace::read_data`, or the language server).
+#[derive(Clone, Debug)]
+pub struct DataFile {
+    /// The path relative to the workspace root, as the model's `DataPath::path` says it:
+    /// how the analysis finds the file.
+    pub path: String,
+    /// What the renderers show: `source.path` is the path shown to users (relative to
+    /// where the command runs, as a `.strata` file's is, and so the `file` of JSON and
+    /// SARIF), `source.text` the file's text with a byte-order mark dropped and every
+    /// byte that is not UTF-8 shown as `?` one for one, so that the byte offsets of the
+    /// data problems are offsets in the text. Empty when the file could not be read.
+    pub source: SourceFile,
+    /// The file's bytes, or why they could not be read.
+    pub bytes: Result<Vec<u8>, DataError>,
+}
+
+/// Why a data file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataError {
+    /// `missing-data-file`: missing, a folder, unreadable, too large; the reason, in words.
+    Unreadable(String),
+    /// `invalid-value` (spec §4): a symbolic link on the way leads outside the root.
+    OutsideRoot,
+}
+
+impl DataFile {
+    /// A file that was read: `shown` is the path shown to users, `path` the path in the root.
+    pub fn new(path: impl Into<String>, shown: impl Into<String>, bytes: Vec<u8>) -> DataFile {
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let text = match std::str::from_utf8(body) {
+            Ok(text) => text.to_owned(),
+            Err(_) => body.utf8_chunks().fold(String::with_capacity(body.len()), |mut text, chunk| {
+                text.push_str(chunk.valid());
+                text.extend(chunk.invalid().iter().map(|_| '?'));
+                text
+            }),
+        };
+        DataFile { path: path.into(), source: SourceFile::new(shown, text), bytes: Ok(bytes) }
+    }
+
+    /// A file that could not be read.
+    pub fn unreadable(path: impl Into<String>, shown: impl Into<String>, error: DataError) -> DataFile {
+        DataFile { path: path.into(), source: SourceFile::new(shown, String::new()), bytes: Err(error) }
+    }
 }
 
 impl Workspace {
     pub fn config_id(&self) -> FileId {
         FileId(self.files.len() as u32)
     }
+
+    /// The `FileId` of `data[i]`.
+    pub fn data_id(&self, i: usize) -> FileId {
+        FileId((self.files.len() + 1 + i) as u32)
+    }
 }
 
 impl Sources for Workspace {
     fn source(&self, file: FileId) -> &SourceFile {
-        match self.files.get(file.0 as usize) {
-            Some(source) => source,
-            None => self.config.as_ref().unwrap_or_else(|| panic!("no file with id {}", file.0)),
+        let i = file.0 as usize;
+        if let Some(source) = self.files.get(i) {
+            return source;
+        }
+        if i == self.files.len() {
+            return self.config.as_ref().unwrap_or_else(|| panic!("no file with id {}", file.0));
+        }
+        match self.data.get(i - self.files.len() - 1) {
+            Some(data) => &data.source,
+            None => panic!("no file with id {}", file.0),
         }
     }
 }
@@ -59,6 +122,9 @@ pub struct Analysis {
     /// Sorted by file, position and code; lint severities follow the configuration,
     /// and lints set to `allow` or suppressed are gone.
     pub diagnostics: Vec<Diagnostic>,
+    /// `evidence[i]` is the data of `model.measures[i]`: `None` without `data`, or when
+    /// its file could not be read.
+    pub evidence: Vec<Option<evidence::MeasureData>>,
 }
 
 impl Analysis {
@@ -117,8 +183,8 @@ pub fn parse_all(files: &[SourceFile]) -> (Vec<Ast>, Vec<Diagnostic>) {
 /// what those parses reported; the result is the same as `check(workspace)`. (The
 /// language server, which keeps what each analysis found, uses `recheck_trees`.)
 pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, diags: Vec<Diagnostic>) -> Analysis {
-    let (model, config, diagnostics) = check_trees_for(workspace, &asts, diags, Needs::Everything);
-    Analysis { asts, model, config, diagnostics }
+    let (model, config, diagnostics, evidence) = check_trees_for(workspace, &asts, diags, Needs::Everything);
+    Analysis { asts, model, config, diagnostics, evidence }
 }
 
 /// `check` for a caller that needs the model and whether anything is an error, but not
@@ -129,8 +195,13 @@ pub fn check_parsed(workspace: &Workspace, asts: Vec<Ast>, diags: Vec<Diagnostic
 /// diagnostics shown with a refusal are all of them.
 pub fn check_for_errors(workspace: &Workspace) -> Analysis {
     let (asts, diags) = parse_all(&workspace.files);
-    let (model, config, diagnostics) = check_trees_for(workspace, &asts, diags, Needs::Errors);
-    Analysis { asts, model, config, diagnostics }
+    check_parsed_for_errors(workspace, asts, diags)
+}
+
+/// `check_for_errors` for a caller that has parsed the files already (as `check_parsed`).
+pub fn check_parsed_for_errors(workspace: &Workspace, asts: Vec<Ast>, diags: Vec<Diagnostic>) -> Analysis {
+    let (model, config, diagnostics, evidence) = check_trees_for(workspace, &asts, diags, Needs::Errors);
+    Analysis { asts, model, config, diagnostics, evidence }
 }
 
 #[derive(PartialEq)]
@@ -144,16 +215,17 @@ fn check_trees_for(
     asts: &[Ast],
     mut diags: Vec<Diagnostic>,
     needs: Needs,
-) -> (Model, Config, Vec<Diagnostic>) {
+) -> (Model, Config, Vec<Diagnostic>, Vec<Option<evidence::MeasureData>>) {
     let config = parse_config(workspace, &mut diags);
     let model = sema::analyze(&workspace.files, asts, &config, &mut diags);
+    let evidence = evidence::analyze(workspace, &model, &config, &mut diags);
     let lints_can_fail = config.levels.values().any(|level| *level == diagnostics::Level::Deny);
     let errors = || diags.iter().any(|d| d.severity == diagnostics::Severity::Error);
     if needs == Needs::Everything || lints_can_fail || errors() {
-        lints::run(workspace, asts, &model, &config, &mut diags);
+        lints::run(workspace, asts, &model, &config, &evidence, &mut diags);
     }
     diagnostics::sort(&mut diags);
-    (model, config, diags)
+    (model, config, diags, evidence.measures)
 }
 
 /// `check_parsed` for the language server, which keeps from each analysis what the next
@@ -181,11 +253,13 @@ pub fn recheck_trees(
     });
     let incremental = again.is_some();
     let (model, outline) = again.unwrap_or_else(|| sema::analyze_outlined(sources, asts, &config, &mut diags));
+    let evidence = evidence::analyze(workspace, &model, &config, &mut diags);
     let reread = previous.map(|(before, _, changed)| wording_to_reread(before, &model, changed, sources.len()));
     let before = previous.zip(reread.as_deref()).map(|((_, kept, _), reread)| (&kept.wording[..], reread));
-    let wording = lints::run_keeping(workspace, asts, &model, &config, &mut diags, before);
+    let wording = lints::run_keeping(workspace, asts, &model, &config, &evidence, &mut diags, before);
     diagnostics::sort(&mut diags);
-    Rechecked { model, config, diagnostics: diags, kept: Kept { outline, wording }, incremental }
+    let evidence = evidence.measures;
+    Rechecked { model, config, diagnostics: diags, kept: Kept { outline, wording }, incremental, evidence }
 }
 
 /// The files whose wording lints must be read again: the changed files, and every file
@@ -227,6 +301,8 @@ pub struct Rechecked {
     pub kept: Kept,
     /// Whether the analysis started from the previous one (read only the changed files).
     pub incremental: bool,
+    /// As `Analysis::evidence`.
+    pub evidence: Vec<Option<evidence::MeasureData>>,
 }
 
 fn parse_config(workspace: &Workspace, diags: &mut Vec<Diagnostic>) -> Config {

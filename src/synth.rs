@@ -158,12 +158,48 @@ fn measure_text(r: usize, of: Option<usize>, indent: &str) -> String {
     )
 }
 
+/// A workspace with measure data (spec §9), for the data benchmark: `measures` results
+/// in files of 100, each with one measure whose `data` is its own CSV file of `values`
+/// monthly values from 2020-01 (noise around a level, with a shift two-thirds of the
+/// way through, so the charts have signals), the results linked in a chain. The paths
+/// are `maps/NNN.strata` and `data/mNNNNN.csv`.
+pub fn data_workspace(measures: usize, values: usize, seed: u64) -> Vec<SynthFile> {
+    let mut rng = Rng(seed);
+    let mut files = Vec::new();
+    for start in (0..measures).step_by(100) {
+        let mut text = String::new();
+        for r in start..(start + 100).min(measures) {
+            text.push_str(&format!(
+                "result r{r} \"Cases in this area are closed on time\" {{\n  owner: \"Lead {}\"\n  measure m{r} \"Share of cases on time, area {r}\" {{\n    unit: \"%\"\n    direction: up\n    frequency: monthly\n    owner: \"Analyst {}\"\n    data: \"../data/m{r:05}.csv\"\n  }}\n}}\n",
+                r % 17,
+                r % 13
+            ));
+            if r + 1 < measures {
+                text.push_str(&format!("r{r} -> r{}\n", r + 1));
+            }
+        }
+        files.push(SynthFile { path: format!("maps/{:03}.strata", start / 100), text });
+    }
+    for r in 0..measures {
+        let mut text = String::from("period,value,note\n");
+        let level = 40.0 + (r % 20) as f64;
+        for i in 0..values {
+            let shift = if i * 3 >= values * 2 { 4.0 } else { 0.0 };
+            let noise = (rng.below(2001) as f64 - 1000.0) / 400.0;
+            let (year, month) = (2020 + i / 12, i % 12 + 1);
+            text.push_str(&format!("{year}-{month:02},{:.1}%,\n", level + shift + noise));
+        }
+        files.push(SynthFile { path: format!("data/m{r:05}.csv"), text });
+    }
+    files
+}
+
 /// The generated files as a `Workspace`, in path order.
 pub fn as_workspace(files: &[SynthFile]) -> crate::Workspace {
     let mut sources: Vec<crate::source::SourceFile> =
         files.iter().map(|f| crate::source::SourceFile::new(f.path.clone(), f.text.clone())).collect();
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    crate::Workspace { files: sources, config: None }
+    crate::Workspace { files: sources, config: None, data: Vec::new() }
 }
 
 #[cfg(test)]
@@ -185,5 +221,31 @@ mod tests {
         // statements hold no numbers), and a handful at most in all.
         assert!(!analysis.diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::TargetInResult));
         assert!(analysis.diagnostics.len() <= 3, "{:?}", analysis.diagnostics);
+    }
+
+    #[test]
+    fn generated_data_workspaces_check_clean_with_charts() {
+        let files = data_workspace(150, 60, 3);
+        let (maps, csvs): (Vec<&SynthFile>, Vec<&SynthFile>) = files.iter().partition(|f| f.path.ends_with(".strata"));
+        assert_eq!((maps.len(), csvs.len()), (2, 150));
+        let mut workspace = as_workspace(
+            &files
+                .iter()
+                .filter(|f| f.path.ends_with(".strata"))
+                .map(|f| SynthFile { path: f.path.clone(), text: f.text.clone() })
+                .collect::<Vec<_>>(),
+        );
+        workspace.data = csvs
+            .iter()
+            .map(|f| crate::DataFile::new(f.path.clone(), f.path.clone(), f.text.clone().into_bytes()))
+            .collect();
+        workspace.data.sort_by(|a, b| a.path.cmp(&b.path));
+        let analysis = crate::check(&workspace);
+        // Lint-clean, so that a benchmark times the checking, not the printing.
+        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        let charts: Vec<_> = analysis.evidence.iter().flatten().collect();
+        assert_eq!(charts.len(), 150);
+        assert!(charts.iter().all(|c| c.chart.points.len() == 60));
+        assert!(charts.iter().any(|c| !c.chart.signals.is_empty()));
     }
 }

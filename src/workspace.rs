@@ -136,7 +136,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
         loaded.push(Loaded {
             root: display(&root),
             data_root,
-            workspace: Workspace { files: sources, config },
+            workspace: Workspace { files: sources, config, data: Vec::new() },
             disk_paths,
         });
     }
@@ -159,6 +159,59 @@ fn place_in_root(root: &Path, files: &[PathBuf], sources: &mut [SourceFile]) {
             source.in_root = Some(rel);
         }
     }
+}
+
+/// Parses the workspace's `.strata` files and reads the data files their measures name
+/// (`sema::attributes::data_paths`), each once, into `workspace.data`: what every CLI
+/// command that checks does before `check_parsed` (or `check_parsed_for_errors`), so
+/// that the core sees the data files without reading them.
+pub fn parse_and_read_data(loaded: &mut Loaded) -> (Vec<crate::syntax::ast::Ast>, Vec<crate::diagnostics::Diagnostic>) {
+    let (asts, diags) = crate::parse_all(&loaded.workspace.files);
+    let paths = crate::sema::attributes::data_paths(&loaded.workspace.files, &asts);
+    loaded.workspace.data = read_data(&loaded.data_root, &paths);
+    (asts, diags)
+}
+
+/// Reads the data files at `paths` (relative to `root`, as `DataPath::path`), in order,
+/// on several threads when there are many. A file that cannot be read is kept with the
+/// reason, for `missing-data-file`; a file that a symbolic link puts outside `root` is
+/// not read (`invalid-value`, spec §4).
+pub fn read_data(root: &Path, paths: &[String]) -> Vec<crate::DataFile> {
+    let canonical_root = std::fs::canonicalize(if root.as_os_str().is_empty() { Path::new(".") } else { root });
+    let read_one = |path: &String| {
+        let disk = root.join(path);
+        let shown = display(&disk);
+        let unreadable = |reason: &str| {
+            crate::DataFile::unreadable(path.clone(), shown.clone(), crate::DataError::Unreadable(reason.to_owned()))
+        };
+        let real = match std::fs::canonicalize(&disk) {
+            Ok(real) => real,
+            Err(err) => return unreadable(&error(&disk, &err).message),
+        };
+        if canonical_root.as_ref().is_ok_and(|root| !real.starts_with(root)) {
+            return crate::DataFile::unreadable(path.clone(), shown, crate::DataError::OutsideRoot);
+        }
+        let meta = match std::fs::metadata(&real) {
+            Ok(meta) => meta,
+            Err(err) => return unreadable(&error(&disk, &err).message),
+        };
+        if meta.is_dir() {
+            return unreadable("it is a folder, not a file");
+        }
+        // A FIFO or device would block the read, as for `.strata` files.
+        if !meta.is_file() {
+            return unreadable("not a regular file");
+        }
+        if meta.len() > MAX_FILE_BYTES as u64 {
+            return unreadable(&format!("the file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)));
+        }
+        match std::fs::read(&real) {
+            Ok(bytes) => crate::DataFile::new(path.clone(), shown, bytes),
+            Err(err) => unreadable(&error(&disk, &err).message),
+        }
+    };
+    let runs = crate::parallel::in_runs(paths, 256, |run| run.iter().map(read_one).collect::<Vec<_>>());
+    runs.into_iter().flatten().collect()
 }
 
 /// `path` with `.` and `..` resolved without asking the file system.

@@ -92,6 +92,8 @@ registry! {
     LinkIntoAction = "link-into-action", E;
     InvalidConfig = "invalid-config", E;
     MisplacedSuppression = "misplaced-suppression", E;
+    MissingDataFile = "missing-data-file", E;
+    InvalidData = "invalid-data", E;
     ResultIsAction = "result-is-action", Lint(Warn);
     WeaselWord = "weasel-word", Lint(Warn);
     DirectionWord = "direction-word", Lint(Warn);
@@ -117,6 +119,10 @@ registry! {
     MissingOwner = "missing-owner", Lint(Allow);
     UnusedSuppression = "unused-suppression", Lint(Warn);
     InvalidSuppression = "invalid-suppression", Lint(Warn);
+    DataFrequencyMismatch = "data-frequency-mismatch", Lint(Warn);
+    ShortBaseline = "short-baseline", Lint(Warn);
+    BaselineMismatch = "baseline-mismatch", Lint(Warn);
+    TargetWithinLimits = "target-within-limits", Lint(Warn);
 }
 
 impl Code {

@@ -56,7 +56,7 @@ impl XmrSettings {
     pub fn set(&mut self, key: &str, value: Option<i64>) -> Result<(), SettingError> {
         let (slot, range, what) = match key {
             "run-length" => (&mut self.run_length, RUN_LENGTH, "successive values on one side of the central line"),
-            "baseline-points" => (&mut self.baseline_points, BASELINE_POINTS, "values the limits are computed from"),
+            "baseline-points" => (&mut self.baseline_points, BASELINE_POINTS, "values to base the limits on"),
             _ => {
                 return Err(SettingError {
                     message: format!("`[xmr]` has no setting `{}`", super::shown(key)),

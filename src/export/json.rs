@@ -7,13 +7,17 @@ use serde::Serialize;
 
 use super::file_line;
 use crate::Workspace;
+use crate::evidence::MeasureData;
+use crate::evidence::xmr::{Chart, Marks};
 use crate::sema::model::{Model, NodeRef, Quantity, Target};
 use crate::source::Loc;
 
 /// The JSON document, pretty-printed, ending with a newline. Serialised straight from
 /// borrowed views of the model (a `serde_json::Value` tree first cost ten times as
 /// much: 168,000 instructions a result).
-pub fn export(workspace: &Workspace, model: &Model) -> String {
+/// `evidence[i]`, when given, is the data of `model.measures[i]` (`Analysis::evidence`):
+/// a measure with data carries its `data` object (spec 7.3, v2), the others `null`.
+pub fn export(workspace: &Workspace, model: &Model, evidence: &[Option<MeasureData>]) -> String {
     let id_of = |node: NodeRef| -> Option<&str> {
         let exists = match node {
             NodeRef::Layer(i) => i < model.layers.len(),
@@ -90,8 +94,13 @@ pub fn export(workspace: &Workspace, model: &Model) -> String {
         measures: model
             .measures
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(i, m)| {
                 let (file, line) = place(m.loc);
+                let data = evidence
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(|data| DataView { file: workspace_path(workspace, data), chart: &data.chart });
                 MeasureView {
                     id: &m.id,
                     name: &m.name,
@@ -105,6 +114,7 @@ pub fn export(workspace: &Workspace, model: &Model) -> String {
                     source: m.source.as_deref(),
                     owner: m.owner.as_deref(),
                     note: m.note.as_deref(),
+                    data,
                     file,
                     line,
                 }
@@ -232,8 +242,115 @@ struct MeasureView<'a> {
     source: Option<&'a str>,
     owner: Option<&'a str>,
     note: Option<&'a str>,
+    data: Option<DataView<'a>>,
     file: &'a str,
     line: usize,
+}
+
+/// The path of a measure's data file as the user sees it (as a node's `file`).
+fn workspace_path<'a>(workspace: &'a Workspace, data: &MeasureData) -> &'a str {
+    let index = (data.file.0 as usize).checked_sub(workspace.files.len() + 1);
+    index.and_then(|i| workspace.data.get(i)).map_or("", |d| d.source.path.as_str())
+}
+
+/// A measure's `data` object (spec 7.3, v2), serialised straight from its chart.
+struct DataView<'a> {
+    file: &'a str,
+    chart: &'a Chart,
+}
+
+impl Serialize for DataView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let chart = self.chart;
+        let period = |i: usize| chart.points.get(i).map(|p| p.period.to_string());
+        let mut out = serializer.serialize_struct("data", 4)?;
+        out.serialize_field("file", self.file)?;
+        let points = chart.points.iter().map(|p| PointView {
+            period: p.period.to_string(),
+            value: p.value,
+            line: p.line,
+            signals: Rules(p.marks),
+        });
+        out.serialize_field("points", &Seq::new(points))?;
+        let segments = chart.segments.iter().map(|s| {
+            let limits = s.limits;
+            SegmentView {
+                from: period(s.from),
+                to: period(s.to),
+                limit_points: s.limit_points,
+                central_line: limits.map(|l| l.central_line),
+                mean_moving_range: limits.map(|l| l.mean_moving_range),
+                unpl: limits.map(|l| l.unpl),
+                lnpl: limits.map(|l| l.lnpl),
+                url: limits.map(|l| l.url),
+            }
+        });
+        out.serialize_field("segments", &Seq::new(segments))?;
+        let signals = chart.signals.iter().map(|s| SignalView {
+            rule: s.rule.as_str(),
+            from: period(s.from),
+            to: period(s.to),
+            side: s.side.as_str(),
+            sense: s.sense.map(|s| s.as_str()),
+        });
+        out.serialize_field("signals", &Seq::new(signals))?;
+        out.end()
+    }
+}
+
+/// A sequence serialised from an iterator as it goes, without collecting it.
+struct Seq<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Seq<I> {
+    fn new(items: I) -> Seq<I> {
+        Seq(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Serialised once: the iterator is taken.
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
+}
+
+#[derive(Serialize)]
+struct PointView {
+    period: String,
+    value: f64,
+    line: u32,
+    signals: Rules,
+}
+
+/// A point's rules, in the order `outside-limits`, `long-run`, `short-run`.
+struct Rules(Marks);
+
+impl Serialize for Rules {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.rules().map(|r| r.as_str()))
+    }
+}
+
+#[derive(Serialize)]
+struct SegmentView {
+    from: Option<String>,
+    to: Option<String>,
+    limit_points: usize,
+    central_line: Option<f64>,
+    mean_moving_range: Option<f64>,
+    unpl: Option<f64>,
+    lnpl: Option<f64>,
+    url: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct SignalView {
+    rule: &'static str,
+    from: Option<String>,
+    to: Option<String>,
+    side: &'static str,
+    sense: Option<&'static str>,
 }
 
 /// A baseline: `{ "value": 31.5, "percent": true, "at": "2026-09" }`.

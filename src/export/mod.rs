@@ -17,6 +17,7 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use crate::Workspace;
+use crate::evidence::MeasureData;
 use crate::sema::model::{Direction, Measure, Model, NodeRef, Quantity};
 use crate::source::Loc;
 
@@ -90,6 +91,8 @@ pub fn export(
 pub struct Prepared<'m> {
     model: Cow<'m, Model>,
     center: Option<NodeRef>,
+    /// Aligned with `model.measures` (`with_evidence`); empty: no `data` objects.
+    evidence: Cow<'m, [Option<MeasureData>]>,
 }
 
 /// `model` cut down to `focus` if given, ready to write.
@@ -97,10 +100,31 @@ pub fn prepare<'m>(model: &'m Model, focus: Option<&Focus>) -> Result<Prepared<'
     Ok(match focus {
         Some(focus) => {
             let focused = focus::focus(model, focus)?;
-            Prepared { model: Cow::Owned(focused.model), center: Some(focused.center) }
+            Prepared { model: Cow::Owned(focused.model), center: Some(focused.center), evidence: Cow::Borrowed(&[]) }
         }
-        None => Prepared { model: Cow::Borrowed(model), center: None },
+        None => Prepared { model: Cow::Borrowed(model), center: None, evidence: Cow::Borrowed(&[]) },
     })
+}
+
+impl<'m> Prepared<'m> {
+    /// Adds the measures' data (`Analysis::evidence` of the model given to `prepare`),
+    /// which the JSON export writes as each measure's `data` object. A focused model's
+    /// measures are found by id.
+    pub fn with_evidence(mut self, original: &Model, evidence: &'m [Option<MeasureData>]) -> Prepared<'m> {
+        self.evidence = match &self.model {
+            Cow::Borrowed(_) => Cow::Borrowed(evidence),
+            Cow::Owned(model) => {
+                let index: std::collections::HashMap<&str, usize> =
+                    original.measures.iter().enumerate().map(|(i, m)| (&*m.id, i)).collect();
+                let aligned = model
+                    .measures
+                    .iter()
+                    .map(|m| index.get(&*m.id).and_then(|&i| evidence.get(i)).and_then(Clone::clone));
+                Cow::Owned(aligned.collect())
+            }
+        };
+        self
+    }
 }
 
 impl Prepared<'_> {
@@ -109,7 +133,7 @@ impl Prepared<'_> {
     /// neither held nor copied). Fails only where `out` does.
     pub fn write(&self, workspace: &Workspace, format: Format, out: &mut dyn Output) -> std::io::Result<()> {
         match format {
-            Format::Json => out.put(&json::export(workspace, &self.model)),
+            Format::Json => out.put(&json::export(workspace, &self.model, &self.evidence)),
             Format::Dot => dot::write(&self.model, self.center, out),
             Format::Mermaid => out.put(&mermaid::export(&self.model, self.center)),
         }

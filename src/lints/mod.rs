@@ -1,6 +1,7 @@
 //! The method lints of spec section 5, one family per file, and the step that applies
 //! suppression comments and lint levels (`strata.toml`, the map's method).
 
+mod data;
 mod focus;
 mod groups;
 mod measures;
@@ -12,6 +13,7 @@ mod wording;
 use crate::Workspace;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Level, Severity};
+use crate::evidence::Evidence;
 use crate::graph::MapGraph;
 use crate::sema::model::NodeRef;
 use crate::sema::model::{Method, Model};
@@ -205,8 +207,15 @@ impl Lints<'_> {
 
 /// Runs every lint on the model, drops what suppression comments and `allow` levels
 /// silence, and sets each remaining lint's severity from its level.
-pub fn run(workspace: &Workspace, asts: &[Ast], model: &Model, config: &Config, diags: &mut Vec<Diagnostic>) {
-    run_keeping(workspace, asts, model, config, diags, None);
+pub fn run(
+    workspace: &Workspace,
+    asts: &[Ast],
+    model: &Model,
+    config: &Config,
+    evidence: &Evidence,
+    diags: &mut Vec<Diagnostic>,
+) {
+    run_keeping(workspace, asts, model, config, evidence, diags, None);
 }
 
 /// `run` for the language server, which keeps what the wording lints found (before
@@ -219,6 +228,7 @@ pub fn run_keeping(
     asts: &[Ast],
     model: &Model,
     config: &Config,
+    evidence: &Evidence,
     diags: &mut Vec<Diagnostic>,
     before: Option<(&[Diagnostic], &[FileId])>,
 ) -> Vec<Diagnostic> {
@@ -245,6 +255,7 @@ pub fn run_keeping(
         measures::check(&mut lints);
         structure::check(&mut lints, &MapGraph::new(model), &structure::Dangling::new(model, asts, diags), &meant);
         groups::check(&mut lints, &meant);
+        data::check(&mut lints, evidence);
         lints.found
     };
     // The wording lints read every statement word by word: about half the work. On a

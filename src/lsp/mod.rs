@@ -526,7 +526,7 @@ impl LanguageServer for Backend {
         // Never await a request to the client in a handler: register from a task.
         let client = self.client.clone();
         tokio::spawn(async move {
-            let watchers = ["**/*.strata", "**/strata.toml"]
+            let watchers = ["**/*.strata", "**/strata.toml", "**/*.csv"]
                 .map(|glob| lsp::FileSystemWatcher {
                     glob_pattern: lsp::GlobPattern::String(glob.to_owned()),
                     kind: None,

@@ -24,6 +24,8 @@ use crate::workspace::CONFIG_FILE;
 pub enum DocKind {
     Strata,
     Config,
+    /// A CSV file, which a measure's `data` may name (spec §9.1).
+    Data,
 }
 
 impl DocKind {
@@ -32,6 +34,8 @@ impl DocKind {
             Some(DocKind::Strata)
         } else if path == CONFIG_FILE || path.ends_with(&format!("/{CONFIG_FILE}")) {
             Some(DocKind::Config)
+        } else if path.ends_with(".csv") {
+            Some(DocKind::Data)
         } else {
             None
         }
@@ -140,7 +144,7 @@ pub fn scan(folder: &Path) -> Vec<PathBuf> {
             continue;
         }
         let name = entry.file_name().as_encoded_bytes();
-        if name.ends_with(b".strata") || name == CONFIG_FILE.as_bytes() {
+        if name.ends_with(b".strata") || name.ends_with(b".csv") || name == CONFIG_FILE.as_bytes() {
             found.push(entry.into_path());
         }
     }
@@ -378,6 +382,26 @@ impl State {
         if let Some(main) = &mut main {
             main.config = main.root.as_deref().and_then(|root| self.config_for(root));
         }
+        // The CSV files of each workspace, which its measures' `data` may name, named as
+        // its `.strata` files are (a document checked alone reads none).
+        for (key, doc) in &self.docs {
+            if doc.kind != DocKind::Data {
+                continue;
+            }
+            let Some(path) = doc.path.as_deref() else { continue };
+            let root = nested.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+            match (root, &mut main) {
+                (Some(root), _) => {
+                    if let Some(plan) = plans.get_mut(root) {
+                        plan.data.push((relative(path, root), key.clone()));
+                    }
+                }
+                (None, Some(main)) if self.folders.iter().any(|f| path.starts_with(f)) => {
+                    main.data.push((relative(path, &base), key.clone()));
+                }
+                _ => {}
+            }
+        }
         for plan in &mut alone {
             plan.config = plan.root.as_deref().and_then(|dir| {
                 dir.ancestors().map(|d| path_key(&d.join(CONFIG_FILE))).find(|k| self.docs.contains_key(k))
@@ -386,6 +410,7 @@ impl State {
         let mut plans: Vec<Plan> = main.into_iter().chain(plans.into_values()).chain(alone).collect();
         for plan in &mut plans {
             plan.files.sort();
+            plan.data.sort();
         }
         plans
     }
@@ -418,7 +443,8 @@ impl State {
                     })
                 };
                 let config = plan.config.as_ref().and_then(|key| file(&(CONFIG_FILE.to_owned(), key.clone())));
-                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config }
+                let data = plan.data.iter().filter_map(file).collect();
+                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config, data }
             })
             .collect();
         Input { generation: self.generation, encoding: self.encoding, units }
@@ -432,11 +458,13 @@ pub struct Plan {
     pub root: Option<PathBuf>,
     pub files: Vec<(String, String)>,
     pub config: Option<String>,
+    /// The CSV files below the root (relative path, key).
+    pub data: Vec<(String, String)>,
 }
 
 impl Plan {
     fn new(root: Option<PathBuf>) -> Plan {
-        Plan { root, files: Vec::new(), config: None }
+        Plan { root, files: Vec::new(), config: None, data: Vec::new() }
     }
 }
 
@@ -450,6 +478,8 @@ pub struct UnitInput {
     pub root: Option<PathBuf>,
     pub files: Vec<FileInput>,
     pub config: Option<FileInput>,
+    /// The CSV files below the root; those the measures name become `Workspace::data`.
+    pub data: Vec<FileInput>,
 }
 
 pub struct FileInput {
@@ -484,7 +514,8 @@ pub struct Unit {
     pub analysis: Analysis,
     /// By file id: the tree of each `.strata` file, shared with the analysis task.
     pub asts: Vec<Arc<Ast>>,
-    /// By file id: the `.strata` files, then `strata.toml`.
+    /// By file id: the `.strata` files, then `strata.toml` (its place held, when there
+    /// is none, by the URI it would have), then the data files.
     pub uris: Vec<Uri>,
     pub versions: Vec<Option<i32>>,
     /// How many times each file's text had changed: equal counts, equal text.
@@ -611,7 +642,34 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             edits.push(config.edits);
             config.source
         });
-        let workspace = Workspace { files, config };
+        // The data files the measures name, as `strata check` reads them (each once).
+        let wanted = crate::sema::attributes::data_paths(&files, &asts);
+        let mut data = Vec::new();
+        // Without `strata.toml`, its id is held by the URI it would have (never published
+        // to: nothing points there).
+        let placeholder = match &config {
+            Some(_) => None,
+            None => unit
+                .root
+                .as_deref()
+                .and_then(|root| file_uri(&root.join(CONFIG_FILE)))
+                .or_else(|| uris.first().cloned()),
+        };
+        if !wanted.is_empty() && (config.is_some() || placeholder.is_some()) {
+            if let Some(placeholder) = placeholder {
+                uris.push(placeholder);
+                versions.push(None);
+                edits.push(0);
+            }
+            for file in unit.data.into_iter().filter(|f| wanted.binary_search(&f.source.path).is_ok()) {
+                snapshot.index.insert(file.key, (index, FileId((files.len() + 1 + data.len()) as u32)));
+                uris.push(file.uri);
+                versions.push(file.version);
+                edits.push(file.edits);
+                data.push(data_file(file.source));
+            }
+        }
+        let workspace = Workspace { files, config, data };
         let before = previous.and_then(|p| p.units.iter().find(|u| u.root == unit.root));
         let changed = before.and_then(|before| changed_files(before, &workspace, &uris, &edits));
         let start = before.zip(changed.as_deref()).map(|(before, changed)| {
@@ -628,6 +686,28 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
     // Trees of documents gone since are dropped with the old map.
     trees.by_key = kept;
     snapshot
+}
+
+/// A CSV document as the data file `strata check` would read. The server holds
+/// documents as text: a file that is not UTF-8 was read with U+FFFD for each bad
+/// sequence, which is given back to the data stage as the byte 0xFF, so that the file
+/// is `invalid-data` at its first bad byte as for `strata check` (a later bad sequence
+/// of several bytes is a column off).
+fn data_file(source: SourceFile) -> crate::DataFile {
+    let path = source.path.clone();
+    let bytes = if source.invalid_utf8_at.is_some() {
+        let mut bytes = Vec::with_capacity(source.text.len());
+        for c in source.text.chars() {
+            match c {
+                '\u{FFFD}' => bytes.push(0xFF),
+                c => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
+        }
+        bytes
+    } else {
+        source.text.into_bytes()
+    };
+    crate::DataFile::new(path.clone(), path, bytes)
 }
 
 /// The `.strata` files whose text changed since `before`, when the workspace is otherwise

@@ -413,6 +413,44 @@ impl Sema<'_> {
     }
 }
 
+/// The data files the measures of `asts` name, relative to the root (as `DataPath::path`
+/// gives them: `resolve_data_path` from each file's `path_in_root`), sorted, each once:
+/// what the IO edge reads before `check_parsed`. Every `data` string of every measure
+/// is taken, so the list holds at least every path the model keeps (a measure that
+/// sema refuses for another reason costs one read, no diagnostic). The trees are walked
+/// with a stack: nesting depth is the user's.
+pub fn data_paths(sources: &[crate::source::SourceFile], asts: &[crate::syntax::ast::Ast]) -> Vec<String> {
+    use crate::syntax::ast::{DeclKind, Item};
+    let mut paths = Vec::new();
+    for (source, ast) in sources.iter().zip(asts) {
+        let from = source.path_in_root();
+        let mut stack: Vec<&crate::syntax::ast::Decl> = ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Decl(decl) => Some(decl),
+                Item::Link(_) => None,
+            })
+            .collect();
+        while let Some(decl) = stack.pop() {
+            stack.extend(decl.nested());
+            if decl.kind != DeclKind::Measure {
+                continue;
+            }
+            for attribute in decl.attributes().filter(|a| &*a.name.name == "data") {
+                if let ValueKind::Str(written) = &attribute.value.kind
+                    && let Ok(path) = resolve_data_path(from, written)
+                {
+                    paths.push(path);
+                }
+            }
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 /// Why a `data` path cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathProblem {

@@ -53,12 +53,17 @@ fn checking_for_errors_agrees_with_check() {
     let mut workspaces: Vec<(String, strata::Workspace)> = Vec::new();
     for case in &cases {
         let loaded = strata::workspace::load(std::slice::from_ref(case)).unwrap_or_else(|e| panic!("{e}"));
-        workspaces.extend(loaded.into_iter().map(|item| (case.display().to_string(), item.workspace)));
+        workspaces.extend(loaded.into_iter().map(|mut item| {
+            // The data files too, as the CLI reads them.
+            strata::workspace::parse_and_read_data(&mut item);
+            (case.display().to_string(), item.workspace)
+        }));
     }
     let source = |path: &str, text: &str| strata::source::SourceFile::new(path.to_owned(), text.to_owned());
     let denied = strata::Workspace {
         files: vec![source("map.strata", "result service \"World-class service for every caller\"\n")],
         config: Some(source("strata.toml", "[lints]\nweasel-word = \"deny\"\n")),
+        data: Vec::new(),
     };
     workspaces.push(("a denied lint".to_owned(), denied));
     for (name, workspace) in &workspaces {
@@ -100,6 +105,13 @@ fn data_paths_resolve_below_the_workspace_root() {
             let measure = analysis.model.measures.iter().find(|m| m.id == id);
             measure.and_then(|m| m.data.as_ref()).map(|d| (d.written.to_string(), d.path.clone()))
         };
+        // The edge finds the paths to read from the trees, before the model exists: it
+        // must find every path the model keeps.
+        let (asts, _) = strata::parse_all(&loaded[0].workspace.files);
+        let found = strata::sema::attributes::data_paths(&loaded[0].workspace.files, &asts);
+        let kept: Vec<&String> =
+            analysis.model.measures.iter().filter_map(|m| m.data.as_ref().map(|d| &d.path)).collect();
+        assert!(!kept.is_empty() && kept.iter().all(|p| found.contains(p)), "{found:?} {kept:?}");
         let pair = |written: &str, path: &str| Some((written.to_owned(), path.to_owned()));
         assert_eq!(data("margin"), pair("../data/margin.csv", "data/margin.csv"), "{paths:?}");
         assert_eq!(data("beside"), pair("./beside.csv", "maps/beside.csv"), "{paths:?}");

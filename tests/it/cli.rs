@@ -14,12 +14,15 @@ fn cli_dir() -> std::path::PathBuf {
 fn check_formats() {
     let dir = cli_dir();
     let mut results = Vec::new();
-    for (format, ext) in [("json", "json"), ("short", "short"), ("github", "github"), ("sarif", "sarif.json")] {
-        let output = strata(&dir, &["check", "--format", format, "mixed"]);
-        let (stdout, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(1), "{format}: errors give exit 1; stderr: {stderr}");
-        assert!(stderr.is_empty(), "{format}: nothing on stderr, got {stderr}");
-        results.push(expect_file(&dir.join(format!("mixed.{ext}")), &stdout));
+    // `data`: diagnostics in a CSV file (its own `file`, line and column).
+    for case in ["mixed", "data"] {
+        for (format, ext) in [("json", "json"), ("short", "short"), ("github", "github"), ("sarif", "sarif.json")] {
+            let output = strata(&dir, &["check", "--format", format, case]);
+            let (stdout, stderr) = text(&output);
+            assert_eq!(output.status.code(), Some(1), "{format}: errors give exit 1; stderr: {stderr}");
+            assert!(stderr.is_empty(), "{format}: nothing on stderr, got {stderr}");
+            results.push(expect_file(&dir.join(format!("{case}.{ext}")), &stdout));
+        }
     }
     assert_all(results);
 }
@@ -53,6 +56,7 @@ fn sarif_is_valid_against_the_official_schema() {
     let mut files = Vec::new();
     for (i, case) in [
         "tests/fixtures/cli/mixed",
+        "tests/fixtures/cli/data",
         "tests/fixtures/check/syntax_recovery.strata",
         "tests/fixtures/check/duplicates",
         "tests/fixtures/check/clean.strata",
@@ -195,7 +199,9 @@ fn pre_commit_hooks_run_as_declared() {
     let entries: Vec<&str> = hooks.lines().filter_map(|l| l.trim().strip_prefix("entry: ")).collect();
     assert_eq!(entries, ["strata check", "strata fmt"]);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    for name in ["coffee.strata", "strata.toml"] {
+    // The measures' data too: pre-commit runs in the whole repository.
+    std::fs::create_dir(dir.path().join("data")).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["coffee.strata", "strata.toml", "data/margin.csv", "data/wait_time.csv"] {
         std::fs::copy(root().join("examples/coffee").join(name), dir.path().join(name))
             .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -93,8 +93,11 @@ fn run(statements: &mut [Statement]) {
             lines.insert(text.len(), i);
             text.push_str(&format!("result s{i} \"{escaped}\"\n"));
         }
-        let workspace =
-            strata::Workspace { files: vec![SourceFile::new("corpus.strata".to_owned(), text.clone())], config: None };
+        let workspace = strata::Workspace {
+            files: vec![SourceFile::new("corpus.strata".to_owned(), text.clone())],
+            config: None,
+            data: Vec::new(),
+        };
         for diag in strata::check(&workspace).diagnostics {
             if !WORDING.contains(&diag.code) {
                 continue;

@@ -135,11 +135,13 @@ fn check(example: &Example) -> Vec<(String, String)> {
         }
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
-    let loaded = strata::workspace::load(&[dir.path().to_path_buf()])
+    let mut loaded = strata::workspace::load(&[dir.path().to_path_buf()])
         .unwrap_or_else(|e| panic!("{DOC}:{}: cannot load the example: {e}", example.line));
     let mut found: Vec<(String, String)> = Vec::new();
-    for item in &loaded {
-        for diag in strata::check(&item.workspace).diagnostics {
+    for item in &mut loaded {
+        // With the data files the measures name, as `strata check` reads them.
+        let (asts, diags) = strata::workspace::parse_and_read_data(item);
+        for diag in strata::check_parsed(&item.workspace, asts, diags).diagnostics {
             found.push((diag.code.name().to_owned(), diag.message));
         }
     }

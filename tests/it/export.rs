@@ -174,7 +174,7 @@ fn exports_what_resolves_despite_errors() {
     let dir = root().join("tests/fixtures/export_partial");
     let input = dir.join("broken.strata");
     let text = std::fs::read_to_string(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
-    let workspace = Workspace { files: vec![SourceFile::new("broken.strata", text)], config: None };
+    let workspace = Workspace { files: vec![SourceFile::new("broken.strata", text)], config: None, data: Vec::new() };
     let analysis = strata::check(&workspace);
     assert!(analysis.has_errors(), "broken.strata must have errors");
     let mut results = Vec::new();
@@ -488,7 +488,11 @@ fn any_string_renders_as_text_in_dot_and_mermaid() {
     for _ in 0..cases {
         let tree = strategy.new_tree(&mut runner).unwrap_or_else(|e| panic!("cannot generate a map: {e}"));
         let text = source(&tree.current());
-        let workspace = Workspace { files: vec![SourceFile::new("generated.strata", text.clone())], config: None };
+        let workspace = Workspace {
+            files: vec![SourceFile::new("generated.strata", text.clone())],
+            config: None,
+            data: Vec::new(),
+        };
         let analysis = strata::check(&workspace);
         let errors: Vec<&str> =
             analysis.diagnostics.iter().filter(|d| d.code.is_error()).map(|d| d.message.as_str()).collect();
@@ -732,4 +736,33 @@ fn check_mermaid(parsed: &Value, model: &Model) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The JSON export carries each measure's data (spec 7.3, v2), also under `--focus`
+/// (which builds a new model: its measures find their data by id), and the example's
+/// signals are the ones its CSV notes describe.
+#[test]
+fn json_export_carries_the_examples_signals() {
+    let signals = |args: &[&str], id: &str| -> Vec<(String, String, String)> {
+        let output = strata(&root(), args);
+        assert!(output.status.success(), "{}", text(&output).1);
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        let measures = json["measures"].as_array().cloned().unwrap_or_default();
+        let measure = measures.iter().find(|m| m["id"] == id).cloned().unwrap_or_default();
+        let list = measure["data"]["signals"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|s| {
+                let field = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+                (field("rule"), field("from"), field("sense"))
+            })
+            .collect()
+    };
+    let whole = ["export", "--format", "json", "examples/coffee"];
+    let margin = signals(&whole, "margin");
+    assert_eq!(margin, [("outside-limits".to_owned(), "2025-12".to_owned(), "improvement".to_owned())]);
+    let focused = ["export", "--format", "json", "--focus", "margin", "examples/coffee"];
+    assert_eq!(signals(&focused, "margin"), margin);
+    let wait: Vec<String> =
+        signals(&whole, "wait_time").into_iter().map(|(rule, from, _)| format!("{rule} {from}")).collect();
+    assert_eq!(wait, ["short-run 2025-08-04", "long-run 2026-02-16"]);
 }

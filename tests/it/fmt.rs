@@ -116,7 +116,7 @@ fn strings(text: &str, ast: &Ast) -> Vec<String> {
 /// What `strata check` makes of one file, without positions: the model's nodes with
 /// their attributes, the links, and the diagnostics' codes and messages.
 fn compile(text: &str) -> String {
-    let workspace = Workspace { files: vec![SourceFile::new("file.strata", text)], config: None };
+    let workspace = Workspace { files: vec![SourceFile::new("file.strata", text)], config: None, data: Vec::new() };
     project(&strata::check(&workspace))
 }
 

@@ -235,8 +235,11 @@ async fn diagnostics_match_check_for_every_file_on_disk() {
         "result broken \"Broken\" {\n  layer: nowhere\n}\nbroken -> proft\n",
     )
     .expect("write");
-    let mut workspace =
-        strata::Workspace { files: root[0].workspace.files.clone(), config: root[0].workspace.config.clone() };
+    let mut workspace = strata::Workspace {
+        files: root[0].workspace.files.clone(),
+        config: root[0].workspace.config.clone(),
+        data: Vec::new(),
+    };
     workspace.files.push(strata::source::SourceFile::new(
         "zz_broken.strata",
         std::fs::read_to_string(dir.path().join("zz_broken.strata")).expect("read"),
@@ -1116,6 +1119,68 @@ async fn documents_outside_any_folder_and_nested_workspaces() {
     let removed = json!({ "event": { "added": [], "removed": [{ "uri": uri(other.path()), "name": "other" }] } });
     client.notify("workspace/didChangeWorkspaceFolders", removed).await;
     client.diagnostics_of(&x, <[Value]>::is_empty).await;
+}
+
+/// Measure data (spec §9): the server reads the CSV files the measures name as `strata
+/// check` does, publishes what is wrong in them on the CSV's own URI, and reads a CSV
+/// again when it is edited in the editor.
+#[tokio::test]
+async fn data_files_are_checked_as_check_does_and_edits_re_read() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/data_lints");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir(dir.path().join("data")).expect("mkdir");
+    for rel in
+        ["map.strata", "strata.toml", "data/margin.csv", "data/fresh.csv", "data/complaints.csv", "data/queue.csv"]
+    {
+        std::fs::copy(fixture.join(rel), dir.path().join(rel)).expect("copy");
+    }
+    let mut loaded = strata::workspace::load(&[dir.path().to_path_buf()]).expect("load");
+    let (asts, diags) = strata::workspace::parse_and_read_data(&mut loaded[0]);
+    let expected = strata::check_parsed(&loaded[0].workspace, asts, diags);
+    let want = |file: &str| -> Vec<(String, u32)> {
+        let workspace = &loaded[0].workspace;
+        let mut list: Vec<(String, u32)> = expected
+            .diagnostics
+            .iter()
+            .filter(|d| strata::diagnostics::render::Sources::source(workspace, d.loc().file).path.ends_with(file))
+            .map(|d| {
+                let source = strata::diagnostics::render::Sources::source(workspace, d.loc().file);
+                (d.code.name().to_owned(), source.line_index.line_of(d.loc().span.start as usize) as u32)
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let got = |published: &[Value]| -> Vec<(String, u32)> {
+        let mut list: Vec<(String, u32)> = published
+            .iter()
+            .map(|d| {
+                let code = d["code"].as_str().unwrap_or_default().to_owned();
+                (code, d["range"]["start"]["line"].as_u64().unwrap_or(0) as u32)
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let (csv, map) = (want("complaints.csv"), want("map.strata"));
+    assert!(csv.iter().any(|(code, _)| code == "data-frequency-mismatch"), "{csv:?}");
+    assert!(map.iter().any(|(code, _)| code == "short-baseline"), "{map:?}");
+    let mut client = Client::start(dir, false).await;
+    let published = client.diagnostics("data/complaints.csv", |d| !d.is_empty()).await;
+    assert_eq!(got(&published), csv);
+    let published = client.diagnostics("map.strata", |d| got(d) == map).await;
+    assert_eq!(got(&published), map);
+
+    // Edit the open CSV: a value that is not a number is reported at once, in the CSV.
+    let text = std::fs::read_to_string(fixture.join("data/fresh.csv")).expect("read");
+    client.open("data/fresh.csv", &text).await;
+    client.edit("data/fresh.csv", 2, [1, 8, 1, 11], "4,1").await;
+    let published = client.diagnostics("data/fresh.csv", |d| !d.is_empty()).await;
+    assert_eq!(got(&published), [("invalid-data".to_owned(), 1)]);
+    // And fixing it clears it; the short baseline is back on the map.
+    client.edit("data/fresh.csv", 3, [1, 8, 1, 11], "4.1").await;
+    client.diagnostics("data/fresh.csv", <[Value]>::is_empty).await;
+    client.diagnostics("map.strata", |d| d.iter().any(|d| d["code"] == "short-baseline")).await;
 }
 
 #[tokio::test]

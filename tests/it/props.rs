@@ -117,7 +117,7 @@ fn workspace() -> impl Strategy<Value = Workspace> {
                 if from_bytes { SourceFile::from_bytes(path, text.into_bytes()) } else { SourceFile::new(path, text) }
             })
             .collect();
-        Workspace { files, config: config.map(|text| SourceFile::new("strata.toml", text)) }
+        Workspace { files, config: config.map(|text| SourceFile::new("strata.toml", text)), data: Vec::new() }
     })
 }
 
@@ -817,7 +817,7 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
 
 /// The codes and messages of a text's diagnostics (positions aside), sorted.
 fn diagnostics(text: &str) -> Vec<String> {
-    let workspace = Workspace { files: vec![SourceFile::new("map.strata", text)], config: None };
+    let workspace = Workspace { files: vec![SourceFile::new("map.strata", text)], config: None, data: Vec::new() };
     sorted(strata::check(&workspace).diagnostics.iter().map(|d| format!("{}: {}", d.code.name(), d.message)).collect())
 }
 
@@ -830,7 +830,8 @@ fn clean(rendered: &Rendered) -> Result<Ast, TestCaseError> {
 }
 
 fn analyse(text: &str) -> (Workspace, strata::Analysis) {
-    let workspace = Workspace { files: vec![SourceFile::new("generated.strata", text)], config: None };
+    let workspace =
+        Workspace { files: vec![SourceFile::new("generated.strata", text)], config: None, data: Vec::new() };
     let analysis = strata::check(&workspace);
     (workspace, analysis)
 }

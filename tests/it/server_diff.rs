@@ -145,7 +145,7 @@ impl Server {
     pub(crate) fn fresh(&self) -> strata::Analysis {
         let files = FILES.iter().zip(&self.texts).map(|((path, _), text)| SourceFile::new(*path, text.as_str()));
         let config = self.config.as_deref().map(|text| SourceFile::new("strata.toml", text));
-        strata::check(&Workspace { files: files.collect(), config })
+        strata::check(&Workspace { files: files.collect(), config, data: Vec::new() })
     }
 }
 
