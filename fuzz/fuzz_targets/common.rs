@@ -1,7 +1,9 @@
 //! Shared by the fuzz targets: turns the fuzzer's bytes into a workspace.
 //!
 //! The input is split at lines `--- next file ---` into up to eight `.strata` files;
-//! a part after a line `--- strata.toml ---` becomes the workspace's configuration.
+//! a part after a line `--- strata.toml ---` becomes the workspace's configuration, and
+//! a part after a line `--- data.csv ---` the data file `data.csv` (a measure reads it
+//! with `data: "data.csv"`).
 //! Bytes are kept as they are, so invalid UTF-8, NUL and byte-order marks reach the
 //! loader exactly as they would from disk.
 
@@ -10,6 +12,7 @@ use strata::source::SourceFile;
 
 const NEXT_FILE: &[u8] = b"\n--- next file ---\n";
 const CONFIG: &[u8] = b"\n--- strata.toml ---\n";
+const DATA: &[u8] = b"\n--- data.csv ---\n";
 
 fn split<'a>(data: &'a [u8], marker: &[u8]) -> Vec<&'a [u8]> {
     let mut parts = Vec::new();
@@ -24,6 +27,9 @@ fn split<'a>(data: &'a [u8], marker: &[u8]) -> Vec<&'a [u8]> {
 
 /// The workspace the bytes describe.
 pub fn workspace(data: &[u8]) -> Workspace {
+    let mut parts = split(data, DATA).into_iter();
+    let data = parts.next().unwrap_or_default();
+    let csv = parts.next().map(|csv| strata::DataFile::new("data.csv", "data.csv", csv.to_vec()));
     let mut halves = split(data, CONFIG).into_iter();
     let files = halves.next().unwrap_or_default();
     let config = halves.next().map(|c| SourceFile::from_bytes("strata.toml", c.to_vec()));
@@ -33,7 +39,7 @@ pub fn workspace(data: &[u8]) -> Workspace {
         .enumerate()
         .map(|(i, bytes)| SourceFile::from_bytes(format!("f{i}.strata"), bytes.to_vec()))
         .collect();
-    Workspace { files, config }
+    Workspace { files, config, data: csv.into_iter().collect() }
 }
 
 /// Renders the diagnostics in every format the CLI has; the JSON and SARIF must parse.

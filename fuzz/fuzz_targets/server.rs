@@ -67,7 +67,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let snapshot = state::analyze(state.input(), &mut trees, last.as_ref());
         let files = texts.iter().map(|(path, text)| SourceFile::new(path.as_str(), text.as_str())).collect();
         let config = config.as_deref().map(|text| SourceFile::new("strata.toml", text));
-        let fresh = strata::check(&Workspace { files, config });
+        let fresh = strata::check(&Workspace { files, config, data: Vec::new() });
         assert_eq!(snapshot.units.len(), 1, "one workspace");
         let analysis = &snapshot.units[0].analysis;
         assert_eq!(analysis.diagnostics, fresh.diagnostics, "the diagnostics differ");
