@@ -135,7 +135,7 @@ fn every_format_agrees_on_lines_whatever_ends_them() {
     let expected: Vec<String> =
         short.lines().map(|l| l.split(": ").next().unwrap_or_default().replacen("lone_cr.strata:", "", 1)).collect();
     let file = strata::source::SourceFile::new("lone_cr.strata", mixed);
-    let workspace = strata::Workspace { files: vec![file.clone()], config: None };
+    let workspace = strata::Workspace { files: vec![file.clone()], config: None, data: Vec::new() };
     let mut truth: Vec<(usize, String)> = strata::check(&workspace)
         .diagnostics
         .iter()

@@ -176,7 +176,7 @@ fn shapes(n: usize, complete_n: usize) -> Vec<(&'static str, String, Option<&'st
 }
 
 fn one_file(text: &str) -> Workspace {
-    Workspace { files: vec![SourceFile::new("shape.strata", text)], config: None }
+    Workspace { files: vec![SourceFile::new("shape.strata", text)], config: None, data: Vec::new() }
 }
 
 /// Everything the library does with one file, as the CLI and the server call it.
