@@ -1,6 +1,9 @@
 //! Reading a data file (§9.1): CSV bytes -> the header, the rows in period order and the
 //! cells Strata uses, each with its position, plus the file's problems.
 
+use std::cell::RefCell;
+use std::io;
+
 use super::{MAX_PROBLEMS, Position, Problem, ProblemCode, shown};
 use crate::sema::period::Period;
 
@@ -99,6 +102,99 @@ fn same_name(a: &str, b: &str) -> bool {
 /// `note`) are kept. Never fails: what is wrong is in `problems`, and every row that
 /// can be read is.
 pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
+    read_table_with(bytes, ids, SHARED_READER_BYTES)
+}
+
+/// Building the CSV crate's parser (its DFA) costs more than reading a 60-row file: a
+/// quarter of `check` on 10,000 such files (BENCHMARKS.md). So each thread keeps one
+/// reader and points it at each file of up to `SHARED_READER_BYTES` in turn (a copy of
+/// the bytes, then a seek to the start, which resets the parser, its buffer and its
+/// position); a bigger file gets a reader of its own, which reads it in place.
+const SHARED_READER_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static SHARED_READER: RefCell<Option<csv::Reader<Source>>> = const { RefCell::new(None) };
+}
+
+/// The bytes of the file the shared reader reads.
+#[derive(Default)]
+struct Source {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl io::Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = self.bytes.get(self.at..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl io::Seek for Source {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match pos {
+            io::SeekFrom::Start(at) => self.at = usize::try_from(at).unwrap_or(usize::MAX),
+            _ => return Err(io::ErrorKind::Unsupported.into()),
+        }
+        Ok(self.at as u64)
+    }
+}
+
+fn csv_reader<R: io::Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input)
+}
+
+/// The reader of one file: the thread's shared one, or one of its own.
+enum Records<'a> {
+    Shared(csv::Reader<Source>),
+    Own(csv::Reader<&'a [u8]>),
+}
+
+impl<'a> Records<'a> {
+    fn new(input: &'a [u8], shared_up_to: usize) -> Records<'a> {
+        if input.len() > shared_up_to {
+            return Records::Own(csv_reader(input));
+        }
+        let mut reader = SHARED_READER.with(|r| r.borrow_mut().take()).unwrap_or_else(|| csv_reader(Source::default()));
+        let source = reader.get_mut();
+        source.bytes.clear();
+        source.bytes.extend_from_slice(input);
+        source.at = 0;
+        // `seek_raw`, not `seek`: `seek` skips the reset when the position is already
+        // the start, as it is after an empty file, and the reader would stay at its end.
+        match reader.seek_raw(io::SeekFrom::Start(0), csv::Position::new()) {
+            Ok(()) => Records::Shared(reader),
+            Err(_) => Records::Own(csv_reader(input)),
+        }
+    }
+
+    fn position(&self) -> usize {
+        let at = match self {
+            Records::Shared(r) => r.position().byte(),
+            Records::Own(r) => r.position().byte(),
+        };
+        usize::try_from(at).unwrap_or(usize::MAX)
+    }
+
+    fn read(&mut self, record: &mut csv::ByteRecord) -> csv::Result<bool> {
+        match self {
+            Records::Shared(r) => r.read_byte_record(record),
+            Records::Own(r) => r.read_byte_record(record),
+        }
+    }
+
+    /// Gives the shared reader back to the thread.
+    fn done(self) {
+        if let Records::Shared(reader) = self {
+            SHARED_READER.with(|r| *r.borrow_mut() = Some(reader));
+        }
+    }
+}
+
+fn read_table_with(bytes: &[u8], ids: &[&str], shared_up_to: usize) -> Table {
     let mut problems = Problems::default();
     let mut table = Table::default();
     let input = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -112,7 +208,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
         return table;
     }
 
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut reader = Records::new(input, shared_up_to);
     let mut record = csv::ByteRecord::new();
     let mut lines = Lines::default();
     let mut spans = Vec::new();
@@ -120,13 +216,13 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
     let mut layout = Layout::default();
     let mut read = Read::default();
     loop {
-        let start = reader.position().byte() as usize;
-        match reader.read_byte_record(&mut record) {
+        let start = reader.position();
+        match reader.read(&mut record) {
             Ok(true) => {}
             // Reading from a slice cannot fail; stop rather than loop if it ever does.
             Ok(false) | Err(_) => break,
         }
-        let end = (reader.position().byte() as usize).min(input.len());
+        let end = reader.position().min(input.len());
         let raw = &input[start.min(end)..end];
         let open_quote = cell_spans(raw, &mut spans);
         let place = |i: usize, lines: &Lines| -> Position {
@@ -166,6 +262,7 @@ pub fn read_table(bytes: &[u8], ids: &[&str]) -> Table {
         read_row(&record, &layout, &table.columns, &mut problems, &mut read, &mut |i| place(i, &lines));
         lines.advance(input, end);
     }
+    reader.done();
 
     if !header_seen {
         problems.push(
@@ -576,7 +673,7 @@ fn cell_spans(raw: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Position, Table, cell_spans, read_table};
+    use super::{Position, Table, cell_spans, read_table, read_table_with};
     use crate::sema::period::Period;
 
     /// Each problem as `line:column message | help`.
@@ -761,6 +858,32 @@ mod tests {
         let cell = table.cell(0, table.value_column("c9999").expect("own column")).expect("kept cell");
         assert_eq!(cell.text, "9999");
         assert_eq!(cell.at.column as usize, row.rfind(',').expect("a comma") + 2);
+    }
+
+    /// The thread's shared reader, pointed at one file after another, reads each as a
+    /// reader of its own would: nothing of a file (a quote left open, a lone `\r`, a
+    /// record cut off at the end) leaks into the next.
+    #[test]
+    fn the_shared_reader_reads_each_file_as_a_fresh_one() {
+        let files: [&[u8]; 10] = [
+            b"period,value\n2026-01,4.6\n2026-02,5\n",
+            b"period,value\n2026-01,\"open\n2026-02,5\n",
+            b"period,value\r2026-01,1\r2026-02,2",
+            b"",
+            b"period,value,note\n2026-01,1,\"a\nb\"\n2026-02,2,\"c,d\"\r\n",
+            b"\xef\xbb\xbfperiod,value\n2026-01,12,5\n",
+            b"period,value\n",
+            b"period,value\n2026-02,1\n2026-01,2\n2026-03,\n2026-04,x\n",
+            b"value\n1\n",
+            b"period,value\n2026-01,1\n2026-02,2\n2026-03,3",
+        ];
+        let fresh: Vec<String> = files.iter().map(|f| format!("{:?}", read_table_with(f, &["m"], 0))).collect();
+        for round in 0..2 {
+            for (file, expected) in files.iter().zip(&fresh) {
+                let shared = format!("{:?}", read_table_with(file, &["m"], usize::MAX));
+                assert_eq!(&shared, expected, "round {round}: {:?}", String::from_utf8_lossy(file));
+            }
+        }
     }
 
     #[test]
