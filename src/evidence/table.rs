@@ -462,7 +462,9 @@ fn period_help(text: &str) -> String {
     if normal != text && Period::parse(&normal).is_some() {
         return format!("write `{normal}`: periods are written with `-`");
     }
-    if text.len() > 5 && Period::parse(&text[..4]).is_some() && text[4..].starts_with('-') {
+    // `get`, not indexing: byte 4 may fall inside a character (`abcé-01`).
+    let year = text.get(..4).and_then(Period::parse);
+    if text.len() > 5 && year.is_some() && text.get(4..).is_some_and(|rest| rest.starts_with('-')) {
         return format!("`{}` is not a real date; {example}", shown(text));
     }
     example.to_owned()
@@ -716,6 +718,18 @@ mod tests {
         assert_eq!((cell.at.line, cell.at.column, cell.text), (3, 9, "é4"));
         assert_eq!(table.rows[0].at.line, 3);
         assert_eq!(table.rows[0].at.column, 4);
+    }
+
+    #[test]
+    fn a_period_with_a_character_across_its_fifth_byte_is_reported_not_a_panic() {
+        // Found by the `export` fuzz target: the help sliced the text at byte 4, inside `é`.
+        for period in ["abcé-01", "202é", "2026é-01-01"] {
+            let csv = format!("period,value\n{period},4\n");
+            let table = read_table(csv.as_bytes(), &["m"]);
+            let got = problems(&table);
+            assert_eq!(got.len(), 1, "{period}: {got:?}");
+            assert!(got[0].starts_with(&format!("2:1 `{period}` is not a period")), "{period}: {got:?}");
+        }
     }
 
     #[test]
