@@ -192,6 +192,25 @@ pub fn completion(snap: &Snapshot, params: &lsp::CompletionParams) -> Option<lsp
             }
         }
         Context::LinkEffect => items.ids(model, |n| matches!(n, NodeRef::Result(_)), 0),
+        Context::DataPath { quoted } => {
+            // What is typed is what precedes the cursor (the rest of the string is replaced).
+            let typed = file.source.text.get(found.replace.start as usize..offset).unwrap_or_default();
+            let typed = typed.strip_prefix('"').unwrap_or(typed);
+            let (paths, more) = super::data::paths(file.source.path_in_root(), &file.unit.csv, typed);
+            for path in paths {
+                let escaped = path.replace('"', "\\\"");
+                let insert = if quoted { escaped } else { format!("\"{escaped}\"") };
+                items.items.push(lsp::CompletionItem {
+                    label: path.clone(),
+                    kind: Some(lsp::CompletionItemKind::FILE),
+                    detail: Some("CSV data file".to_owned()),
+                    filter_text: Some(path),
+                    text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range, new_text: insert })),
+                    ..Default::default()
+                });
+            }
+            items.incomplete |= more;
+        }
     }
     Some(lsp::CompletionResponse::List(lsp::CompletionList { is_incomplete: items.incomplete, items: items.items }))
 }

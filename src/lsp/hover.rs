@@ -9,6 +9,7 @@ use super::docs;
 use super::lookup::{self, Hit};
 use super::state::Snapshot;
 use crate::diagnostics::{Code, Kind};
+use crate::evidence::MeasureData;
 use crate::sema::model::{Model, NodeRef, Quantity};
 
 pub fn hover(snap: &Snapshot, params: &lsp::HoverParams) -> Option<lsp::Hover> {
@@ -32,7 +33,7 @@ pub fn hover(snap: &Snapshot, params: &lsp::HoverParams) -> Option<lsp::Hover> {
         }
         _ => {
             let (name, _) = hit.id()?;
-            node(model, lookup::node(model, name)?)
+            node(model, &file.unit.analysis.evidence, lookup::node(model, name)?)
         }
     };
     let range = super::convert::range(file.source, hit.span(), snap.encoding);
@@ -115,8 +116,9 @@ fn ids(model: &Model, nodes: impl IntoIterator<Item = NodeRef>) -> String {
     if list.is_empty() { "none".to_owned() } else { list.join("; ") }
 }
 
-/// A node in Markdown: what it says and what it is connected to.
-pub fn node(model: &Model, node: NodeRef) -> String {
+/// A node in Markdown: what it says and what it is connected to; for a measure with
+/// data (`evidence`, aligned with `model.measures`), its chart read out in words.
+pub fn node(model: &Model, evidence: &[Option<MeasureData>], node: NodeRef) -> String {
     let mut out = format!("**{} {}**: {}\n", node.kind_name(), code_span(model.id(node)), escape(model.title(node)));
     let mut line = |label: &str, value: String| {
         let _ = write!(out, "\n- {label}: {value}");
@@ -203,6 +205,14 @@ pub fn node(model: &Model, node: NodeRef) -> String {
             ] {
                 if let Some(value) = value {
                     line(label, escape(value));
+                }
+            }
+            if let Some(path) = &measure.data {
+                line("data", code_span(&path.written));
+            }
+            if let Some(Some(data)) = evidence.get(i) {
+                for (label, text) in super::data::hover_lines(data) {
+                    line(label, text);
                 }
             }
         }

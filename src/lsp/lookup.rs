@@ -271,6 +271,10 @@ pub enum Context {
     Value { owner: Option<Owner>, attribute: String },
     /// After `->`: the effect of a link.
     LinkEffect,
+    /// A measure's `data:` path (spec §9.1); `quoted` when the string is open already,
+    /// and then `replace` is what is between the quotes (up to the closing one on the
+    /// line, or the cursor), else the unquoted text typed after `data:`.
+    DataPath { quoted: bool },
     /// Inside a string or a comment, or somewhere nothing fits.
     Nothing,
 }
@@ -295,6 +299,9 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
     let word_len: usize = prefix.chars().rev().take_while(|&c| is_word(c)).map(char::len_utf8).sum();
     let replace = Span::new(offset - word_len, offset);
     let nothing = Completion { context: Context::Nothing, replace };
+    if let Some(found) = data_path(ast, text, line_start, offset) {
+        return found;
+    }
     if in_string_or_comment(ast, prefix, offset) {
         return nothing;
     }
@@ -351,6 +358,71 @@ pub fn completion(ast: &Ast, text: &str, offset: usize) -> Completion {
         }
     };
     Completion { context, replace }
+}
+
+/// A `data:` value being typed in a measure's block: `data: |`, `data: da|`, `data: "da|`
+/// or `data: "da|ta.csv"` (the attribute outside strings and comments; the cursor
+/// after the colon, in its string or in the unquoted word after it).
+fn data_path(ast: &Ast, text: &str, line_start: usize, offset: usize) -> Option<Completion> {
+    if ast.comments.iter().any(|&c| (c.start as usize) < offset && offset <= c.end as usize) {
+        return None;
+    }
+    let prefix = &text[line_start..offset];
+    // Where each `data` word starts outside strings, and where a string opened last.
+    let (mut in_string, mut escaped, mut open_at) = (false, false, 0);
+    let mut found = None;
+    for (i, ch) in prefix.char_indices() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => {
+                in_string = !in_string;
+                open_at = i;
+            }
+            'd' if !in_string
+                && prefix[i..].starts_with("data")
+                && !prefix[..i].chars().next_back().is_some_and(is_word) =>
+            {
+                found = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let at = found?;
+    let rest = prefix[at + 4..].trim_start_matches([' ', '\t']);
+    let value = rest.strip_prefix(':')?.trim_start_matches([' ', '\t']);
+    let value_at = offset - value.len();
+    let quoted = value.starts_with('"');
+    let replace = if quoted {
+        // The string must still be open at the cursor, and opened where the value starts.
+        if !in_string || line_start + open_at != value_at {
+            return None;
+        }
+        let start = value_at + 1;
+        let line_end = text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i);
+        let mut end = offset;
+        let mut escaped = false;
+        for (i, ch) in text[offset..line_end].char_indices() {
+            match ch {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = offset + i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        Span::new(start, end)
+    } else {
+        if value.contains(|c: char| c.is_whitespace() || c == '"' || c == ',' || c == '}') {
+            return None;
+        }
+        Span::new(value_at, offset)
+    };
+    let owner = block_at(ast, offset).map(|(owner, _)| owner).or_else(|| text_owner(&text[..line_start + at]));
+    matches!(owner, Some(Owner::Decl { kind: DeclKind::Measure, .. }))
+        .then_some(Completion { context: Context::DataPath { quoted }, replace })
 }
 
 /// What follows the last brace of a line's text before the cursor, outside strings (the

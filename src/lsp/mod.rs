@@ -12,6 +12,7 @@
 mod actions;
 mod completion;
 pub mod convert;
+mod data;
 mod docs;
 mod format;
 mod graph;

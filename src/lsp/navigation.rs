@@ -277,7 +277,23 @@ pub fn code_lens(snap: &Snapshot, params: &lsp::CodeLensParams) -> Option<Vec<ls
             data: None,
         }
     });
-    Some(lenses.collect())
+    let mut lenses: Vec<lsp::CodeLens> = lenses.collect();
+    // A measure with data: its chart in a few words (spec §9).
+    let evidence = &file.unit.analysis.evidence;
+    for (measure, data) in model.measures.iter().zip(evidence) {
+        let Some(data) = data.as_ref().filter(|_| measure.loc.file == file.id) else { continue };
+        lenses.push(lsp::CodeLens {
+            range: convert::range(file.source, measure.loc.span, snap.encoding),
+            command: Some(lsp::Command {
+                title: super::data::lens_title(data),
+                command: String::new(),
+                arguments: None,
+            }),
+            data: None,
+        });
+    }
+    lenses.sort_by_key(|lens| (lens.range.start.line, lens.range.start.character));
+    Some(lenses)
 }
 
 #[cfg(test)]

@@ -444,7 +444,19 @@ impl State {
                 };
                 let config = plan.config.as_ref().and_then(|key| file(&(CONFIG_FILE.to_owned(), key.clone())));
                 let data = plan.data.iter().filter_map(file).collect();
-                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config, data }
+                // The names a `data` path can spell: UTF-8, no control character, no
+                // backslash (which a `data` path refuses).
+                let csv = plan
+                    .data
+                    .iter()
+                    .filter(|(rel, key)| {
+                        let utf8 =
+                            self.docs.get(key).and_then(|d| d.path.as_deref()).is_none_or(|p| p.to_str().is_some());
+                        utf8 && !rel.contains(|c: char| c.is_control() || c == '\\')
+                    })
+                    .map(|(rel, _)| rel.clone())
+                    .collect();
+                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config, data, csv }
             })
             .collect();
         Input { generation: self.generation, encoding: self.encoding, units }
@@ -480,6 +492,9 @@ pub struct UnitInput {
     pub config: Option<FileInput>,
     /// The CSV files below the root; those the measures name become `Workspace::data`.
     pub data: Vec<FileInput>,
+    /// The names below the root of the CSV files `data` holds that a `data` path can
+    /// spell, sorted: what completion offers after `data:`.
+    pub csv: Vec<String>,
 }
 
 pub struct FileInput {
@@ -520,6 +535,9 @@ pub struct Unit {
     pub versions: Vec<Option<i32>>,
     /// How many times each file's text had changed: equal counts, equal text.
     pub edits: Vec<u64>,
+    /// Every CSV file below the root whose name a `data` path can spell, as named
+    /// below the root, sorted (`UnitInput::csv`).
+    pub csv: Vec<String>,
 }
 
 impl Unit {
@@ -681,7 +699,8 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             tree.ast = ast;
             kept.insert(key, tree);
         }
-        snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits });
+        let csv = unit.csv;
+        snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits, csv });
     }
     // Trees of documents gone since are dropped with the old map.
     trees.by_key = kept;

@@ -1307,3 +1307,117 @@ async fn hover_shows_user_text_as_typed() {
         assert!(hover.contains(needle), "{needle:?} not in:\n{hover}");
     }
 }
+
+/// Copies a fixture folder (files only, recursively) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    let mut todo = vec![(from.to_path_buf(), to.to_path_buf())];
+    while let Some((from, to)) = todo.pop() {
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(&from).expect("read_dir").flatten() {
+            let (path, dest) = (entry.path(), to.join(entry.file_name()));
+            if path.is_dir() {
+                todo.push((path, dest));
+            } else {
+                std::fs::copy(&path, &dest).expect("copy");
+            }
+        }
+    }
+}
+
+/// Measure data in the editor (spec §9, issue 18): hover reads a measure's chart out in
+/// words, a code lens sums it up, and completion after `data:` offers the CSV files
+/// under the root, relative to the declaring file, and nothing outside the root. The
+/// answers are compared with `tests/fixtures/lsp/data/expected.md`.
+#[tokio::test]
+async fn measure_data_in_hover_code_lens_and_completion() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lsp/data");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path().join("ws");
+    copy_tree(&fixture.join("ws"), &root);
+    // Beside the root: a CSV file never offered.
+    std::fs::create_dir(dir.path().join("outside")).expect("mkdir");
+    std::fs::write(dir.path().join("outside/elsewhere.csv"), "period,value\n").expect("write");
+    // A name with a quote (escaped in the string inserted), one that is not UTF-8 (no
+    // `data` path can spell it: not offered, no crash), and a hidden folder (skipped).
+    std::fs::write(root.join("data/say \"cheese\".csv"), "period,value\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let name = std::ffi::OsStr::from_bytes(b"data/caf\xE9.csv");
+        std::fs::write(root.join(name), "period,value\n").expect("write");
+    }
+    std::fs::create_dir(root.join(".hidden")).expect("mkdir");
+    std::fs::write(root.join(".hidden/secret.csv"), "period,value\n").expect("write");
+
+    let mut client = Client::start(tempfile::TempDir::new().expect("tempdir"), false).await;
+    // Serve `root`, not the empty folder `start` made.
+    let folder = json!({ "uri": uri(&root), "name": "ws" });
+    let params = json!({ "event": { "added": [folder], "removed": [{ "uri": uri(&client.root), "name": "ws" }] } });
+    client.notify("workspace/didChangeWorkspaceFolders", params).await;
+    client.root = root.clone();
+    let map = "maps/coffee.strata";
+    let text = std::fs::read_to_string(root.join(map)).expect("read");
+    client.diagnostics(map, |d| codes_of(d) == ["short-baseline"]).await;
+
+    let mut out = String::new();
+    for id in ["quick", "wait", "margin", "fresh", "spill"] {
+        let needle = format!(" {id} \"");
+        let (line, character) = at16(&text, &needle, 1);
+        let hover = client.ok("textDocument/hover", client.pos(map, line, character)).await;
+        out.push_str(&format!("## hover on `{id}`\n\n{}\n\n", text_of(&hover)));
+    }
+    let lenses = client.ok("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri(map) } })).await;
+    out.push_str("## code lenses\n\n");
+    for lens in lenses.as_array().into_iter().flatten() {
+        let start = &lens["range"]["start"];
+        out.push_str(&format!("- {}:{} {}\n", start["line"], start["character"], lens["command"]["title"]));
+    }
+    let cases = [
+        ("after `data:`", "frequency: monthly\n  }\n}", "frequency: monthly\n    data: |\n  }\n}"),
+        ("in an open string", "frequency: monthly\n  }\n}", "frequency: monthly\n    data: \"|\n  }\n}"),
+        (
+            "inside a whole string",
+            "frequency: monthly\n  }\n}",
+            "frequency: monthly\n    data: \"../data/w|x.csv\"\n  }\n}",
+        ),
+        ("typed in the string", "frequency: monthly\n  }\n}", "frequency: monthly\n    data: \"ARCH|\n  }\n}"),
+        ("in a result's block", "owner: \"Head of Operations\"", "owner: \"Head of Operations\"\n  data: |"),
+        ("in a comment", "# No data yet", "# No data: |"),
+    ];
+    for (version, (what, from, to)) in (2..).zip(cases) {
+        let marked = text.replacen(from, to, 1);
+        assert_ne!(marked, text, "{what}");
+        let (line, character) = at16(&marked, "|", 0);
+        let edited = marked.replacen('|', "", 1);
+        let params = json!({
+            "textDocument": { "uri": client.uri(map), "version": version },
+            "contentChanges": [{ "text": edited }],
+        });
+        if version == 2 {
+            client.open(map, &edited).await;
+        } else {
+            client.notify("textDocument/didChange", params).await;
+        }
+        let answer = client.ok("textDocument/completion", client.pos(map, line, character)).await;
+        out.push_str(&format!("\n## completion {what} (line {line}, column {character})\n\n"));
+        let items = answer["items"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            out.push_str("(no items)\n");
+        }
+        for item in items.iter().filter(|i| i["kind"] == 17) {
+            let edit = &item["textEdit"];
+            let (start, end) = (&edit["range"]["start"], &edit["range"]["end"]);
+            out.push_str(&format!(
+                "- {} -> {} at {}:{}-{}:{}\n",
+                item["label"], edit["newText"], start["line"], start["character"], end["line"], end["character"]
+            ));
+        }
+        if items.iter().any(|i| i["kind"] != 17) {
+            out.push_str("(other items)\n");
+        }
+    }
+    let expected = fixture.join("expected.md");
+    if let Err(mismatch) = crate::common::expect_file(&expected, &out) {
+        panic!("{mismatch}");
+    }
+}
