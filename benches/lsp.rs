@@ -282,6 +282,87 @@ fn time_toggles(
     times
 }
 
+/// Measure data (issue 18): a workspace of `measures` measures with 60 monthly values
+/// each, one CSV file per measure (`strata::synth::data_workspace`). One CSV file is
+/// opened and a value in it broken and mended in turn (an `invalid-data` comes and
+/// goes), timing each `didChange` to the `publishDiagnostics` of that version for the
+/// CSV file; then the same on a measure's `data:` line in its `.strata` file, for
+/// comparison; then a hover on the measure (its chart in words), settled.
+fn run_data(binary: &Path, measures: usize, runs: usize, request_runs: usize) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lsp-bench-data-{measures}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = strata::synth::data_workspace(measures, 60, 42);
+    for file in &files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+        }
+        std::fs::write(&path, &file.text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let csvs: Vec<_> = files.iter().filter(|f| f.path.ends_with(".csv")).collect();
+    let edited = csvs.get(csvs.len() / 2).unwrap_or_else(|| panic!("no CSV file"));
+    let rows: usize = csvs.iter().map(|f| f.text.lines().count() - 1).sum();
+    println!("data workspace: {measures} measures, {rows} CSV rows, {} files; edited `{}`\n", files.len(), edited.path);
+    let mut server = Server::start(binary);
+    let start = Instant::now();
+    server.call(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(&dir), "capabilities": {},
+                "workspaceFolders": [{ "uri": uri(&dir), "name": "bench" }] }),
+    );
+    server.notify("initialized", json!({}));
+    // The measure reading the edited file, and its declaration.
+    let id = edited.path.trim_start_matches("data/m").trim_end_matches(".csv").trim_start_matches('0');
+    let id = format!("m{}", if id.is_empty() { "0" } else { id });
+    let map = files
+        .iter()
+        .find(|f| f.path.ends_with(".strata") && f.text.contains(&format!("measure {id} ")))
+        .unwrap_or_else(|| panic!("no map declares {id}"));
+    let map_doc = uri(&dir.join(&map.path));
+    let decl = map.text.lines().position(|l| l.contains(&format!("measure {id} "))).unwrap_or(0);
+    let col = map.text.lines().nth(decl).and_then(|l| l.find(&id)).unwrap_or(0);
+    let at = json!({ "textDocument": { "uri": map_doc }, "position": { "line": decl, "character": col } });
+    let hover = server.call("textDocument/hover", at.clone());
+    assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|t| t.contains("central line")), "{hover}");
+    let first_analysis = start.elapsed();
+    let doc = uri(&dir.join(&edited.path));
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": doc, "languageId": "csv", "version": 1, "text": edited.text } }),
+    );
+    // The first value (line 1, after `2020-01,`), made no number and back.
+    let first = edited.text.lines().nth(1).unwrap_or_default();
+    let value = first.split(',').nth(1).unwrap_or_default().to_owned();
+    let mut version = 1;
+    let mut csv = time_toggles(&mut server, &doc, &mut version, (1, 8), &value, "n/a", runs);
+    // The measure's `data:` path, broken and mended, in its `.strata` file.
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": map_doc, "languageId": "strata", "version": 1, "text": map.text } }),
+    );
+    let (data_line, data_col) = map
+        .text
+        .lines()
+        .enumerate()
+        .skip(decl)
+        .find_map(|(i, l)| Some((i, l.find("data: \"")? + 7)))
+        .unwrap_or_else(|| panic!("no data line"));
+    let mut map_version = 1;
+    let mut path_edit =
+        time_toggles(&mut server, &map_doc, &mut map_version, (data_line, data_col), "../", "../../", runs);
+    let mut hovers = time_requests(&mut server, request_runs, "textDocument/hover", &at, Value::is_object);
+    server.call("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    let _ = server.child.wait();
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    println!("| what ({measures} measures, {rows} CSV rows) | samples | median | p95 | max |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| first hover answered (first analysis, every CSV read) | 1 | {} | | |", ms(first_analysis));
+    println!("| CSV `didChange` (a value) -> `publishDiagnostics` of that version | {} |", stats(&mut csv));
+    println!("| `.strata` `didChange` (a `data:` path) -> `publishDiagnostics` | {} |", stats(&mut path_edit));
+    println!("| hover on a measure with data, settled | {} |\n", stats(&mut hovers));
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and then this
     // runs once on a tiny workspace, as a smoke test of the harness.
@@ -297,5 +378,12 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
     for results in sizes {
         run(&binary, results, runs, request_runs);
+    }
+    let data_sizes: Vec<usize> = std::env::var("STRATA_BENCH_DATA_MEASURES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| if bench { vec![1_000, 10_000] } else { vec![100] });
+    for measures in data_sizes {
+        run_data(&binary, measures, runs, request_runs);
     }
 }

@@ -36,7 +36,7 @@ pub struct Workspace {
     /// The data files, each once however many measures read it: `data[i]` has the
     /// `FileId` `files.len() + 1 + i` (`data_id`). A `data` path the workspace does not
     /// hold is `missing-data-file`.
-    pub data: Vec<DataFile>,
+    pub data: Vec<std::sync::Arc<DataFile>>,
 }
 
 /// A data file as the edge found it (`workspace::read_data`, or the language server).
@@ -124,7 +124,7 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// `evidence[i]` is the data of `model.measures[i]`: `None` without `data`, or when
     /// its file could not be read.
-    pub evidence: Vec<Option<evidence::MeasureData>>,
+    pub evidence: Vec<Option<std::sync::Arc<evidence::MeasureData>>>,
 }
 
 impl Analysis {
@@ -215,7 +215,7 @@ fn check_trees_for(
     asts: &[Ast],
     mut diags: Vec<Diagnostic>,
     needs: Needs,
-) -> (Model, Config, Vec<Diagnostic>, Vec<Option<evidence::MeasureData>>) {
+) -> (Model, Config, Vec<Diagnostic>, Vec<Option<std::sync::Arc<evidence::MeasureData>>>) {
     let config = parse_config(workspace, &mut diags);
     let model = sema::analyze(&workspace.files, asts, &config, &mut diags);
     let evidence = evidence::analyze(workspace, &model, &config, &mut diags);
@@ -259,7 +259,65 @@ pub fn recheck_trees(
     let wording = lints::run_keeping(workspace, asts, &model, &config, &evidence, &mut diags, before);
     diagnostics::sort(&mut diags);
     let evidence = evidence.measures;
+    let model = std::sync::Arc::new(model);
     Rechecked { model, config, diagnostics: diags, kept: Kept { outline, wording }, incremental, evidence }
+}
+
+/// The analysis after an edit of data files only (`changed`: indexes into
+/// `workspace.data`), from `previous`, the analysis of the same workspace before it (the
+/// same `.strata` files, trees and `strata.toml`): each changed file is read again, the
+/// charts of the measures naming it are redone, and their evidence lints run again;
+/// everything else is kept. `None` when that would not be the whole analysis's answer:
+/// a suppression comment covers one of those lints (what `unused-suppression` says
+/// then depends on the rest), or a file could not be read before or now.
+pub fn recheck_data(workspace: &Workspace, asts: &[Ast], previous: &Rechecked, changed: &[usize]) -> Option<Rechecked> {
+    let model = &*previous.model;
+    if changed.iter().any(|&i| workspace.data.get(i).is_none_or(|d| d.bytes.is_err())) {
+        return None;
+    }
+    let redone = evidence::analyze_files(workspace, model, &previous.config, changed);
+    let measures: Vec<usize> = redone.measures.iter().map(|(m, _)| *m).collect();
+    // A measure that could not read its file before: reported at its `data`, not in the file.
+    let unreadable: std::collections::HashSet<Loc> =
+        measures.iter().filter_map(|&m| model.measures[m].data.as_ref().map(|d| d.loc)).collect();
+    let was_unreadable = previous
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.code, Code::MissingDataFile | Code::InvalidValue) && unreadable.contains(&d.loc()));
+    if was_unreadable {
+        return None;
+    }
+    let before = lints::data_lints(workspace, model, &previous.evidence, &measures);
+    let mut charts = previous.evidence.clone();
+    for (m, data) in redone.measures {
+        charts[m] = Some(std::sync::Arc::new(data));
+    }
+    let after = lints::data_lints(workspace, model, &charts, &measures);
+    if lints::any_suppressed(workspace, asts, before.iter().chain(&after).chain(&redone.mismatches)) {
+        return None;
+    }
+    let files: std::collections::HashSet<FileId> = changed.iter().map(|&i| workspace.data_id(i)).collect();
+    let key = |d: &Diagnostic| (d.code, d.loc(), d.message.clone());
+    let gone: std::collections::HashSet<_> = before.iter().map(key).collect();
+    let mut diagnostics: Vec<Diagnostic> = previous
+        .diagnostics
+        .iter()
+        .filter(|d| !files.contains(&d.loc().file) && !gone.contains(&key(d)))
+        .cloned()
+        .collect();
+    diagnostics.extend(redone.diags);
+    let config = &previous.config;
+    let found = redone.mismatches.into_iter().chain(after);
+    diagnostics.extend(found.filter_map(|d| lints::leveled(config, model, d)));
+    diagnostics::sort(&mut diagnostics);
+    Some(Rechecked {
+        model: previous.model.clone(),
+        config: previous.config.clone(),
+        diagnostics,
+        kept: previous.kept.clone(),
+        incremental: true,
+        evidence: charts,
+    })
 }
 
 /// The files whose wording lints must be read again: the changed files, and every file
@@ -293,7 +351,8 @@ pub struct Kept {
 /// What `recheck_trees` gives.
 #[derive(Debug)]
 pub struct Rechecked {
-    pub model: Model,
+    /// Shared with the next analysis when an edit leaves it as it is (a CSV edit).
+    pub model: std::sync::Arc<Model>,
     pub config: Config,
     /// Sorted, with the severities `strata.toml` sets: exactly what `strata check` reports.
     pub diagnostics: Vec<Diagnostic>,
@@ -302,7 +361,7 @@ pub struct Rechecked {
     /// Whether the analysis started from the previous one (read only the changed files).
     pub incremental: bool,
     /// As `Analysis::evidence`.
-    pub evidence: Vec<Option<evidence::MeasureData>>,
+    pub evidence: Vec<Option<std::sync::Arc<evidence::MeasureData>>>,
 }
 
 fn parse_config(workspace: &Workspace, diags: &mut Vec<Diagnostic>) -> Config {

@@ -237,7 +237,9 @@ mod tests {
         );
         workspace.data = csvs
             .iter()
-            .map(|f| crate::DataFile::new(f.path.clone(), f.path.clone(), f.text.clone().into_bytes()))
+            .map(|f| {
+                std::sync::Arc::new(crate::DataFile::new(f.path.clone(), f.path.clone(), f.text.clone().into_bytes()))
+            })
             .collect();
         workspace.data.sort_by(|a, b| a.path.cmp(&b.path));
         let analysis = crate::check(&workspace);

@@ -168,7 +168,7 @@ fn place_in_root(root: &Path, files: &[PathBuf], sources: &mut [SourceFile]) {
 pub fn parse_and_read_data(loaded: &mut Loaded) -> (Vec<crate::syntax::ast::Ast>, Vec<crate::diagnostics::Diagnostic>) {
     let (asts, diags) = crate::parse_all(&loaded.workspace.files);
     let paths = crate::sema::attributes::data_paths(&loaded.workspace.files, &asts);
-    loaded.workspace.data = read_data(&loaded.data_root, &paths);
+    loaded.workspace.data = read_data(&loaded.data_root, &paths).into_iter().map(std::sync::Arc::new).collect();
     (asts, diags)
 }
 

@@ -39,7 +39,7 @@ pub fn workspace(data: &[u8]) -> Workspace {
         .enumerate()
         .map(|(i, bytes)| SourceFile::from_bytes(format!("f{i}.strata"), bytes.to_vec()))
         .collect();
-    Workspace { files, config, data: csv.into_iter().collect() }
+    Workspace { files, config, data: csv.into_iter().map(std::sync::Arc::new).collect() }
 }
 
 /// Renders the diagnostics in every format the CLI has; the JSON and SARIF must parse.

@@ -67,7 +67,7 @@ pub mod xmr;
 
 pub use series::{Point, Series, series};
 pub use table::{CellRef, Row, Table, read_table};
-pub use wiring::{Evidence, MeasureData, analyze};
+pub use wiring::{Evidence, FileResults, MeasureData, analyze, analyze_files};
 
 /// Where a problem is: the 1-based line and column (in Unicode scalar values, as the
 /// CLI shows columns) of the start of the cell, and the cell's byte range in the file

@@ -31,7 +31,7 @@ pub struct MeasureData {
 /// `data-frequency-mismatch` lints, for the lint pass (each once).
 #[derive(Debug, Default)]
 pub struct Evidence {
-    pub measures: Vec<Option<MeasureData>>,
+    pub measures: Vec<Option<std::sync::Arc<MeasureData>>>,
     pub mismatches: Vec<Diagnostic>,
 }
 
@@ -69,7 +69,7 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
         diags.extend(run.diags);
         evidence.mismatches.extend(run.mismatches);
         for (m, data) in run.measures {
-            evidence.measures[m] = Some(data);
+            evidence.measures[m] = Some(std::sync::Arc::new(data));
         }
     }
     evidence
@@ -77,10 +77,30 @@ pub fn analyze(workspace: &Workspace, model: &Model, config: &Config, diags: &mu
 
 /// What the files of one run gave.
 #[derive(Default)]
-struct FileResults {
-    diags: Vec<Diagnostic>,
-    mismatches: Vec<Diagnostic>,
-    measures: Vec<(usize, MeasureData)>,
+pub struct FileResults {
+    /// `invalid-data` (and `missing-data-file`).
+    pub diags: Vec<Diagnostic>,
+    /// `data-frequency-mismatch`, for the lints.
+    pub mismatches: Vec<Diagnostic>,
+    /// Each measure reading the files, with its data (declaration order within a file).
+    pub measures: Vec<(usize, MeasureData)>,
+}
+
+/// `analyze` for some of the workspace's data files only (`indexes` into
+/// `workspace.data`): what reading each again gives, for every measure that names it.
+/// The language server calls it when only CSV files changed.
+pub fn analyze_files(workspace: &Workspace, model: &Model, config: &Config, indexes: &[usize]) -> FileResults {
+    let mut out = FileResults::default();
+    for &index in indexes {
+        let Some(file) = workspace.data.get(index) else { continue };
+        let measures: Vec<usize> = (0..model.measures.len())
+            .filter(|&m| model.measures[m].data.as_ref().is_some_and(|d| d.path == file.path))
+            .collect();
+        if !measures.is_empty() {
+            read_file(workspace, model, config, Some(index), &measures, &mut out);
+        }
+    }
+    out
 }
 
 /// One data file (`index` into `workspace.data`, `None` when the workspace does not hold

@@ -17,7 +17,7 @@ use crate::source::Loc;
 /// much: 168,000 instructions a result).
 /// `evidence[i]`, when given, is the data of `model.measures[i]` (`Analysis::evidence`):
 /// a measure with data carries its `data` object (spec 7.3, v2), the others `null`.
-pub fn export(workspace: &Workspace, model: &Model, evidence: &[Option<MeasureData>]) -> String {
+pub fn export(workspace: &Workspace, model: &Model, evidence: &[Option<std::sync::Arc<MeasureData>>]) -> String {
     let id_of = |node: NodeRef| -> Option<&str> {
         let exists = match node {
             NodeRef::Layer(i) => i < model.layers.len(),

@@ -92,7 +92,7 @@ pub struct Prepared<'m> {
     model: Cow<'m, Model>,
     center: Option<NodeRef>,
     /// Aligned with `model.measures` (`with_evidence`); empty: no `data` objects.
-    evidence: Cow<'m, [Option<MeasureData>]>,
+    evidence: Cow<'m, [Option<std::sync::Arc<MeasureData>>]>,
 }
 
 /// `model` cut down to `focus` if given, ready to write.
@@ -110,7 +110,11 @@ impl<'m> Prepared<'m> {
     /// Adds the measures' data (`Analysis::evidence` of the model given to `prepare`),
     /// which the JSON export writes as each measure's `data` object. A focused model's
     /// measures are found by id.
-    pub fn with_evidence(mut self, original: &Model, evidence: &'m [Option<MeasureData>]) -> Prepared<'m> {
+    pub fn with_evidence(
+        mut self,
+        original: &Model,
+        evidence: &'m [Option<std::sync::Arc<MeasureData>>],
+    ) -> Prepared<'m> {
         self.evidence = match &self.model {
             Cow::Borrowed(_) => Cow::Borrowed(evidence),
             Cow::Owned(model) => {

@@ -16,13 +16,22 @@ pub fn check(lints: &mut Lints<'_>, evidence: &Evidence) {
     }
     let model = lints.model;
     for (measure, data) in model.measures.iter().zip(&evidence.measures) {
-        let Some(data) = data.as_ref().filter(|d| !d.invalid) else { continue };
-        short_baseline(lints, measure, data);
-        if let Some(baseline) = &measure.baseline {
-            baseline_mismatch(lints, measure, &data.chart, baseline);
+        if let Some(data) = data {
+            judge(lints, measure, data);
         }
-        target_within_limits(lints, measure, &data.chart);
     }
+}
+
+/// The three lints that read one measure's chart.
+pub fn judge(lints: &mut Lints<'_>, measure: &Measure, data: &MeasureData) {
+    if data.invalid {
+        return;
+    }
+    short_baseline(lints, measure, data);
+    if let Some(baseline) = &measure.baseline {
+        baseline_mismatch(lints, measure, &data.chart, baseline);
+    }
+    target_within_limits(lints, measure, &data.chart);
 }
 
 /// The first segment has fewer than 5 values (or there are none): no limits yet.

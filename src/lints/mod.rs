@@ -287,15 +287,50 @@ pub fn run_keeping(
     suppress::apply(&mut suppressions, &mut found);
     suppress::unused(&suppressions, &mut found);
 
-    let direction_words_allowed = model.method() != Method::Pump;
-    for mut diag in found {
-        let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(direction_words_allowed));
-        match level {
-            Some(Level::Deny) => diag.severity = Severity::Error,
-            Some(Level::Warn) => diag.severity = Severity::Warning,
-            Some(Level::Allow) | None => continue,
-        }
-        diags.push(diag);
-    }
+    diags.extend(found.into_iter().filter_map(|diag| leveled(config, model, diag)));
     kept
+}
+
+/// A lint with the severity its level gives it, or `None` when it is allowed.
+pub fn leveled(config: &Config, model: &Model, mut diag: Diagnostic) -> Option<Diagnostic> {
+    let direction_words_allowed = model.method() != Method::Pump;
+    let level = config.levels.get(&diag.code).copied().or_else(|| diag.code.default_level(direction_words_allowed));
+    match level {
+        Some(Level::Deny) => diag.severity = Severity::Error,
+        Some(Level::Warn) => diag.severity = Severity::Warning,
+        Some(Level::Allow) | None => return None,
+    }
+    Some(diag)
+}
+
+/// The evidence lints of the measures `which` (indexes into `model.measures`) that read
+/// their charts in `evidence`, before suppressions and levels: what `run` would find
+/// about them (for the language server's re-check of an edited CSV file).
+pub fn data_lints(
+    workspace: &Workspace,
+    model: &Model,
+    evidence: &[Option<std::sync::Arc<crate::evidence::MeasureData>>],
+    which: &[usize],
+) -> Vec<Diagnostic> {
+    let mut lints = Lints { workspace, model, doubt: &Doubt::default(), found: Vec::new() };
+    for &m in which {
+        if let (Some(measure), Some(Some(data))) = (model.measures.get(m), evidence.get(m)) {
+            data::judge(&mut lints, measure, data);
+        }
+    }
+    lints.found
+}
+
+/// Whether a suppression comment covers one of `diags` (lints, before suppressions):
+/// then suppressing them decides what `unused-suppression` says.
+pub fn any_suppressed<'d>(
+    workspace: &Workspace,
+    asts: &[Ast],
+    diags: impl IntoIterator<Item = &'d Diagnostic>,
+) -> bool {
+    let mut lints: Vec<Diagnostic> = diags.into_iter().cloned().collect();
+    let count = lints.len();
+    let mut suppressions = suppress::collect(workspace, asts, &mut Vec::new());
+    suppress::apply(&mut suppressions, &mut lints);
+    lints.len() != count
 }

@@ -118,7 +118,7 @@ fn ids(model: &Model, nodes: impl IntoIterator<Item = NodeRef>) -> String {
 
 /// A node in Markdown: what it says and what it is connected to; for a measure with
 /// data (`evidence`, aligned with `model.measures`), its chart read out in words.
-pub fn node(model: &Model, evidence: &[Option<MeasureData>], node: NodeRef) -> String {
+pub fn node(model: &Model, evidence: &[Option<std::sync::Arc<MeasureData>>], node: NodeRef) -> String {
     let mut out = format!("**{} {}**: {}\n", node.kind_name(), code_span(model.id(node)), escape(model.title(node)));
     let mut line = |label: &str, value: String| {
         let _ = write!(out, "\n- {label}: {value}");

@@ -358,7 +358,7 @@ async fn analyse(shared: Arc<Shared>, client: Client) {
     loop {
         let input = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let state = shared.lock();
-            (state.generation != done).then(|| state.input())
+            (state.generation != done).then(|| state.input_after(last.as_deref()))
         }))
         .unwrap_or_else(|_| {
             // A bug in planning: report a failed analysis rather than stop analysing.

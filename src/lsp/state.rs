@@ -426,6 +426,13 @@ impl State {
 
     /// What the background analysis needs: a copy of every document, planned.
     pub fn input(&self) -> Input {
+        self.input_after(None)
+    }
+
+    /// `input`, where a data file that `last` (the last snapshot) holds with the same text
+    /// under the same name is not copied but shared (`FileInput::kept`): on a workspace
+    /// of 10,000 CSV files, copying them all took longer than re-checking the one edited.
+    pub fn input_after(&self, last: Option<&Snapshot>) -> Input {
         let units = self
             .plan()
             .into_iter()
@@ -440,10 +447,24 @@ impl State {
                         version: doc.version,
                         edits: doc.edits,
                         source,
+                        kept: None,
+                    })
+                };
+                let data_file = |(rel, key): &(String, String)| {
+                    let doc = self.docs.get(key)?;
+                    let kept = last.and_then(|last| last.data_file(key, doc.edits)).filter(|d| d.path == *rel);
+                    let Some(kept) = kept else { return file(&(rel.clone(), key.clone())) };
+                    Some(FileInput {
+                        key: key.clone(),
+                        uri: doc.uri.clone(),
+                        version: doc.version,
+                        edits: doc.edits,
+                        source: SourceFile::new(rel.clone(), String::new()),
+                        kept: Some(kept),
                     })
                 };
                 let config = plan.config.as_ref().and_then(|key| file(&(CONFIG_FILE.to_owned(), key.clone())));
-                let data = plan.data.iter().filter_map(file).collect();
+                let data = plan.data.iter().filter_map(data_file).collect();
                 // The names a `data` path can spell: UTF-8, no control character, no
                 // backslash (which a `data` path refuses).
                 let csv = plan
@@ -502,7 +523,10 @@ pub struct FileInput {
     pub uri: Uri,
     pub version: Option<i32>,
     pub edits: u64,
+    /// Its text (`source.path` its name below the root); empty when `kept` is given.
     pub source: SourceFile,
+    /// A data file as the last snapshot held it, with this text.
+    pub kept: Option<Arc<crate::DataFile>>,
 }
 
 /// Every workspace analysed, as of one generation of the state.
@@ -582,6 +606,15 @@ impl Snapshot {
         let &(unit, id) = self.index.get(&key)?;
         let unit = self.units.get(unit)?;
         Some(FileRef { unit, id, source: unit.source(id), ast: unit.ast(id), uri: unit.uri(id)? })
+    }
+
+    /// The data file held under `key`, when its text is that of stamp `edits`.
+    fn data_file(&self, key: &str, edits: u64) -> Option<Arc<crate::DataFile>> {
+        let &(unit, id) = self.index.get(key)?;
+        let unit = self.units.get(unit)?;
+        let i = (id.0 as usize).checked_sub(unit.workspace.files.len() + 1)?;
+        let data = unit.workspace.data.get(i)?;
+        (unit.edits.get(id.0 as usize) == Some(&edits)).then(|| Arc::clone(data))
     }
 
     pub fn position(&self, file: &FileRef<'_>, pos: lsp::Position) -> usize {
@@ -684,17 +717,24 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
                 uris.push(file.uri);
                 versions.push(file.version);
                 edits.push(file.edits);
-                data.push(data_file(file.source));
+                data.push(file.kept.unwrap_or_else(|| Arc::new(data_file(file.source))));
             }
         }
         let workspace = Workspace { files, config, data };
         let before = previous.and_then(|p| p.units.iter().find(|u| u.root == unit.root));
-        let changed = before.and_then(|before| changed_files(before, &workspace, &uris, &edits));
-        let start = before.zip(changed.as_deref()).map(|(before, changed)| {
-            let analysis = &before.analysis;
-            (&analysis.model, &analysis.kept, changed)
+        // Only data files edited: their measures' charts and data lints are redone.
+        let data_only = before.and_then(|before| {
+            let changed = changed_data(before, &workspace, &uris, &edits)?;
+            crate::recheck_data(&workspace, &asts, &before.analysis, &changed)
         });
-        let analysis = crate::recheck_trees(&workspace, &asts, diags, start);
+        let analysis = data_only.unwrap_or_else(|| {
+            let changed = before.and_then(|before| changed_files(before, &workspace, &uris, &edits));
+            let start = before.zip(changed.as_deref()).map(|(before, changed)| {
+                let analysis = &before.analysis;
+                (&*analysis.model, &analysis.kept, changed)
+            });
+            crate::recheck_trees(&workspace, &asts, diags, start)
+        });
         for ((key, mut tree), ast) in owned.into_iter().zip(asts) {
             tree.ast = ast;
             kept.insert(key, tree);
@@ -727,6 +767,25 @@ fn data_file(source: SourceFile) -> crate::DataFile {
         source.text.into_bytes()
     };
     crate::DataFile::new(path.clone(), path, bytes)
+}
+
+/// The data files (indexes into `workspace.data`) whose text changed since `before`, when
+/// nothing else did: the same files (and data files) under the same names, with the
+/// same texts, and the same `strata.toml`.
+fn changed_data(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u64]) -> Option<Vec<usize>> {
+    let same_files = before.uris == uris
+        && before.workspace.config.is_some() == workspace.config.is_some()
+        && before.workspace.files.len() == workspace.files.len()
+        && before.workspace.data.len() == workspace.data.len()
+        && before.workspace.files.iter().zip(&workspace.files).all(|(a, b)| a.path == b.path)
+        && before.workspace.data.iter().zip(&workspace.data).all(|(a, b)| a.path == b.path);
+    let first = workspace.files.len() + 1;
+    if !same_files || before.edits.get(..first) != edits.get(..first) {
+        return None;
+    }
+    let changed: Vec<usize> =
+        (0..workspace.data.len()).filter(|&i| before.edits.get(first + i) != edits.get(first + i)).collect();
+    (!changed.is_empty()).then_some(changed)
 }
 
 /// The `.strata` files whose text changed since `before`, when the workspace is otherwise

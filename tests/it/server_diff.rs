@@ -89,6 +89,8 @@ fn edit() -> impl Strategy<Value = Edit> {
 /// The texts edited (the four files, then `strata.toml`), as the server sees them.
 pub(crate) struct Server {
     root: PathBuf,
+    /// The files' paths below the root (`.strata` and `.csv`), as `texts`.
+    paths: Vec<String>,
     pub(crate) texts: Vec<String>,
     pub(crate) config: Option<String>,
     state: State,
@@ -107,13 +109,15 @@ impl Server {
             state.open(file_uri(&path), (*text).to_owned(), 1);
         }
         let texts = files.iter().map(|(_, text)| (*text).to_owned()).collect();
-        let mut server = Server { root, texts, config: None, state, trees: Trees::default(), last: None, version: 1 };
+        let paths = files.iter().map(|(path, _)| (*path).to_owned()).collect();
+        let mut server =
+            Server { root, paths, texts, config: None, state, trees: Trees::default(), last: None, version: 1 };
         server.set_config(config);
         server
     }
 
     fn path(&self, file: usize) -> PathBuf {
-        self.root.join(FILES.get(file).map_or("x.strata", |(path, _)| path))
+        self.root.join(self.paths.get(file).map_or("x.strata", String::as_str))
     }
 
     /// Sets a file's text through `didChange`, the whole text at once.
@@ -137,15 +141,29 @@ impl Server {
 
     /// Analyses the state from the last snapshot, as the server's analysis task does.
     pub(crate) fn analyze(&mut self) -> &Snapshot {
-        let next = state::analyze(self.state.input(), &mut self.trees, self.last.as_ref());
+        let next = state::analyze(self.state.input_after(self.last.as_ref()), &mut self.trees, self.last.as_ref());
         self.last.insert(next)
     }
 
     /// `strata check` of the same texts.
     pub(crate) fn fresh(&self) -> strata::Analysis {
-        let files = FILES.iter().zip(&self.texts).map(|((path, _), text)| SourceFile::new(*path, text.as_str()));
+        let all = || self.paths.iter().zip(&self.texts);
+        let files: Vec<SourceFile> = all()
+            .filter(|(p, _)| p.ends_with(".strata"))
+            .map(|(p, text)| SourceFile::new(p.as_str(), text.as_str()))
+            .collect();
         let config = self.config.as_deref().map(|text| SourceFile::new("strata.toml", text));
-        strata::check(&Workspace { files: files.collect(), config, data: Vec::new() })
+        // The data files the measures name, as `workspace::parse_and_read_data` reads them.
+        let (asts, _) = strata::parse_all(&files);
+        let wanted = strata::sema::attributes::data_paths(&files, &asts);
+        let mut data: Vec<_> = all()
+            .filter(|(p, _)| wanted.contains(p))
+            .map(|(p, text)| {
+                std::sync::Arc::new(strata::DataFile::new(p.as_str(), p.as_str(), text.as_bytes().to_vec()))
+            })
+            .collect();
+        data.sort_by(|a, b| a.path.cmp(&b.path));
+        strata::check(&Workspace { files, config, data })
     }
 }
 
@@ -258,5 +276,129 @@ fn common_edits_take_the_incremental_path() {
         let analysis = &server.analyze().units[0].analysis;
         assert!(analysis.incremental, "step in file {file}");
         assert_eq!(analysis.diagnostics, fresh.diagnostics);
+    }
+}
+
+/// A map whose measures read two CSV files (one shared by two measures), with
+/// baselines and targets the evidence lints judge, and one of them suppressed.
+const DATA_FILES: [(&str, &str); 3] = [
+    (
+        "e.strata",
+        "result r \"Orders are on time\" {\n  measure m1 \"On time\" {\n    unit: \"%\"\n    direction: up\n    frequency: monthly\n    baseline: 50% at 2025-03\n    target: 60% by 2027-01\n    data: \"e1.csv\"\n  }\n  # strata: allow(target-within-limits)\n  measure m2 \"Late\" {\n    unit: \"%\"\n    direction: down\n    frequency: monthly\n    target: 45% by 2027-01\n    data: \"e1.csv\"\n  }\n  measure m3 \"Spills\" {\n    unit: \"cups\"\n    direction: down\n    frequency: quarterly\n    target: 2 by 2027-01\n    data: \"e2.csv\"\n  }\n}\n",
+    ),
+    (
+        "e1.csv",
+        "period,value,m2,limits\n2025-01,50%,40%,\n2025-02,52%,41%,\n2025-03,49%,43%,\n2025-04,51%,44%,\n2025-05,50%,42%,\n2025-06,53%,40%,\n",
+    ),
+    ("e2.csv", "period,value\n2025-Q1,3\n2025-Q2,4\n2025-Q3,2\n2025-Q4,5\n2026-Q1,3\n"),
+];
+
+/// Lines an edit may put in a CSV file.
+const CSV_LINES: &[&str] = &[
+    "2025-07,60%,30%,",
+    "2025-08,90%,47%,recalculate",
+    "2025-09,49%,,",
+    "2025-03,50%,40%,",
+    "2026-Q2,9",
+    "2026-Q3,1",
+    "2026-07,4",
+    "2025-10,12,5",
+    "2025-11,x,41%,",
+    "2025-12,,,",
+    "period,value",
+    "",
+];
+
+#[derive(Clone, Debug)]
+enum DataEdit {
+    Insert {
+        file: usize,
+        line: usize,
+        text: usize,
+    },
+    Delete {
+        file: usize,
+        line: usize,
+    },
+    /// An edit of the map (`Edit` on `e.strata`).
+    Map(Edit),
+}
+
+fn data_edit() -> impl Strategy<Value = DataEdit> {
+    prop_oneof![
+        4 => (1..3usize, 0..10usize, 0..CSV_LINES.len())
+            .prop_map(|(file, line, text)| DataEdit::Insert { file, line, text }),
+        3 => (1..3usize, 0..10usize).prop_map(|(file, line)| DataEdit::Delete { file, line }),
+        1 => edit().prop_map(DataEdit::Map),
+    ]
+}
+
+/// The line edits of `edited`, for a CSV file.
+fn csv_edited(text: &str, edit: &DataEdit) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    match *edit {
+        DataEdit::Insert { line, text, .. } => lines.insert(line % (lines.len() + 1), CSV_LINES[text].to_owned()),
+        DataEdit::Delete { line, .. } if !lines.is_empty() => drop(lines.remove(line % lines.len())),
+        _ => {}
+    }
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// Whether the last analysis was the data-only re-check (the model shared, not rebuilt).
+fn shared_model(before: &std::sync::Arc<strata::sema::model::Model>, server: &Server) -> bool {
+    server.last.as_ref().is_some_and(|last| std::sync::Arc::ptr_eq(before, &last.units[0].analysis.model))
+}
+
+proptest! {
+    #![proptest_config(crate::props::config(64))]
+
+    /// Edits of the CSV files (values, periods, recalculations, broken rows) and of the
+    /// map that reads them: after each, the server is `check`.
+    #[test]
+    fn the_server_is_check_after_random_edits_to_data_files(edits in prop::collection::vec(data_edit(), 1..30)) {
+        let mut server = Server::new(&DATA_FILES, None);
+        compare(&mut server)?;
+        for edit in &edits {
+            match edit {
+                DataEdit::Map(map) => {
+                    let text = edited(&server.texts[0], map);
+                    server.change(0, text);
+                }
+                DataEdit::Insert { file, .. } | DataEdit::Delete { file, .. } => {
+                    let text = csv_edited(&server.texts[*file], edit);
+                    server.change(*file, text);
+                }
+            }
+            compare(&mut server)?;
+        }
+    }
+}
+
+/// A CSV edit re-checks only the data: the model is shared with the analysis before,
+/// the data file untouched is shared too, and the answer is `check`'s; an edit that
+/// changes what a suppression comment covers is analysed whole, with the same answer.
+#[test]
+fn a_csv_edit_redoes_only_the_data() {
+    let mut server = Server::new(&DATA_FILES, None);
+    server.analyze();
+    let steps: [(usize, &str, &str, bool); 3] = [
+        // m3's values: a point beyond the limits, and back.
+        (2, "2026-Q1,3", "2026-Q1,30", true),
+        (2, "2026-Q1,30", "2026-Q1,3", true),
+        // e1.csv carries the suppressed m2: analysed whole.
+        (1, "2025-06,53%,40%,", "2025-06,53%,40%,\n2025-07,53%,x,", false),
+    ];
+    for (file, from, to, shared) in steps {
+        let model = server.last.as_ref().map(|l| l.units[0].analysis.model.clone()).expect("analysed");
+        let untouched = server.last.as_ref().map(|l| l.units[0].workspace.data[1 - (file - 1)].clone()).expect("data");
+        let text = server.texts[file].replacen(from, to, 1);
+        server.change(file, text);
+        let fresh = server.fresh();
+        server.analyze();
+        assert_eq!(shared_model(&model, &server), shared, "{to}");
+        let last = server.last.as_ref().expect("analysed");
+        assert!(std::sync::Arc::ptr_eq(&untouched, &last.units[0].workspace.data[1 - (file - 1)]), "{to}");
+        assert_eq!(last.units[0].analysis.diagnostics, fresh.diagnostics, "{to}");
+        assert!(!fresh.diagnostics.is_empty());
     }
 }
