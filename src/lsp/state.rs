@@ -74,6 +74,23 @@ pub struct State {
     pub ancestor_configs: BTreeMap<PathBuf, PathBuf>,
     /// By `key`.
     pub docs: BTreeMap<String, Doc>,
+    /// Bumped whenever a document is added or forgotten: the plan depends on which
+    /// documents there are (and the folders), not on their texts.
+    pub layout: u64,
+    /// The last plan, with what it was made from: on 10,000 files, planning again after
+    /// every keystroke cost more than re-checking an edited CSV file.
+    pub planned: std::sync::Mutex<Option<Planned>>,
+}
+
+/// A plan and what it was made from.
+#[derive(Debug)]
+pub struct Planned {
+    pub layout: u64,
+    folders: Vec<PathBuf>,
+    ancestor_configs: BTreeMap<PathBuf, PathBuf>,
+    plans: Arc<Vec<Plan>>,
+    /// By plan: `UnitInput::csv`.
+    csv: Vec<Arc<[String]>>,
 }
 
 impl Default for State {
@@ -84,6 +101,8 @@ impl Default for State {
             folders: Vec::new(),
             ancestor_configs: BTreeMap::new(),
             docs: BTreeMap::new(),
+            layout: 0,
+            planned: std::sync::Mutex::new(None),
         }
     }
 }
@@ -211,6 +230,7 @@ impl State {
                 let path = Some(path.to_path_buf());
                 let doc = Doc { uri, path, kind, source, version: None, member: true, edits: stamp };
                 self.docs.insert(name, doc);
+                self.layout += 1;
             }
         }
         self.bump();
@@ -220,6 +240,7 @@ impl State {
     pub fn unload(&mut self, key: &str) {
         if self.docs.get(key).is_some_and(|doc| doc.version.is_none()) {
             self.docs.remove(key);
+            self.layout += 1;
             self.bump();
         }
     }
@@ -242,6 +263,7 @@ impl State {
             None => {
                 let doc = Doc { uri, path, kind, source, version: Some(version), member: false, edits: stamp };
                 self.docs.insert(key, doc);
+                self.layout += 1;
             }
         }
         self.bump();
@@ -306,6 +328,7 @@ impl State {
             }
             _ => {
                 self.docs.remove(&key);
+                self.layout += 1;
             }
         }
         self.bump();
@@ -415,6 +438,43 @@ impl State {
         plans
     }
 
+    /// `plan`, made again only when the documents or folders changed since the last,
+    /// with each plan's `UnitInput::csv`.
+    fn plan_cached(&self) -> (Arc<Vec<Plan>>, Vec<Arc<[String]>>) {
+        let mut planned = self.planned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(p) = planned.as_ref().filter(|p| {
+            p.layout == self.layout && p.folders == self.folders && p.ancestor_configs == self.ancestor_configs
+        }) {
+            return (p.plans.clone(), p.csv.clone());
+        }
+        let plans = self.plan();
+        // The names a `data` path can spell: UTF-8, no control character, no backslash
+        // (which a `data` path refuses).
+        let csv: Vec<Arc<[String]>> = plans
+            .iter()
+            .map(|plan| {
+                plan.data
+                    .iter()
+                    .filter(|(rel, key)| {
+                        let utf8 =
+                            self.docs.get(key).and_then(|d| d.path.as_deref()).is_none_or(|p| p.to_str().is_some());
+                        utf8 && !rel.contains(|c: char| c.is_control() || c == '\\')
+                    })
+                    .map(|(rel, _)| rel.clone())
+                    .collect()
+            })
+            .collect();
+        let plans = Arc::new(plans);
+        *planned = Some(Planned {
+            layout: self.layout,
+            folders: self.folders.clone(),
+            ancestor_configs: self.ancestor_configs.clone(),
+            plans: plans.clone(),
+            csv: csv.clone(),
+        });
+        (plans, csv)
+    }
+
     fn config_for(&self, root: &Path) -> Option<String> {
         let own = path_key(&root.join(CONFIG_FILE));
         if self.docs.contains_key(&own) {
@@ -433,10 +493,11 @@ impl State {
     /// under the same name is not copied but shared (`FileInput::kept`): on a workspace
     /// of 10,000 CSV files, copying them all took longer than re-checking the one edited.
     pub fn input_after(&self, last: Option<&Snapshot>) -> Input {
-        let units = self
-            .plan()
-            .into_iter()
-            .map(|plan| {
+        let (plans, csv) = self.plan_cached();
+        let units = plans
+            .iter()
+            .zip(csv)
+            .map(|(plan, csv)| {
                 let file = |(rel, key): &(String, String)| {
                     let doc = self.docs.get(key)?;
                     let mut source = doc.source.clone();
@@ -465,19 +526,8 @@ impl State {
                 };
                 let config = plan.config.as_ref().and_then(|key| file(&(CONFIG_FILE.to_owned(), key.clone())));
                 let data = plan.data.iter().filter_map(data_file).collect();
-                // The names a `data` path can spell: UTF-8, no control character, no
-                // backslash (which a `data` path refuses).
-                let csv = plan
-                    .data
-                    .iter()
-                    .filter(|(rel, key)| {
-                        let utf8 =
-                            self.docs.get(key).and_then(|d| d.path.as_deref()).is_none_or(|p| p.to_str().is_some());
-                        utf8 && !rel.contains(|c: char| c.is_control() || c == '\\')
-                    })
-                    .map(|(rel, _)| rel.clone())
-                    .collect();
-                UnitInput { root: plan.root, files: plan.files.iter().filter_map(file).collect(), config, data, csv }
+                let root = plan.root.clone();
+                UnitInput { root, files: plan.files.iter().filter_map(file).collect(), config, data, csv }
             })
             .collect();
         Input { generation: self.generation, encoding: self.encoding, units }
@@ -515,7 +565,7 @@ pub struct UnitInput {
     pub data: Vec<FileInput>,
     /// The names below the root of the CSV files `data` holds that a `data` path can
     /// spell, sorted: what completion offers after `data:`.
-    pub csv: Vec<String>,
+    pub csv: Arc<[String]>,
 }
 
 pub struct FileInput {
@@ -561,7 +611,7 @@ pub struct Unit {
     pub edits: Vec<u64>,
     /// Every CSV file below the root whose name a `data` path can spell, as named
     /// below the root, sorted (`UnitInput::csv`).
-    pub csv: Vec<String>,
+    pub csv: Arc<[String]>,
 }
 
 impl Unit {
