@@ -408,8 +408,8 @@ struct Sent {
     unit: usize,
     /// Indexes into the unit's diagnostics.
     diagnostics: Vec<usize>,
-    /// The files those diagnostics point into, with their edit counts.
-    stamps: Vec<(Uri, u64)>,
+    /// The files those diagnostics point into (ids in the unit), with their edit counts.
+    stamps: Vec<(u32, u64)>,
     published: Vec<lsp::Diagnostic>,
 }
 
@@ -440,9 +440,9 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
             let Some(uri) = unit.uris.get(f) else { continue };
             let stamp = |file: crate::source::FileId| {
                 let i = file.0 as usize;
-                unit.uris.get(i).map(|uri| (uri.clone(), unit.edits.get(i).copied().unwrap_or(0)))
+                unit.uris.get(i).map(|_| (file.0, unit.edits.get(i).copied().unwrap_or(0)))
             };
-            let mut stamps: Vec<(Uri, u64)> = std::iter::once(crate::source::FileId(f as u32))
+            let mut stamps: Vec<(u32, u64)> = std::iter::once(crate::source::FileId(f as u32))
                 .chain(indexes.iter().flat_map(|&i| unit.analysis.diagnostics[i].secondary.iter().map(|l| l.loc.file)))
                 .filter_map(stamp)
                 .collect();
@@ -450,7 +450,12 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
             stamps.dedup();
             let core = indexes.iter().map(|&i| &unit.analysis.diagnostics[i]);
             let mut before = sent.remove(uri);
-            let same = before.as_ref().is_some_and(|b| b.stamps == stamps && b.core().eq(core));
+            // The same files (by id, under the same URIs) with the same texts, and the same list.
+            let same_files = |b: &Sent| {
+                let old = &b.snapshot.units[b.unit].uris;
+                b.stamps == stamps && stamps.iter().all(|&(i, _)| old.get(i as usize) == unit.uris.get(i as usize))
+            };
+            let same = before.as_ref().is_some_and(|b| same_files(b) && b.core().eq(core));
             let was = before.as_mut().map(|b| std::mem::take(&mut b.published)).unwrap_or_default();
             stale.extend(before);
             let published = if same {
