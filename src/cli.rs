@@ -208,6 +208,7 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
     if let Some(config) = &args.config {
         use_config(&mut loaded, config)?;
     }
+    let note = workspace_note(args, &loaded, stdin.as_ref());
     let mut fixed: Vec<Fixed> = Vec::new();
     let analyses: Vec<strata::Analysis> = loaded
         .iter_mut()
@@ -286,6 +287,7 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
         match args.format {
             Format::Human => {
                 let mut text = render::human(&all, &diagnostics, color.stderr(to_file), 100);
+                text.push_str(&note);
                 text.push_str(&render::summary(&diagnostics, file_count));
                 text.push('\n');
                 text
@@ -302,6 +304,58 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
     write_output(args.output.as_ref(), &text, to_stderr)?;
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Ok(i32::from(failed))
+}
+
+/// For `human` output, which workspace a single file was checked in: with `-
+/// --stdin-filename`, the root and how many other files were read from disk; for one
+/// file given alone (a workspace of that file, spec section 1) below a `strata.toml`,
+/// the root its data paths and settings come from and how many `.strata` files there
+/// were left unread.
+/// Empty otherwise.
+fn workspace_note(args: &CheckArgs, loaded: &[Loaded], stdin: Option<&FromStdin>) -> String {
+    let plural = |n: usize| if n == 1 { "file" } else { "files" };
+    let root_of = |item: &Loaded| {
+        let root = workspace::display(&item.data_root);
+        match &item.workspace.config {
+            Some(config) => format!("`{root}` (the folder of `{}`)", config.path),
+            None => format!("`{root}`"),
+        }
+    };
+    if let (Some(stdin), Some(_)) = (stdin, &args.stdin_filename) {
+        let Some(item) = loaded.get(stdin.workspace) else { return String::new() };
+        let others = item.workspace.files.len().saturating_sub(1);
+        let shown = item.workspace.files.get(stdin.file).map_or("", |f| f.path.as_str());
+        return format!(
+            "`{shown}` read from stdin and checked in the workspace {}, with {others} other {} read from disk\n",
+            root_of(item),
+            plural(others)
+        );
+    }
+    let [path] = args.paths.as_slice() else { return String::new() };
+    let [item] = loaded else { return String::new() };
+    // A folder of independent files (no `strata.toml` marks it a workspace) draws none.
+    if stdin.is_some() || item.workspace.config.is_none() || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return String::new();
+    }
+    let own = workspace::file_identity(path);
+    let root = if item.data_root.as_os_str().is_empty() { Path::new(".") } else { item.data_root.as_path() };
+    let unread = workspace::walker(root)
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| e.path().as_os_str().as_encoded_bytes().ends_with(b".strata"))
+        .filter(|e| workspace::file_identity(e.path()) != own)
+        .count();
+    if unread == 0 {
+        return String::new();
+    }
+    format!(
+        "note: `{}` was checked alone, in the workspace root {}, which holds {unread} other `.strata` {} not read: \
+         ids they declare are unknown here; check `{}` to check them together\n",
+        workspace::display(path),
+        root_of(item),
+        plural(unread),
+        workspace::display(root)
+    )
 }
 
 /// The paths of every `.strata` file checked, in order (`junit` gives each a suite).
@@ -826,7 +880,7 @@ fn write_file(path: &std::path::Path, text: &str, done: &str) -> Result<(), Tool
     let target = std::fs::canonicalize(path).map_err(error)?;
     let meta = std::fs::metadata(&target).map_err(error)?;
     if meta.permissions().readonly() {
-        let verb = done.strip_suffix("ed").unwrap_or(done);
+        let verb = if done == "fixed" { "fix" } else { "format" };
         return Err(ToolError(format!("`{shown}` is read-only, so it was not {done}; make it writable to {verb} it")));
     }
     // Opening the file to write asks the system whether the user may; the rename below

@@ -574,3 +574,20 @@ fn config_names_the_settings_file() {
     let exported = strata(scratch.path(), &["export", "--format", "json", "--config", "strict.toml"]);
     assert_eq!(exported.status.code(), Some(1), "a denied lint is an error for export too");
 }
+
+#[test]
+fn a_single_file_says_which_workspace_it_was_checked_in() {
+    let dir = cli_dir();
+    let input = std::fs::read(dir.join("stdin.input")).unwrap_or_default();
+    let piped = strata_with(&dir, &["check", "-", "--stdin-filename", "stdin/customers.strata", "stdin"], &input, &[]);
+    assert_eq!(piped.status.code(), Some(1));
+    let alone = strata(&dir, &["check", "stdin/customers.strata"]);
+    assert_eq!(alone.status.code(), Some(0));
+    assert_all(vec![
+        expect_file(&dir.join("stdin.human"), &text(&piped).1),
+        expect_file(&dir.join("single-file.human"), &text(&alone).1),
+    ]);
+    // A file of a folder that no `strata.toml` marks as a workspace draws no note.
+    let plain = strata(&dir, &["check", "mixed/a.strata"]);
+    assert!(!text(&plain).1.contains("note:"), "{}", text(&plain).1);
+}
