@@ -591,3 +591,20 @@ fn a_single_file_says_which_workspace_it_was_checked_in() {
     let plain = strata(&dir, &["check", "mixed/a.strata"]);
     assert!(!text(&plain).1.contains("note:"), "{}", text(&plain).1);
 }
+
+#[test]
+fn conflicting_flags_are_refused() {
+    let dir = cli_dir();
+    for args in [
+        &["check", "--diff", "fix"][..],
+        &["check", "--fix", "--diff", "--format", "json", "fix"],
+        &["check", "--fix", "--diff", "--statistics", "fix"],
+        &["fmt", "--diff", "fmt-diff"],
+        &["check", "--color", "sometimes", "warnings"],
+    ] {
+        let output = strata(&dir, args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stdout.is_empty() && stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
