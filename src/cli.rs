@@ -555,6 +555,18 @@ fn write_fixes(fixed: &[Fixed]) -> Result<(), ToolError> {
                 file.shown
             )));
         }
+        // Opening to write (nothing is written) asks the system whether the user may.
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(&file.disk) {
+            return Err(ToolError(format!(
+                "cannot write `{}`: {}, so no file was fixed; see the fixes with `--fix --diff`",
+                file.shown,
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    "permission denied".to_owned()
+                } else {
+                    e.to_string()
+                }
+            )));
+        }
     }
     let mut failed = Vec::new();
     let mut report = String::new();
