@@ -608,3 +608,56 @@ fn conflicting_flags_are_refused() {
         assert!(stdout.is_empty() && stderr.starts_with("error: "), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn gitlab_fingerprints_do_not_follow_lines() {
+    let scratch = tempdir();
+    let text =
+        "result service \"Our service is world-class\"\nresult staff \"Our staff is world-class\"\nservice -> staff\n";
+    let report = |text: &str| -> Vec<(String, u64)> {
+        std::fs::write(scratch.path().join("map.strata"), text).unwrap_or_else(|e| panic!("{e}"));
+        let output = strata(scratch.path(), &["check", "--format", "gitlab", "."]);
+        let issues: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        let issues = issues.as_array().cloned().unwrap_or_default();
+        issues
+            .iter()
+            .map(|i| {
+                let line = i["location"]["lines"]["begin"].as_u64().unwrap_or(0);
+                (i["fingerprint"].as_str().unwrap_or_default().to_owned(), line)
+            })
+            .collect()
+    };
+    let before = report(text);
+    let after = report(&format!("\n\n{text}"));
+    assert_eq!(before.len(), 4, "{before:?}");
+    let prints = |r: &[(String, u64)]| r.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>();
+    assert_eq!(prints(&before), prints(&after), "lines moved, fingerprints stay");
+    assert!(before.iter().zip(&after).all(|(b, a)| a.1 == b.1 + 2));
+    let mut unique = prints(&before);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "every issue has its own fingerprint");
+}
+
+#[test]
+fn junit_is_well_formed_xml() {
+    let scratch = tempdir();
+    // Quotes, ampersands and angle brackets in names and messages.
+    std::fs::write(
+        scratch.path().join("a&b.strata"),
+        "result service \"Our <service> & \\\"staff\\\" are world-class\"\nservice -> \"<x>\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = strata(scratch.path(), &["check", "--format", "junit", "."]);
+    let path = scratch.path().join("report.xml");
+    std::fs::write(&path, &output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); print(len(d.getElementsByTagName('testcase')))"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed for this test (run scripts/test): {e}"));
+    let (stdout, stderr) = text(&parsed);
+    assert!(parsed.status.success(), "not well-formed XML: {stderr}\n{}", text(&output).0);
+    let diagnostics = strata(scratch.path(), &["check", "--format", "short", "."]).stdout;
+    assert_eq!(stdout.trim(), diagnostics.iter().filter(|b| **b == b'\n').count().to_string());
+}
