@@ -570,6 +570,9 @@ fn write_fixes(fixed: &[Fixed]) -> Result<(), ToolError> {
     }
     let mut failed = Vec::new();
     let mut report = String::new();
+    // A line per file, up to ten files; past that one line says how many.
+    let each = fixed.len() <= 10;
+    let (mut fixes, mut files) = (0, 0);
     for file in fixed {
         let now = std::fs::read(&file.disk).map(|bytes| SourceFile::from_bytes("", bytes).text);
         if now.as_ref().ok() != Some(&file.before) {
@@ -579,10 +582,17 @@ fn write_fixes(fixed: &[Fixed]) -> Result<(), ToolError> {
         match write_file(&file.disk, &file.after, "fixed") {
             Ok(()) => {
                 let plural = if file.fixes == 1 { "" } else { "es" };
-                report.push_str(&format!("fixed `{}`: {} fix{plural} applied\n", file.shown, file.fixes));
+                if each {
+                    report.push_str(&format!("fixed `{}`: {} fix{plural} applied\n", file.shown, file.fixes));
+                }
+                fixes += file.fixes;
+                files += 1;
             }
             Err(ToolError(message)) => failed.push(message),
         }
+    }
+    if !each && files > 0 {
+        report.push_str(&format!("fixed {files} files: {fixes} fixes applied\n"));
     }
     write_output(None, &report, true)?;
     match failed.is_empty() {
