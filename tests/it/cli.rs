@@ -661,3 +661,19 @@ fn junit_is_well_formed_xml() {
     let diagnostics = strata(scratch.path(), &["check", "--format", "short", "."]).stdout;
     assert_eq!(stdout.trim(), diagnostics.iter().filter(|b| **b == b'\n').count().to_string());
 }
+
+#[test]
+fn fix_says_how_many_past_ten_files() {
+    let scratch = tempdir();
+    for i in 0..11 {
+        let text = format!("result r{i} \"Result {i} holds\"\nr{i} -> profitt\n");
+        std::fs::write(scratch.path().join(format!("f{i:02}.strata")), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(scratch.path().join("profit.strata"), "result profit \"Profit grows\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = strata(scratch.path(), &["check", "--fix", "--format", "short", "."]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stderr, "fixed 11 files: 11 fixes applied\n");
+    assert_eq!(read(&scratch.path().join("f10.strata")), "result r10 \"Result 10 holds\"\nr10 -> profit\n");
+}
