@@ -377,6 +377,11 @@ fn stdin_is_checked_as_the_file_it_names() {
          new.strata:4:10: error[unknown-reference] unknown result `proft`\n"
     );
 
+    // Without `--stdin-filename`: a workspace of one file, `<stdin>`.
+    let alone = strata_with(&dir, &["check", "--format", "short", "-"], &input, &[]);
+    assert_eq!(alone.status.code(), Some(1));
+    assert_eq!(text(&alone).0, "<stdin>:4:10: error[unknown-reference] unknown result `proft`\n");
+
     let fail = |args: &[&str], expected: &str| {
         let output = strata_with(&dir, args, &input, &[]);
         let (_, stderr) = text(&output);
