@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod evidence;
 pub mod export;
+pub mod fix;
 pub mod fmt;
 pub mod graph;
 pub mod lints;
