@@ -1,0 +1,901 @@
+//! The semantic diff (spec 11), pure: two analysed workspaces in, a list of changes and
+//! the diagnostics introduced and fixed out. Items are matched by id whatever file they
+//! live in, links by cause and effect, diagnostics by code, severity, item and message
+//! (never by line), so moving text between files is no change at all. Loading the two
+//! sides (directories or git revisions) is the edge's job (`diff/git.rs`, `cli.rs`);
+//! rendering is `diff/render.rs`. Decisions where the spec is silent are in
+//! docs/diff.md.
+
+pub mod git;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::render::json_diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::sema::model::{Direction, Link, Model, NodeRef, Quantity, Target};
+use crate::source::Loc;
+use crate::syntax::ast::{Ast, Decl, Item};
+use crate::{Analysis, Workspace};
+
+/// One side of the comparison: a workspace and what `check` found in it.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub workspace: &'a Workspace,
+    pub analysis: &'a Analysis,
+}
+
+/// Every kind of change, by its kebab-case name (spec 11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    MapAdded,
+    MapRemoved,
+    LayerAdded,
+    LayerRemoved,
+    LayerOrderChanged,
+    GroupAdded,
+    GroupRemoved,
+    ResultAdded,
+    ResultRemoved,
+    MeasureAdded,
+    MeasureRemoved,
+    ActionAdded,
+    ActionRemoved,
+    StatementReworded,
+    TitleReworded,
+    NameReworded,
+    AttributeChanged,
+    IntentChanged,
+    StatusChanged,
+    MeasureMoved,
+    TargetLowered,
+    TargetRaised,
+    TargetDeferred,
+    TargetBroughtForward,
+    LinkAdded,
+    LinkRemoved,
+    LinkChanged,
+}
+
+impl Kind {
+    pub const ALL: &[Kind] = &[
+        Kind::MapAdded,
+        Kind::MapRemoved,
+        Kind::LayerAdded,
+        Kind::LayerRemoved,
+        Kind::LayerOrderChanged,
+        Kind::GroupAdded,
+        Kind::GroupRemoved,
+        Kind::ResultAdded,
+        Kind::ResultRemoved,
+        Kind::MeasureAdded,
+        Kind::MeasureRemoved,
+        Kind::ActionAdded,
+        Kind::ActionRemoved,
+        Kind::StatementReworded,
+        Kind::TitleReworded,
+        Kind::NameReworded,
+        Kind::AttributeChanged,
+        Kind::IntentChanged,
+        Kind::StatusChanged,
+        Kind::MeasureMoved,
+        Kind::TargetLowered,
+        Kind::TargetRaised,
+        Kind::TargetDeferred,
+        Kind::TargetBroughtForward,
+        Kind::LinkAdded,
+        Kind::LinkRemoved,
+        Kind::LinkChanged,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::MapAdded => "map-added",
+            Kind::MapRemoved => "map-removed",
+            Kind::LayerAdded => "layer-added",
+            Kind::LayerRemoved => "layer-removed",
+            Kind::LayerOrderChanged => "layer-order-changed",
+            Kind::GroupAdded => "group-added",
+            Kind::GroupRemoved => "group-removed",
+            Kind::ResultAdded => "result-added",
+            Kind::ResultRemoved => "result-removed",
+            Kind::MeasureAdded => "measure-added",
+            Kind::MeasureRemoved => "measure-removed",
+            Kind::ActionAdded => "action-added",
+            Kind::ActionRemoved => "action-removed",
+            Kind::StatementReworded => "statement-reworded",
+            Kind::TitleReworded => "title-reworded",
+            Kind::NameReworded => "name-reworded",
+            Kind::AttributeChanged => "attribute-changed",
+            Kind::IntentChanged => "intent-changed",
+            Kind::StatusChanged => "status-changed",
+            Kind::MeasureMoved => "measure-moved",
+            Kind::TargetLowered => "target-lowered",
+            Kind::TargetRaised => "target-raised",
+            Kind::TargetDeferred => "target-deferred",
+            Kind::TargetBroughtForward => "target-brought-forward",
+            Kind::LinkAdded => "link-added",
+            Kind::LinkRemoved => "link-removed",
+            Kind::LinkChanged => "link-changed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// What the kind says, for the human and markdown renderings.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::MapAdded => "map added",
+            Kind::MapRemoved => "map removed",
+            Kind::LayerAdded => "layer added",
+            Kind::LayerRemoved => "layer removed",
+            Kind::LayerOrderChanged => "layer order changed",
+            Kind::GroupAdded => "group added",
+            Kind::GroupRemoved => "group removed",
+            Kind::ResultAdded => "result added",
+            Kind::ResultRemoved => "result removed",
+            Kind::MeasureAdded => "measure added",
+            Kind::MeasureRemoved => "measure removed",
+            Kind::ActionAdded => "action added",
+            Kind::ActionRemoved => "action removed",
+            Kind::StatementReworded => "statement reworded",
+            Kind::TitleReworded => "title reworded",
+            Kind::NameReworded => "name reworded",
+            Kind::AttributeChanged => "attribute changed",
+            Kind::IntentChanged => "intent changed",
+            Kind::StatusChanged => "status changed",
+            Kind::MeasureMoved => "measure moved",
+            Kind::TargetLowered => "target lowered",
+            Kind::TargetRaised => "target raised",
+            Kind::TargetDeferred => "target deferred",
+            Kind::TargetBroughtForward => "target brought forward",
+            Kind::LinkAdded => "link added",
+            Kind::LinkRemoved => "link removed",
+            Kind::LinkChanged => "link changed",
+        }
+    }
+}
+
+/// Where an item is on one side: the file as shown, and the 1-based line of its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+}
+
+/// Which part of the map a change belongs to: the human and markdown renderings group by
+/// it, and every output lists changes in this order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    /// The map item and the layers.
+    Map,
+    /// Customer groups.
+    Groups,
+    /// A result, its measures and the links into it; the number orders the results as
+    /// the head side declares them, then those only the base side has.
+    Result(usize, String),
+    Actions,
+    /// Measures that are of no result.
+    Other,
+}
+
+/// One change between the two sides.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub kind: Kind,
+    /// The item's id; `"a -> b"` for a link, `"map"` for the map, `"layers"` for the order.
+    pub id: String,
+    /// The attribute that changed (`attribute-changed`, `link-changed`, targets), if any.
+    pub attribute: Option<&'static str>,
+    /// The 1-based position of the milestone in a target list, for target changes of a
+    /// measure whose target is a list.
+    pub milestone: Option<usize>,
+    /// The value on each side as it would be written (strings without their quotes);
+    /// `None` where it does not exist.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub before_at: Option<Place>,
+    pub after_at: Option<Place>,
+    /// For a removed item, what depended on it on the base side (`link a -> b`,
+    /// `measure m`, `result r (for)`...).
+    pub dependents: Vec<String>,
+    pub section: Section,
+}
+
+/// A diagnostic introduced or fixed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The item the diagnostic is about (what it is matched by, with code, severity and
+    /// message): the innermost declaration or link around it, or the file for one that is
+    /// not a `.strata` file; `None` between items.
+    pub item: Option<String>,
+    /// The object of `check --format json` (spec 7.1), positions on its own side.
+    pub json: serde_json::Value,
+}
+
+/// What changed between a base and a head.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    /// On the head side, not on the base side.
+    pub introduced: Vec<Finding>,
+    /// On the base side, not on the head side.
+    pub fixed: Vec<Finding>,
+    /// How many `.strata` files of each side had syntax errors: what parsed is compared.
+    pub broken_files: (usize, usize),
+}
+
+impl Diff {
+    /// Adds another workspace's diff (a repository of several maps).
+    pub fn append(&mut self, mut other: Diff) {
+        self.changes.append(&mut other.changes);
+        self.introduced.append(&mut other.introduced);
+        self.fixed.append(&mut other.fixed);
+        self.broken_files.0 += other.broken_files.0;
+        self.broken_files.1 += other.broken_files.1;
+    }
+
+    /// How many changes of each kind, in kind order.
+    pub fn counts(&self) -> Vec<(Kind, usize)> {
+        let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
+        for change in &self.changes {
+            *counts.entry(change.kind).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// Whether any `--fail-on` condition holds.
+    pub fn fails_on(&self, condition: FailOn) -> bool {
+        let new = |severity| self.introduced.iter().any(|f| f.severity == severity);
+        match condition {
+            FailOn::Kind(kind) => self.changes.iter().any(|c| c.kind == kind),
+            FailOn::Added => self.changes.iter().any(|c| c.kind.name().ends_with("-added")),
+            FailOn::Removed => self.changes.iter().any(|c| c.kind.name().ends_with("-removed")),
+            FailOn::NewErrors => new(Severity::Error),
+            FailOn::NewWarnings => new(Severity::Warning),
+        }
+    }
+}
+
+/// A condition of `--fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Kind(Kind),
+    /// Any `*-added` kind.
+    Added,
+    /// Any `*-removed` kind.
+    Removed,
+    NewErrors,
+    NewWarnings,
+}
+
+impl FailOn {
+    pub fn parse(name: &str) -> Option<FailOn> {
+        match name {
+            "new-errors" => Some(FailOn::NewErrors),
+            "new-warnings" => Some(FailOn::NewWarnings),
+            "added" => Some(FailOn::Added),
+            "removed" => Some(FailOn::Removed),
+            _ => Kind::from_name(name).map(FailOn::Kind),
+        }
+    }
+
+    /// Every name `parse` accepts.
+    pub fn names() -> Vec<&'static str> {
+        let mut names = vec!["new-errors", "new-warnings", "added", "removed"];
+        names.extend(Kind::ALL.iter().map(|k| k.name()));
+        names
+    }
+}
+
+/// Compares two analysed workspaces.
+pub fn diff(before: Side, after: Side) -> Diff {
+    let mut cx = Cx { before, after, changes: Vec::new(), order: BTreeMap::new() };
+    for (i, result) in after.analysis.model.results.iter().enumerate() {
+        cx.order.entry(result.id.to_string()).or_insert(i);
+    }
+    let count = after.analysis.model.results.len();
+    for (i, result) in before.analysis.model.results.iter().enumerate() {
+        cx.order.entry(result.id.to_string()).or_insert(count + i);
+    }
+    cx.map();
+    cx.layers();
+    cx.groups();
+    cx.results();
+    cx.measures();
+    cx.actions();
+    cx.links();
+    let mut changes = cx.changes;
+    changes.sort_by(|a, b| a.section.cmp(&b.section));
+    let (introduced, fixed) = diagnostics(before, after);
+    let broken = |side: Side| side.analysis.asts.iter().filter(|ast| ast.has_errors).count();
+    Diff { changes, introduced, fixed, broken_files: (broken(before), broken(after)) }
+}
+
+struct Cx<'a> {
+    before: Side<'a>,
+    after: Side<'a>,
+    changes: Vec<Change>,
+    /// Each result id's place in the order of sections.
+    order: BTreeMap<String, usize>,
+}
+
+fn place(side: Side, loc: Loc) -> Option<Place> {
+    let file = side.workspace.files.get(loc.file.0 as usize)?;
+    Some(Place { file: file.path.clone(), line: file.line_index.line_of(loc.span.start as usize) + 1 })
+}
+
+fn text(value: &Option<impl AsRef<str>>) -> Option<String> {
+    value.as_ref().map(|v| v.as_ref().to_owned())
+}
+
+fn quantity(q: &Quantity) -> String {
+    let mut out = q.raw.to_string();
+    if q.percent {
+        out.push('%');
+    }
+    out
+}
+
+fn dated(q: &Quantity, word: &str) -> String {
+    match &q.when {
+        Some(when) => format!("{} {word} {}", quantity(q), when.value),
+        None => quantity(q),
+    }
+}
+
+fn target_text(target: &Target) -> String {
+    match target {
+        Target::One(one) => dated(one, "by"),
+        Target::List(list) => format!("[{}]", list.iter().map(|q| dated(q, "by")).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn list(items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| format!("[{}]", items.join(", ")))
+}
+
+/// An attribute's value on each side, as text.
+type Pair = (Option<String>, Option<String>);
+
+impl<'a> Cx<'a> {
+    fn models(&self) -> (&'a Model, &'a Model) {
+        (&self.before.analysis.model, &self.after.analysis.model)
+    }
+
+    fn section_of_result(&self, id: &str) -> Section {
+        Section::Result(self.order.get(id).copied().unwrap_or(usize::MAX), id.to_owned())
+    }
+
+    #[allow(clippy::too_many_arguments)] // one call shape for every kind of change
+    fn push(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        attribute: Option<&'static str>,
+        (before, after): Pair,
+        at: (Option<Loc>, Option<Loc>),
+        section: &Section,
+    ) {
+        self.changes.push(Change {
+            kind,
+            id: id.to_owned(),
+            attribute,
+            milestone: None,
+            before,
+            after,
+            before_at: at.0.and_then(|loc| place(self.before, loc)),
+            after_at: at.1.and_then(|loc| place(self.after, loc)),
+            dependents: Vec::new(),
+            section: section.clone(),
+        });
+    }
+
+    /// `attribute-changed` (or `kind`) for each attribute whose text differs.
+    fn attributes(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        at: (Loc, Loc),
+        section: &Section,
+        pairs: Vec<(&'static str, Pair)>,
+    ) {
+        for (name, pair) in pairs {
+            if pair.0 != pair.1 {
+                self.push(kind, id, Some(name), pair, (Some(at.0), Some(at.1)), section);
+            }
+        }
+    }
+
+    fn added(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &Section) {
+        self.push(kind, id, None, (None, Some(title.to_owned())), (None, Some(loc)), section);
+    }
+
+    fn removed(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &Section, dependents: Vec<String>) {
+        self.push(kind, id, None, (Some(title.to_owned()), None), (Some(loc), None), section);
+        if let Some(change) = self.changes.last_mut() {
+            change.dependents = dependents;
+        }
+    }
+
+    fn map(&mut self) {
+        let (b, a) = self.models();
+        let section = Section::Map;
+        match (&b.map, &a.map) {
+            (None, None) => {}
+            (None, Some(map)) => self.added(Kind::MapAdded, "map", &map.title, map.loc, &section),
+            (Some(map), None) => self.removed(Kind::MapRemoved, "map", &map.title, map.loc, &section, Vec::new()),
+            (Some(x), Some(y)) => {
+                let at = (x.loc, y.loc);
+                let title = vec![("title", (Some(x.title.to_string()), Some(y.title.to_string())))];
+                self.attributes(Kind::TitleReworded, "map", at, &section, title);
+                let method = |m: &crate::sema::model::MapInfo| m.method.as_ref().map(|m| m.value.as_str().to_owned());
+                let horizon = |m: &crate::sema::model::MapInfo| m.horizon.map(|h| h.to_string());
+                let pairs = vec![
+                    ("purpose", (text(&x.purpose), text(&y.purpose))),
+                    ("vision", (text(&x.vision), text(&y.vision))),
+                    ("mission", (text(&x.mission), text(&y.mission))),
+                    ("owner", (text(&x.owner), text(&y.owner))),
+                    ("horizon", (horizon(x), horizon(y))),
+                    ("method", (method(x), method(y))),
+                ];
+                self.attributes(Kind::AttributeChanged, "map", at, &section, pairs);
+            }
+        }
+    }
+
+    fn layers(&mut self) {
+        let (b, a) = self.models();
+        let section = Section::Map;
+        for layer in &b.layers {
+            match a.symbols.get(&layer.id) {
+                Some(&NodeRef::Layer(j)) => {
+                    let other = &a.layers[j];
+                    let at = (layer.loc, other.loc);
+                    let title = vec![("title", (Some(layer.title.to_string()), Some(other.title.to_string())))];
+                    self.attributes(Kind::TitleReworded, &layer.id, at, &section, title);
+                    let note = vec![("note", (text(&layer.note), text(&other.note)))];
+                    self.attributes(Kind::AttributeChanged, &layer.id, at, &section, note);
+                }
+                _ => {
+                    let i = b.layers.iter().position(|l| l.id == layer.id);
+                    let dependents = b
+                        .results
+                        .iter()
+                        .filter(|r| r.layer.is_some() && r.layer == i)
+                        .map(|r| format!("result {} (layer)", r.id))
+                        .collect();
+                    self.removed(Kind::LayerRemoved, &layer.id, &layer.title, layer.loc, &section, dependents);
+                }
+            }
+        }
+        for layer in &a.layers {
+            if !matches!(b.symbols.get(&layer.id), Some(NodeRef::Layer(_))) {
+                self.added(Kind::LayerAdded, &layer.id, &layer.title, layer.loc, &section);
+            }
+        }
+        // The order of the layers both sides have.
+        let common = |m: &Model, other: &Model| -> Vec<String> {
+            m.layers
+                .iter()
+                .filter(|l| matches!(other.symbols.get(&l.id), Some(NodeRef::Layer(_))))
+                .map(|l| l.id.to_string())
+                .collect()
+        };
+        let (old, new) = (common(b, a), common(a, b));
+        if old != new {
+            let first = |m: &Model| m.layers.first().map(|l| l.loc);
+            self.push(
+                Kind::LayerOrderChanged,
+                "layers",
+                None,
+                (list(&old), list(&new)),
+                (first(b), first(a)),
+                &section,
+            );
+        }
+    }
+
+    fn groups(&mut self) {
+        let (b, a) = self.models();
+        let section = Section::Groups;
+        let parent = |m: &Model, p: Option<usize>| p.map(|p| m.groups[p].id.to_string());
+        for group in &b.groups {
+            match a.symbols.get(&group.id) {
+                Some(&NodeRef::Group(j)) => {
+                    let other = &a.groups[j];
+                    let at = (group.loc, other.loc);
+                    let name = vec![("name", (Some(group.name.to_string()), Some(other.name.to_string())))];
+                    self.attributes(Kind::NameReworded, &group.id, at, &section, name);
+                    let intent = |g: &crate::sema::model::Group| g.intent.as_ref().map(|i| i.value.to_string());
+                    let intent = vec![("intent", (intent(group), intent(other)))];
+                    self.attributes(Kind::IntentChanged, &group.id, at, &section, intent);
+                    let share = |g: &crate::sema::model::Group| g.share.as_ref().map(|s| format!("{}%", s.value));
+                    let pairs = vec![
+                        ("parent", (parent(b, group.parent), parent(a, other.parent))),
+                        ("share", (share(group), share(other))),
+                        ("gives", (text(&group.gives), text(&other.gives))),
+                        ("gets", (text(&group.gets), text(&other.gets))),
+                        ("proposition", (text(&group.proposition), text(&other.proposition))),
+                        ("criteria", (text(&group.criteria), text(&other.criteria))),
+                        ("note", (text(&group.note), text(&other.note))),
+                    ];
+                    self.attributes(Kind::AttributeChanged, &group.id, at, &section, pairs);
+                }
+                _ => {
+                    let i = b.groups.iter().position(|g| g.id == group.id);
+                    let mut dependents: Vec<String> = b
+                        .groups
+                        .iter()
+                        .filter(|g| g.parent.is_some() && g.parent == i)
+                        .map(|g| format!("group {} (sub-group)", g.id))
+                        .collect();
+                    dependents.extend(
+                        b.results
+                            .iter()
+                            .filter(|r| r.for_groups.iter().any(|f| Some(f.value) == i))
+                            .map(|r| format!("result {} (for)", r.id)),
+                    );
+                    self.removed(Kind::GroupRemoved, &group.id, &group.name, group.loc, &section, dependents);
+                }
+            }
+        }
+        for group in &a.groups {
+            if !matches!(b.symbols.get(&group.id), Some(NodeRef::Group(_))) {
+                self.added(Kind::GroupAdded, &group.id, &group.name, group.loc, &section);
+            }
+        }
+    }
+
+    fn results(&mut self) {
+        let (b, a) = self.models();
+        let layer = |m: &Model, l: Option<usize>| l.map(|l| m.layers[l].id.to_string());
+        let groups = |m: &Model, r: &crate::sema::model::ResultNode| {
+            list(&r.for_groups.iter().map(|g| m.groups[g.value].id.to_string()).collect::<Vec<_>>())
+        };
+        for (i, result) in b.results.iter().enumerate() {
+            let section = self.section_of_result(&result.id);
+            match a.symbols.get(&result.id) {
+                Some(&NodeRef::Result(j)) => {
+                    let other = &a.results[j];
+                    let at = (result.loc, other.loc);
+                    let statement = (Some(result.statement.value.to_string()), Some(other.statement.value.to_string()));
+                    self.attributes(Kind::StatementReworded, &result.id, at, &section, vec![("statement", statement)]);
+                    let pairs = vec![
+                        ("layer", (layer(b, result.layer), layer(a, other.layer))),
+                        ("for", (groups(b, result), groups(a, other))),
+                        ("owner", (text(&result.owner), text(&other.owner))),
+                        ("note", (text(&result.note), text(&other.note))),
+                    ];
+                    self.attributes(Kind::AttributeChanged, &result.id, at, &section, pairs);
+                }
+                _ => {
+                    let mut dependents: Vec<String> = b
+                        .links
+                        .iter()
+                        .filter(|l| l.to == i || l.from == NodeRef::Result(i))
+                        .map(|l| format!("link {}", link_id(b, l)))
+                        .collect();
+                    dependents.extend(result.measures.iter().map(|&m| format!("measure {}", b.measures[m].id)));
+                    let statement = result.statement.value.clone();
+                    self.removed(Kind::ResultRemoved, &result.id, &statement, result.loc, &section, dependents);
+                }
+            }
+        }
+        for result in &a.results {
+            if !matches!(b.symbols.get(&result.id), Some(NodeRef::Result(_))) {
+                let section = self.section_of_result(&result.id);
+                self.added(Kind::ResultAdded, &result.id, &result.statement.value, result.loc, &section);
+            }
+        }
+    }
+
+    fn measure_section(&self, m: &Model, of: Option<usize>) -> Section {
+        match of {
+            Some(r) => self.section_of_result(&m.results[r].id),
+            None => Section::Other,
+        }
+    }
+
+    fn measures(&mut self) {
+        let (b, a) = self.models();
+        let of = |m: &Model, o: Option<usize>| o.map(|o| m.results[o].id.to_string());
+        for measure in &b.measures {
+            match a.symbols.get(&measure.id) {
+                Some(&NodeRef::Measure(j)) => {
+                    let other = &a.measures[j];
+                    let section = self.measure_section(a, other.of);
+                    let at = (measure.loc, other.loc);
+                    let name = vec![("name", (Some(measure.name.to_string()), Some(other.name.to_string())))];
+                    self.attributes(Kind::NameReworded, &measure.id, at, &section, name);
+                    self.attributes(
+                        Kind::MeasureMoved,
+                        &measure.id,
+                        at,
+                        &section,
+                        vec![("of", (of(b, measure.of), of(a, other.of)))],
+                    );
+                    let direction = |d: Option<Direction>| d.map(|d| d.as_str().to_owned());
+                    let baseline = |q: &Option<Quantity>| q.as_ref().map(|q| dated(q, "at"));
+                    let data = |m: &crate::sema::model::Measure| m.data.as_ref().map(|d| d.written.to_string());
+                    let pairs = vec![
+                        ("unit", (text(&measure.unit), text(&other.unit))),
+                        ("direction", (direction(measure.direction), direction(other.direction))),
+                        ("baseline", (baseline(&measure.baseline), baseline(&other.baseline))),
+                    ];
+                    self.attributes(Kind::AttributeChanged, &measure.id, at, &section, pairs);
+                    self.target(measure, other, at, &section);
+                    let pairs = vec![
+                        ("frequency", (text(&measure.frequency), text(&other.frequency))),
+                        ("formula", (text(&measure.formula), text(&other.formula))),
+                        ("source", (text(&measure.source), text(&other.source))),
+                        ("data", (data(measure), data(other))),
+                        ("owner", (text(&measure.owner), text(&other.owner))),
+                        ("note", (text(&measure.note), text(&other.note))),
+                    ];
+                    self.attributes(Kind::AttributeChanged, &measure.id, at, &section, pairs);
+                }
+                _ => {
+                    let section = self.measure_section(b, measure.of);
+                    self.removed(Kind::MeasureRemoved, &measure.id, &measure.name, measure.loc, &section, Vec::new());
+                }
+            }
+        }
+        for measure in &a.measures {
+            if !matches!(b.symbols.get(&measure.id), Some(NodeRef::Measure(_))) {
+                let section = self.measure_section(a, measure.of);
+                self.added(Kind::MeasureAdded, &measure.id, &measure.name, measure.loc, &section);
+            }
+        }
+    }
+
+    /// A target's milestones compared one for one, when both sides have as many: each
+    /// value lowered or raised (given the head's `direction`), each date deferred or
+    /// brought forward. Otherwise (a target added or removed, milestones added or
+    /// removed, or no direction to judge a value by) `attribute-changed` with the whole
+    /// target on each side.
+    fn target(
+        &mut self,
+        before: &crate::sema::model::Measure,
+        after: &crate::sema::model::Measure,
+        at: (Loc, Loc),
+        section: &Section,
+    ) {
+        let whole = (before.target.as_ref().map(target_text), after.target.as_ref().map(target_text));
+        if whole.0 == whole.1 {
+            return;
+        }
+        let (Some(old), Some(new)) = (&before.target, &after.target) else {
+            return self.attributes(Kind::AttributeChanged, &before.id, at, section, vec![("target", whole)]);
+        };
+        let (old, new) = (old.milestones(), new.milestones());
+        let direction = after.direction.or(before.direction);
+        let comparable = old.len() == new.len()
+            && old.iter().zip(new).all(|(x, y)| {
+                let value_ok = quantity(x) == quantity(y) || (x.percent == y.percent && direction.is_some());
+                let date_ok = x.when.is_some() == y.when.is_some();
+                value_ok && date_ok
+            });
+        if !comparable {
+            return self.attributes(Kind::AttributeChanged, &before.id, at, section, vec![("target", whole)]);
+        }
+        let listed = after.target.as_ref().is_some_and(Target::is_list);
+        for (n, (x, y)) in old.iter().zip(new).enumerate() {
+            let mut found = Vec::new();
+            if x.value != y.value
+                && let Some(direction) = direction
+            {
+                let better = match direction {
+                    Direction::Up => y.value > x.value,
+                    Direction::Down => y.value < x.value,
+                };
+                let kind = if better { Kind::TargetRaised } else { Kind::TargetLowered };
+                found.push((kind, quantity(x), quantity(y), x.loc, y.loc));
+            }
+            if let (Some(wx), Some(wy)) = (&x.when, &y.when)
+                && wx.value.end() != wy.value.end()
+            {
+                let kind =
+                    if wy.value.end() > wx.value.end() { Kind::TargetDeferred } else { Kind::TargetBroughtForward };
+                found.push((kind, wx.value.to_string(), wy.value.to_string(), wx.loc, wy.loc));
+            }
+            for (kind, old, new, lx, ly) in found {
+                self.push(kind, &before.id, Some("target"), (Some(old), Some(new)), (Some(lx), Some(ly)), section);
+                if let Some(change) = self.changes.last_mut() {
+                    change.milestone = listed.then_some(n + 1);
+                }
+            }
+        }
+        let _ = at;
+    }
+
+    fn actions(&mut self) {
+        let (b, a) = self.models();
+        let section = Section::Actions;
+        for (i, action) in b.actions.iter().enumerate() {
+            match a.symbols.get(&action.id) {
+                Some(&NodeRef::Action(j)) => {
+                    let other = &a.actions[j];
+                    let at = (action.loc, other.loc);
+                    let title = vec![("title", (Some(action.title.to_string()), Some(other.title.to_string())))];
+                    self.attributes(Kind::TitleReworded, &action.id, at, &section, title);
+                    let status = vec![("status", (text(&action.status), text(&other.status)))];
+                    self.attributes(Kind::StatusChanged, &action.id, at, &section, status);
+                    let due = |d: Option<crate::sema::period::Period>| d.map(|d| d.to_string());
+                    let pairs = vec![
+                        ("owner", (text(&action.owner), text(&other.owner))),
+                        ("due", (due(action.due), due(other.due))),
+                        ("note", (text(&action.note), text(&other.note))),
+                    ];
+                    self.attributes(Kind::AttributeChanged, &action.id, at, &section, pairs);
+                }
+                _ => {
+                    let dependents = b
+                        .links
+                        .iter()
+                        .filter(|l| l.from == NodeRef::Action(i))
+                        .map(|l| format!("link {}", link_id(b, l)))
+                        .collect();
+                    self.removed(Kind::ActionRemoved, &action.id, &action.title, action.loc, &section, dependents);
+                }
+            }
+        }
+        for action in &a.actions {
+            if !matches!(b.symbols.get(&action.id), Some(NodeRef::Action(_))) {
+                self.added(Kind::ActionAdded, &action.id, &action.title, action.loc, &section);
+            }
+        }
+    }
+
+    fn links(&mut self) {
+        let (b, a) = self.models();
+        // The same cause -> effect stated twice is matched occurrence by occurrence.
+        let by_pair = |m: &'a Model| {
+            let mut pairs: BTreeMap<(String, String), Vec<&'a Link>> = BTreeMap::new();
+            for link in &m.links {
+                pairs.entry((m.id(link.from).to_owned(), m.results[link.to].id.to_string())).or_default().push(link);
+            }
+            pairs
+        };
+        let (old, new) = (by_pair(b), by_pair(a));
+        let polarity = |l: &Link| Some(if l.inverse { "inverse" } else { "direct" }.to_owned());
+        // Links in the order each side states them: the base's, then the head's new ones.
+        for link in &b.links {
+            let key = (b.id(link.from).to_owned(), b.results[link.to].id.to_string());
+            let k = old[&key].iter().position(|l| std::ptr::eq(*l, link)).unwrap_or(0);
+            let id = format!("{} -> {}", key.0, key.1);
+            let section = self.section_of_result(&key.1);
+            match new.get(&key).and_then(|list| list.get(k)) {
+                Some(other) => {
+                    let at = (link.from_loc, other.from_loc);
+                    let pairs = vec![
+                        ("label", (text(&link.label), text(&other.label))),
+                        ("strength", (text(&link.strength), text(&other.strength))),
+                        ("polarity", (polarity(link), polarity(other))),
+                        ("evidence", (text(&link.evidence), text(&other.evidence))),
+                        ("assumption", (text(&link.assumption), text(&other.assumption))),
+                        ("note", (text(&link.note), text(&other.note))),
+                    ];
+                    self.attributes(Kind::LinkChanged, &id, at, &section, pairs);
+                }
+                None => {
+                    self.push(
+                        Kind::LinkRemoved,
+                        &id,
+                        None,
+                        (text(&link.label), None),
+                        (Some(link.from_loc), None),
+                        &section,
+                    );
+                }
+            }
+        }
+        for link in &a.links {
+            let key = (a.id(link.from).to_owned(), a.results[link.to].id.to_string());
+            let k = new[&key].iter().position(|l| std::ptr::eq(*l, link)).unwrap_or(0);
+            if old.get(&key).and_then(|list| list.get(k)).is_none() {
+                let id = format!("{} -> {}", key.0, key.1);
+                let section = self.section_of_result(&key.1);
+                self.push(Kind::LinkAdded, &id, None, (None, text(&link.label)), (None, Some(link.from_loc)), &section);
+            }
+        }
+    }
+}
+
+fn link_id(m: &Model, link: &Link) -> String {
+    format!("{} -> {}", m.id(link.from), m.results[link.to].id)
+}
+
+/// The diagnostics only the head has (introduced) and only the base has (fixed), matched
+/// as multisets by code, severity, item and message.
+fn diagnostics(before: Side, after: Side) -> (Vec<Finding>, Vec<Finding>) {
+    type Key = (&'static str, Severity, Option<String>, String);
+    fn keyed<'a>(side: Side<'a>) -> Vec<(Key, &'a Diagnostic)> {
+        side.analysis
+            .diagnostics
+            .iter()
+            .map(|d| ((d.code.name(), d.severity, item_of(side, d), d.message.clone()), d))
+            .collect()
+    }
+    let (old, new) = (keyed(before), keyed(after));
+    let count = |list: &[(Key, &Diagnostic)]| {
+        let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+        for (key, _) in list {
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        counts
+    };
+    let unmatched = |side: Side, list: &[(Key, &Diagnostic)], mut other: BTreeMap<Key, usize>| -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (key, d) in list {
+            match other.get_mut(key) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => out.push(Finding {
+                    severity: d.severity,
+                    item: key.2.clone(),
+                    json: json_diagnostic(side.workspace, d),
+                }),
+            }
+        }
+        out
+    };
+    let introduced = unmatched(after, &new, count(&old));
+    let fixed = unmatched(before, &old, count(&new));
+    (introduced, fixed)
+}
+
+/// The item a diagnostic is about: the innermost declaration (or the link) whose text
+/// holds its primary span; a file that is not a `.strata` file stands for itself, by its
+/// path in the workspace.
+fn item_of(side: Side, d: &Diagnostic) -> Option<String> {
+    let loc = d.loc();
+    let i = loc.file.0 as usize;
+    let Some(ast) = side.analysis.asts.get(i) else {
+        if i == side.workspace.files.len() {
+            return Some("strata.toml".to_owned());
+        }
+        let data = side.workspace.data.get(i.checked_sub(side.workspace.files.len() + 1)?)?;
+        return Some(data.path.clone());
+    };
+    item_at(ast, loc.span.start)
+}
+
+fn item_at(ast: &Ast, offset: u32) -> Option<String> {
+    let at = ast.items.partition_point(|item| item.span().end <= offset);
+    let item = ast.items.get(at).filter(|item| item.span().start <= offset)?;
+    match item {
+        Item::Link(link) => Some(link.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" -> ")),
+        Item::Decl(decl) => {
+            // Nesting is bounded by the parser (ARCHITECTURE.md, invariant 1).
+            let mut decl: &Decl = decl;
+            while let Some(inner) = decl.nested().find(|d| d.span.start <= offset && offset < d.span.end) {
+                decl = inner;
+            }
+            Some(decl.id.as_ref().map_or_else(|| decl.kind.keyword().to_owned(), |id| id.name.to_string()))
+        }
+    }
+}
+
+/// Diffs the workspaces of two sides, each keyed by its root relative to the walked path
+/// (a repository of several maps, `workspace.rs`): a workspace is compared with the one
+/// of the same key on the other side, or with nothing (every item added or removed).
+pub fn diff_all(before: &[(String, Side)], after: &[(String, Side)]) -> Diff {
+    let nothing = Workspace::default();
+    let empty = crate::check(&nothing);
+    let empty = Side { workspace: &nothing, analysis: &empty };
+    let mut keys: Vec<&String> = before.iter().chain(after).map(|(key, _)| key).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Diff::default();
+    for key in keys {
+        fn find<'a>(list: &[(String, Side<'a>)], key: &str) -> Option<Side<'a>> {
+            list.iter().find(|(k, _)| k == key).map(|(_, side)| *side)
+        }
+        let (old, new) = (find(before, key).unwrap_or(empty), find(after, key).unwrap_or(empty));
+        out.append(diff(old, new));
+    }
+    out
+}
