@@ -219,10 +219,8 @@ impl Repo {
     fn list(&self, spec: &str, tree: gix::ObjectId) -> Result<BTreeMap<String, Entry>, LoadError> {
         let mut out = BTreeMap::new();
         out.insert(String::new(), Entry { id: tree, tree: true, link: false, walked: true });
-        // (folder, its id, whether walked, the ignore rules that apply, deepest last)
-        let mut stack: Vec<(String, gix::ObjectId, bool, Vec<(String, Gitignore)>)> =
-            vec![(String::new(), tree, true, Vec::new())];
-        while let Some((dir, id, walked, mut rules)) = stack.pop() {
+        let mut stack = vec![Pending { dir: String::new(), id: tree, walked: true, rules: Vec::new() }];
+        while let Some(Pending { dir, id, walked, mut rules }) = stack.pop() {
             let tree = self.repo.find_tree(id).map_err(|e| fail(spec, format!("cannot read a tree ({e})")))?;
             let mut children = Vec::new();
             for entry in tree.iter() {
@@ -240,7 +238,7 @@ impl Repo {
                     let _ = builder.add_line(None, line);
                 }
                 if let Ok(matcher) = builder.build() {
-                    rules.push((dir.clone(), matcher));
+                    rules.push(std::rc::Rc::new(matcher));
                 }
             }
             for (name, oid, is_tree, link, commit) in children {
@@ -251,7 +249,7 @@ impl Repo {
                 let taken = walked && !name.starts_with('.') && !ignored(&rules, &path, is_tree);
                 out.insert(path.clone(), Entry { id: oid, tree: is_tree, link, walked: taken });
                 if is_tree {
-                    stack.push((path, oid, taken, rules.clone()));
+                    stack.push(Pending { dir: path, id: oid, walked: taken, rules: rules.clone() });
                 }
             }
         }
@@ -280,9 +278,19 @@ struct Entry {
     walked: bool,
 }
 
+/// A folder of the tree still to read.
+struct Pending {
+    dir: String,
+    id: gix::ObjectId,
+    /// Whether the walk takes it (not hidden, not ignored, nor below such a folder).
+    walked: bool,
+    /// The `.gitignore` rules of it and its ancestors, deepest last.
+    rules: Vec<std::rc::Rc<Gitignore>>,
+}
+
 /// Whether the deepest rule that has an opinion ignores `path`.
-fn ignored(rules: &[(String, Gitignore)], path: &str, is_dir: bool) -> bool {
-    for (_, matcher) in rules.iter().rev() {
+fn ignored(rules: &[std::rc::Rc<Gitignore>], path: &str, is_dir: bool) -> bool {
+    for matcher in rules.iter().rev() {
         let found = matcher.matched(path, is_dir);
         if found.is_ignore() {
             return true;
