@@ -76,8 +76,20 @@ fn json_fixtures_match_the_schema() {
     assert!(output.status.success(), "diff.json does not match schema/diff.schema.json:\n{stdout}{stderr}");
 }
 
-/// The markdown must be what a CommonMark renderer reads as the summary line, then one
-/// `<details>` block per section, with every user string kept as text.
+/// Every `diff.md`, rendered by a CommonMark parser (`tests/tools/markdown_check.py`,
+/// markdown-it-py): the summary line, the `<details>` sections, a list item per line,
+/// and no markup made by user text.
+#[test]
+fn markdown_fixtures_render_as_meant() {
+    let mut args = vec![root().join("tests/tools/markdown_check.py").to_string_lossy().into_owned()];
+    args.extend(cases().iter().map(|c| fixture_dir().join(c).join("diff.md").to_string_lossy().into_owned()));
+    let output = Command::new("python3").args(&args).output().unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "the markdown does not render as meant:\n{stdout}{stderr}");
+}
+
+/// The escaping fixture's statement holds HTML, emphasis, a link and a table cell: the
+/// markdown shows them as text.
 #[test]
 fn markdown_escapes_user_text() {
     let dir = fixture_dir().join("escaping");
@@ -271,6 +283,14 @@ fn bad_revisions_and_paths_exit_2_with_the_reason() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
         assert!(stderr.contains(says), "{args:?}: stderr does not say {says:?}:\n{stderr}");
     }
+    // A shallow clone lacks the base: the message says how to fetch it.
+    commit(dir, &[("map.strata", "result profit \"Profit grows\"\n")], "second");
+    let clone = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", dir.display());
+    git(clone.path(), &["clone", "-q", "--depth", "1", &url, "."]);
+    let output = strata(clone.path(), &["diff", "HEAD~1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output).0);
+    assert!(text(&output).1.contains("shallow clone"), "{}", text(&output).1);
     let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let output = strata(outside.path(), &["diff", "main"]);
     assert_eq!(output.status.code(), Some(2));
