@@ -9,6 +9,7 @@
 pub mod git;
 pub mod render;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::diagnostics::render::json_diagnostic;
@@ -293,13 +294,13 @@ impl FailOn {
 
 /// Compares two analysed workspaces.
 pub fn diff(before: Side, after: Side) -> Diff {
-    let mut cx = Cx { before, after, changes: Vec::new(), order: BTreeMap::new() };
+    let mut cx = Cx { before, after, changes: Vec::new(), order: rustc_hash::FxHashMap::default() };
     for (i, result) in after.analysis.model.results.iter().enumerate() {
-        cx.order.entry(result.id.to_string()).or_insert(i);
+        cx.order.entry(result.id.as_str()).or_insert(i);
     }
     let count = after.analysis.model.results.len();
     for (i, result) in before.analysis.model.results.iter().enumerate() {
-        cx.order.entry(result.id.to_string()).or_insert(count + i);
+        cx.order.entry(result.id.as_str()).or_insert(count + i);
     }
     cx.map();
     cx.layers();
@@ -320,7 +321,7 @@ struct Cx<'a> {
     after: Side<'a>,
     changes: Vec<Change>,
     /// Each result id's place in the order of sections.
-    order: BTreeMap<String, usize>,
+    order: rustc_hash::FxHashMap<&'a str, usize>,
 }
 
 fn place(side: Side, loc: Loc) -> Option<Place> {
@@ -328,8 +329,18 @@ fn place(side: Side, loc: Loc) -> Option<Place> {
     Some(Place { file: file.path.clone(), line: file.line_index.line_of(loc.span.start as usize) + 1 })
 }
 
-fn text(value: &Option<impl AsRef<str>>) -> Option<String> {
-    value.as_ref().map(|v| v.as_ref().to_owned())
+fn text(value: &Option<impl AsRef<str>>) -> Option<Cow<'_, str>> {
+    value.as_ref().map(|v| Cow::Borrowed(v.as_ref()))
+}
+
+/// A value made for the comparison.
+fn owned(value: Option<String>) -> Option<Cow<'static, str>> {
+    value.map(Cow::Owned)
+}
+
+/// A value that is always there, borrowed.
+fn some(value: &str) -> Option<Cow<'_, str>> {
+    Some(Cow::Borrowed(value))
 }
 
 fn quantity(q: &Quantity) -> String {
@@ -347,6 +358,16 @@ fn dated(q: &Quantity, word: &str) -> String {
     }
 }
 
+fn milestones(target: &Option<Target>) -> &[Quantity] {
+    target.as_ref().map_or(&[][..], Target::milestones)
+}
+
+/// Whether two lists of quantities are written the same (value and date).
+fn same_quantities(x: &[Quantity], y: &[Quantity]) -> bool {
+    let date = |q: &Quantity| q.when.as_ref().map(|w| w.value);
+    x.len() == y.len() && x.iter().zip(y).all(|(x, y)| x.raw == y.raw && x.percent == y.percent && date(x) == date(y))
+}
+
 fn target_text(target: &Target) -> String {
     match target {
         Target::One(one) => dated(one, "by"),
@@ -354,20 +375,37 @@ fn target_text(target: &Target) -> String {
     }
 }
 
-fn list(items: &[String]) -> Option<String> {
-    (!items.is_empty()).then(|| format!("[{}]", items.join(", ")))
+fn list<'a>(items: &[String]) -> Option<Cow<'a, str>> {
+    (!items.is_empty()).then(|| Cow::Owned(format!("[{}]", items.join(", "))))
 }
 
-/// An attribute's value on each side, as text.
-type Pair = (Option<String>, Option<String>);
+/// An attribute's value on each side, as text (borrowed where the model has it as text,
+/// so that comparing 100,000 unchanged items allocates nothing).
+type Pair<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
+/// Where a change goes, before it is one: `Section` without its allocation.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Map,
+    Groups,
+    Result(&'a str),
+    Actions,
+    Other,
+}
 
 impl<'a> Cx<'a> {
     fn models(&self) -> (&'a Model, &'a Model) {
         (&self.before.analysis.model, &self.after.analysis.model)
     }
 
-    fn section_of_result(&self, id: &str) -> Section {
-        Section::Result(self.order.get(id).copied().unwrap_or(usize::MAX), id.to_owned())
+    fn section(&self, at: At) -> Section {
+        match at {
+            At::Map => Section::Map,
+            At::Groups => Section::Groups,
+            At::Result(id) => Section::Result(self.order.get(id).copied().unwrap_or(usize::MAX), id.to_owned()),
+            At::Actions => Section::Actions,
+            At::Other => Section::Other,
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // one call shape for every kind of change
@@ -378,30 +416,31 @@ impl<'a> Cx<'a> {
         attribute: Option<&'static str>,
         (before, after): Pair,
         at: (Option<Loc>, Option<Loc>),
-        section: &Section,
+        section: &At,
     ) {
+        let section = self.section(*section);
         self.changes.push(Change {
             kind,
             id: id.to_owned(),
             attribute,
             milestone: None,
-            before,
-            after,
+            before: before.map(Cow::into_owned),
+            after: after.map(Cow::into_owned),
             before_at: at.0.and_then(|loc| place(self.before, loc)),
             after_at: at.1.and_then(|loc| place(self.after, loc)),
             dependents: Vec::new(),
-            section: section.clone(),
+            section,
         });
     }
 
     /// `attribute-changed` (or `kind`) for each attribute whose text differs.
-    fn attributes(
+    fn attributes<'p>(
         &mut self,
         kind: Kind,
         id: &str,
         at: (Loc, Loc),
-        section: &Section,
-        pairs: Vec<(&'static str, Pair)>,
+        section: &At,
+        pairs: impl IntoIterator<Item = (&'static str, Pair<'p>)>,
     ) {
         for (name, pair) in pairs {
             if pair.0 != pair.1 {
@@ -410,12 +449,12 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn added(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &Section) {
-        self.push(kind, id, None, (None, Some(title.to_owned())), (None, Some(loc)), section);
+    fn added(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &At) {
+        self.push(kind, id, None, (None, some(title)), (None, Some(loc)), section);
     }
 
-    fn removed(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &Section, dependents: Vec<String>) {
-        self.push(kind, id, None, (Some(title.to_owned()), None), (Some(loc), None), section);
+    fn removed(&mut self, kind: Kind, id: &str, title: &str, loc: Loc, section: &At, dependents: Vec<String>) {
+        self.push(kind, id, None, (some(title), None), (Some(loc), None), section);
         if let Some(change) = self.changes.last_mut() {
             change.dependents = dependents;
         }
@@ -423,18 +462,19 @@ impl<'a> Cx<'a> {
 
     fn map(&mut self) {
         let (b, a) = self.models();
-        let section = Section::Map;
+        let section = At::Map;
         match (&b.map, &a.map) {
             (None, None) => {}
             (None, Some(map)) => self.added(Kind::MapAdded, "map", &map.title, map.loc, &section),
             (Some(map), None) => self.removed(Kind::MapRemoved, "map", &map.title, map.loc, &section, Vec::new()),
             (Some(x), Some(y)) => {
                 let at = (x.loc, y.loc);
-                let title = vec![("title", (Some(x.title.to_string()), Some(y.title.to_string())))];
+                let title = [("title", (some(&x.title), some(&y.title)))];
                 self.attributes(Kind::TitleReworded, "map", at, &section, title);
-                let method = |m: &crate::sema::model::MapInfo| m.method.as_ref().map(|m| m.value.as_str().to_owned());
-                let horizon = |m: &crate::sema::model::MapInfo| m.horizon.map(|h| h.to_string());
-                let pairs = vec![
+                let method =
+                    |m: &crate::sema::model::MapInfo| m.method.as_ref().map(|m| Cow::Borrowed(m.value.as_str()));
+                let horizon = |m: &crate::sema::model::MapInfo| owned(m.horizon.map(|h| h.to_string()));
+                let pairs = [
                     ("purpose", (text(&x.purpose), text(&y.purpose))),
                     ("vision", (text(&x.vision), text(&y.vision))),
                     ("mission", (text(&x.mission), text(&y.mission))),
@@ -449,15 +489,15 @@ impl<'a> Cx<'a> {
 
     fn layers(&mut self) {
         let (b, a) = self.models();
-        let section = Section::Map;
+        let section = At::Map;
         for layer in &b.layers {
             match a.symbols.get(&layer.id) {
                 Some(&NodeRef::Layer(j)) => {
                     let other = &a.layers[j];
                     let at = (layer.loc, other.loc);
-                    let title = vec![("title", (Some(layer.title.to_string()), Some(other.title.to_string())))];
+                    let title = [("title", (some(&layer.title), some(&other.title)))];
                     self.attributes(Kind::TitleReworded, &layer.id, at, &section, title);
-                    let note = vec![("note", (text(&layer.note), text(&other.note)))];
+                    let note = [("note", (text(&layer.note), text(&other.note)))];
                     self.attributes(Kind::AttributeChanged, &layer.id, at, &section, note);
                 }
                 _ => {
@@ -501,20 +541,22 @@ impl<'a> Cx<'a> {
 
     fn groups(&mut self) {
         let (b, a) = self.models();
-        let section = Section::Groups;
-        let parent = |m: &Model, p: Option<usize>| p.map(|p| m.groups[p].id.to_string());
+        let section = At::Groups;
+        let parent = |m: &'a Model, p: Option<usize>| p.map(|p| Cow::Borrowed(m.groups[p].id.as_str()));
         for group in &b.groups {
             match a.symbols.get(&group.id) {
                 Some(&NodeRef::Group(j)) => {
                     let other = &a.groups[j];
                     let at = (group.loc, other.loc);
-                    let name = vec![("name", (Some(group.name.to_string()), Some(other.name.to_string())))];
+                    let name = [("name", (some(&group.name), some(&other.name)))];
                     self.attributes(Kind::NameReworded, &group.id, at, &section, name);
-                    let intent = |g: &crate::sema::model::Group| g.intent.as_ref().map(|i| i.value.to_string());
-                    let intent = vec![("intent", (intent(group), intent(other)))];
+                    let intent =
+                        |g: &'a crate::sema::model::Group| g.intent.as_ref().map(|i| Cow::Borrowed(i.value.as_str()));
+                    let intent = [("intent", (intent(group), intent(other)))];
                     self.attributes(Kind::IntentChanged, &group.id, at, &section, intent);
-                    let share = |g: &crate::sema::model::Group| g.share.as_ref().map(|s| format!("{}%", s.value));
-                    let pairs = vec![
+                    let share =
+                        |g: &crate::sema::model::Group| owned(g.share.as_ref().map(|s| format!("{}%", s.value)));
+                    let pairs = [
                         ("parent", (parent(b, group.parent), parent(a, other.parent))),
                         ("share", (share(group), share(other))),
                         ("gives", (text(&group.gives), text(&other.gives))),
@@ -552,19 +594,19 @@ impl<'a> Cx<'a> {
 
     fn results(&mut self) {
         let (b, a) = self.models();
-        let layer = |m: &Model, l: Option<usize>| l.map(|l| m.layers[l].id.to_string());
+        let layer = |m: &'a Model, l: Option<usize>| l.map(|l| Cow::Borrowed(m.layers[l].id.as_str()));
         let groups = |m: &Model, r: &crate::sema::model::ResultNode| {
             list(&r.for_groups.iter().map(|g| m.groups[g.value].id.to_string()).collect::<Vec<_>>())
         };
         for (i, result) in b.results.iter().enumerate() {
-            let section = self.section_of_result(&result.id);
+            let section = At::Result(&result.id);
             match a.symbols.get(&result.id) {
                 Some(&NodeRef::Result(j)) => {
                     let other = &a.results[j];
                     let at = (result.loc, other.loc);
-                    let statement = (Some(result.statement.value.to_string()), Some(other.statement.value.to_string()));
-                    self.attributes(Kind::StatementReworded, &result.id, at, &section, vec![("statement", statement)]);
-                    let pairs = vec![
+                    let statement = (some(&result.statement.value), some(&other.statement.value));
+                    self.attributes(Kind::StatementReworded, &result.id, at, &section, [("statement", statement)]);
+                    let pairs = [
                         ("layer", (layer(b, result.layer), layer(a, other.layer))),
                         ("for", (groups(b, result), groups(a, other))),
                         ("owner", (text(&result.owner), text(&other.owner))),
@@ -587,48 +629,55 @@ impl<'a> Cx<'a> {
         }
         for result in &a.results {
             if !matches!(b.symbols.get(&result.id), Some(NodeRef::Result(_))) {
-                let section = self.section_of_result(&result.id);
+                let section = At::Result(&result.id);
                 self.added(Kind::ResultAdded, &result.id, &result.statement.value, result.loc, &section);
             }
         }
     }
 
-    fn measure_section(&self, m: &Model, of: Option<usize>) -> Section {
+    fn measure_section<'m>(&self, m: &'m Model, of: Option<usize>) -> At<'m> {
         match of {
-            Some(r) => self.section_of_result(&m.results[r].id),
-            None => Section::Other,
+            Some(r) => At::Result(&m.results[r].id),
+            None => At::Other,
         }
     }
 
     fn measures(&mut self) {
         let (b, a) = self.models();
-        let of = |m: &Model, o: Option<usize>| o.map(|o| m.results[o].id.to_string());
+        let of = |m: &'a Model, o: Option<usize>| o.map(|o| Cow::Borrowed(m.results[o].id.as_str()));
         for measure in &b.measures {
             match a.symbols.get(&measure.id) {
                 Some(&NodeRef::Measure(j)) => {
                     let other = &a.measures[j];
                     let section = self.measure_section(a, other.of);
                     let at = (measure.loc, other.loc);
-                    let name = vec![("name", (Some(measure.name.to_string()), Some(other.name.to_string())))];
+                    let name = [("name", (some(&measure.name), some(&other.name)))];
                     self.attributes(Kind::NameReworded, &measure.id, at, &section, name);
                     self.attributes(
                         Kind::MeasureMoved,
                         &measure.id,
                         at,
                         &section,
-                        vec![("of", (of(b, measure.of), of(a, other.of)))],
+                        [("of", (of(b, measure.of), of(a, other.of)))],
                     );
-                    let direction = |d: Option<Direction>| d.map(|d| d.as_str().to_owned());
-                    let baseline = |q: &Option<Quantity>| q.as_ref().map(|q| dated(q, "at"));
-                    let data = |m: &crate::sema::model::Measure| m.data.as_ref().map(|d| d.written.to_string());
-                    let pairs = vec![
+                    let direction = |d: Option<Direction>| d.map(|d| Cow::Borrowed(d.as_str()));
+                    // Written out only when they differ: most baselines do not.
+                    let baseline = |q: &Option<Quantity>| owned(q.as_ref().map(|q| dated(q, "at")));
+                    let baselines = if same_quantities(measure.baseline.as_slice(), other.baseline.as_slice()) {
+                        (None, None)
+                    } else {
+                        (baseline(&measure.baseline), baseline(&other.baseline))
+                    };
+                    let data =
+                        |m: &'a crate::sema::model::Measure| m.data.as_ref().map(|d| Cow::Borrowed(d.written.as_str()));
+                    let pairs = [
                         ("unit", (text(&measure.unit), text(&other.unit))),
                         ("direction", (direction(measure.direction), direction(other.direction))),
-                        ("baseline", (baseline(&measure.baseline), baseline(&other.baseline))),
+                        ("baseline", baselines),
                     ];
                     self.attributes(Kind::AttributeChanged, &measure.id, at, &section, pairs);
                     self.target(measure, other, at, &section);
-                    let pairs = vec![
+                    let pairs = [
                         ("frequency", (text(&measure.frequency), text(&other.frequency))),
                         ("formula", (text(&measure.formula), text(&other.formula))),
                         ("source", (text(&measure.source), text(&other.source))),
@@ -662,14 +711,19 @@ impl<'a> Cx<'a> {
         before: &crate::sema::model::Measure,
         after: &crate::sema::model::Measure,
         at: (Loc, Loc),
-        section: &Section,
+        section: &At,
     ) {
-        let whole = (before.target.as_ref().map(target_text), after.target.as_ref().map(target_text));
+        if same_quantities(milestones(&before.target), milestones(&after.target))
+            && before.target.as_ref().map(Target::is_list) == after.target.as_ref().map(Target::is_list)
+        {
+            return;
+        }
+        let whole = (owned(before.target.as_ref().map(target_text)), owned(after.target.as_ref().map(target_text)));
         if whole.0 == whole.1 {
             return;
         }
         let (Some(old), Some(new)) = (&before.target, &after.target) else {
-            return self.attributes(Kind::AttributeChanged, &before.id, at, section, vec![("target", whole)]);
+            return self.attributes(Kind::AttributeChanged, &before.id, at, section, [("target", whole)]);
         };
         let (old, new) = (old.milestones(), new.milestones());
         let direction = after.direction.or(before.direction);
@@ -680,7 +734,7 @@ impl<'a> Cx<'a> {
                 value_ok && date_ok
             });
         if !comparable {
-            return self.attributes(Kind::AttributeChanged, &before.id, at, section, vec![("target", whole)]);
+            return self.attributes(Kind::AttributeChanged, &before.id, at, section, [("target", whole)]);
         }
         let listed = after.target.as_ref().is_some_and(Target::is_list);
         for (n, (x, y)) in old.iter().zip(new).enumerate() {
@@ -703,7 +757,14 @@ impl<'a> Cx<'a> {
                 found.push((kind, wx.value.to_string(), wy.value.to_string(), wx.loc, wy.loc));
             }
             for (kind, old, new, lx, ly) in found {
-                self.push(kind, &before.id, Some("target"), (Some(old), Some(new)), (Some(lx), Some(ly)), section);
+                self.push(
+                    kind,
+                    &before.id,
+                    Some("target"),
+                    (owned(Some(old)), owned(Some(new))),
+                    (Some(lx), Some(ly)),
+                    section,
+                );
                 if let Some(change) = self.changes.last_mut() {
                     change.milestone = listed.then_some(n + 1);
                 }
@@ -714,18 +775,18 @@ impl<'a> Cx<'a> {
 
     fn actions(&mut self) {
         let (b, a) = self.models();
-        let section = Section::Actions;
+        let section = At::Actions;
         for (i, action) in b.actions.iter().enumerate() {
             match a.symbols.get(&action.id) {
                 Some(&NodeRef::Action(j)) => {
                     let other = &a.actions[j];
                     let at = (action.loc, other.loc);
-                    let title = vec![("title", (Some(action.title.to_string()), Some(other.title.to_string())))];
+                    let title = [("title", (some(&action.title), some(&other.title)))];
                     self.attributes(Kind::TitleReworded, &action.id, at, &section, title);
-                    let status = vec![("status", (text(&action.status), text(&other.status)))];
+                    let status = [("status", (text(&action.status), text(&other.status)))];
                     self.attributes(Kind::StatusChanged, &action.id, at, &section, status);
-                    let due = |d: Option<crate::sema::period::Period>| d.map(|d| d.to_string());
-                    let pairs = vec![
+                    let due = |d: Option<crate::sema::period::Period>| owned(d.map(|d| d.to_string()));
+                    let pairs = [
                         ("owner", (text(&action.owner), text(&other.owner))),
                         ("due", (due(action.due), due(other.due))),
                         ("note", (text(&action.note), text(&other.note))),
@@ -753,25 +814,29 @@ impl<'a> Cx<'a> {
     fn links(&mut self) {
         let (b, a) = self.models();
         // The same cause -> effect stated twice is matched occurrence by occurrence.
+        type Pairs<'m> = rustc_hash::FxHashMap<(&'m str, &'m str), Vec<&'m Link>>;
+        let key = |m: &'a Model, link: &Link| (m.id(link.from), m.results[link.to].id.as_str());
         let by_pair = |m: &'a Model| {
-            let mut pairs: BTreeMap<(String, String), Vec<&'a Link>> = BTreeMap::new();
+            let mut pairs = Pairs::default();
             for link in &m.links {
-                pairs.entry((m.id(link.from).to_owned(), m.results[link.to].id.to_string())).or_default().push(link);
+                pairs.entry(key(m, link)).or_default().push(link);
             }
             pairs
         };
         let (old, new) = (by_pair(b), by_pair(a));
-        let polarity = |l: &Link| Some(if l.inverse { "inverse" } else { "direct" }.to_owned());
+        let nth = |pairs: &Pairs<'a>, key, link: &Link| {
+            pairs.get(&key).and_then(|list| list.iter().position(|l| std::ptr::eq(*l, link))).unwrap_or(0)
+        };
+        let polarity = |l: &Link| some(if l.inverse { "inverse" } else { "direct" });
         // Links in the order each side states them: the base's, then the head's new ones.
         for link in &b.links {
-            let key = (b.id(link.from).to_owned(), b.results[link.to].id.to_string());
-            let k = old[&key].iter().position(|l| std::ptr::eq(*l, link)).unwrap_or(0);
-            let id = format!("{} -> {}", key.0, key.1);
-            let section = self.section_of_result(&key.1);
+            let key = key(b, link);
+            let k = nth(&old, key, link);
+            let section = At::Result(key.1);
             match new.get(&key).and_then(|list| list.get(k)) {
                 Some(other) => {
                     let at = (link.from_loc, other.from_loc);
-                    let pairs = vec![
+                    let pairs = [
                         ("label", (text(&link.label), text(&other.label))),
                         ("strength", (text(&link.strength), text(&other.strength))),
                         ("polarity", (polarity(link), polarity(other))),
@@ -779,26 +844,24 @@ impl<'a> Cx<'a> {
                         ("assumption", (text(&link.assumption), text(&other.assumption))),
                         ("note", (text(&link.note), text(&other.note))),
                     ];
-                    self.attributes(Kind::LinkChanged, &id, at, &section, pairs);
+                    if pairs.iter().any(|(_, (x, y))| x != y) {
+                        let id = format!("{} -> {}", key.0, key.1);
+                        self.attributes(Kind::LinkChanged, &id, at, &section, pairs);
+                    }
                 }
                 None => {
-                    self.push(
-                        Kind::LinkRemoved,
-                        &id,
-                        None,
-                        (text(&link.label), None),
-                        (Some(link.from_loc), None),
-                        &section,
-                    );
+                    let id = format!("{} -> {}", key.0, key.1);
+                    let values = (text(&link.label), None);
+                    self.push(Kind::LinkRemoved, &id, None, values, (Some(link.from_loc), None), &section);
                 }
             }
         }
         for link in &a.links {
-            let key = (a.id(link.from).to_owned(), a.results[link.to].id.to_string());
-            let k = new[&key].iter().position(|l| std::ptr::eq(*l, link)).unwrap_or(0);
+            let key = key(a, link);
+            let k = nth(&new, key, link);
             if old.get(&key).and_then(|list| list.get(k)).is_none() {
                 let id = format!("{} -> {}", key.0, key.1);
-                let section = self.section_of_result(&key.1);
+                let section = At::Result(key.1);
                 self.push(Kind::LinkAdded, &id, None, (None, text(&link.label)), (None, Some(link.from_loc)), &section);
             }
         }
