@@ -226,7 +226,9 @@ impl Repo {
             for entry in tree.iter() {
                 let entry = entry.map_err(|e| fail(spec, format!("cannot read a tree ({e})")))?;
                 let mode = entry.inner.mode;
-                let name = entry.inner.filename.to_string();
+                // Shown as a name on disk is shown: a control character or a byte that is
+                // not UTF-8 cannot reach the terminal, and two names never show alike.
+                let name = crate::source::shown_name(entry.inner.filename.as_ref());
                 children.push((name, entry.inner.oid.to_owned(), mode.is_tree(), mode.is_link(), mode.is_commit()));
             }
             if walked

@@ -962,3 +962,63 @@ pub fn diff_all(before: &[(String, Side)], after: &[(String, Side)]) -> Diff {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn workspace(files: &[(&str, &str)]) -> Workspace {
+        let files = files.iter().map(|(path, text)| SourceFile::new(*path, *text)).collect();
+        Workspace { files, config: None, data: Vec::new() }
+    }
+
+    fn kinds(before: &[(&str, &str)], after: &[(&str, &str)]) -> (Vec<(&'static str, String)>, Diff) {
+        let (b, a) = (workspace(before), workspace(after));
+        let (x, y) = (crate::check(&b), crate::check(&a));
+        let found = diff(Side { workspace: &b, analysis: &x }, Side { workspace: &a, analysis: &y });
+        (found.changes.iter().map(|c| (c.kind.name(), c.id.clone())).collect(), found)
+    }
+
+    #[test]
+    fn a_link_stated_twice_is_matched_occurrence_by_occurrence() {
+        let map = "result a \"A holds\"\nresult b \"B holds\"\n";
+        let once = format!("{map}a -> b\n");
+        let twice = format!("{map}a -> b\na -> b: \"again\"\n");
+        let (changes, found) = kinds(&[("m.strata", &once)], &[("m.strata", &twice)]);
+        assert_eq!(changes, vec![("link-added", "a -> b".to_owned())]);
+        assert_eq!(found.changes[0].after.as_deref(), Some("again"));
+        // The second `duplicate-link` is one more of the same diagnostic: introduced once.
+        assert_eq!(found.introduced.iter().filter(|f| f.json["code"] == "duplicate-link").count(), 1);
+        let (back, found) = kinds(&[("m.strata", &twice)], &[("m.strata", &once)]);
+        assert_eq!(back, vec![("link-removed", "a -> b".to_owned())]);
+        assert_eq!(found.fixed.iter().filter(|f| f.json["code"] == "duplicate-link").count(), 1);
+    }
+
+    #[test]
+    fn an_id_of_another_kind_is_removed_and_added() {
+        let before = "result a \"A holds\"\nresult b \"B holds\"\nb -> a\n";
+        let after = "result a \"A holds\"\naction b \"Build B\"\nb -> a\n";
+        let (changes, _) = kinds(&[("m.strata", before)], &[("m.strata", after)]);
+        assert!(changes.contains(&("result-removed", "b".to_owned())), "{changes:?}");
+        assert!(changes.contains(&("action-added", "b".to_owned())), "{changes:?}");
+        assert!(!changes.iter().any(|(kind, _)| kind.starts_with("link")), "the link is the same: {changes:?}");
+    }
+
+    #[test]
+    fn diagnostics_are_matched_by_item_not_by_line() {
+        let before = "result a \"Improve sales\"\n";
+        let after = "# a comment moves everything down\n\n\nresult a \"Improve sales\"\n";
+        let (changes, found) = kinds(&[("one.strata", before)], &[("two.strata", after)]);
+        assert!(changes.is_empty() && found.introduced.is_empty() && found.fixed.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fail_on_names_every_kind() {
+        for kind in Kind::ALL {
+            assert_eq!(FailOn::parse(kind.name()), Some(FailOn::Kind(*kind)));
+        }
+        assert_eq!(FailOn::parse("removed"), Some(FailOn::Removed));
+        assert_eq!(FailOn::parse("target-lowerd"), None);
+    }
+}

@@ -297,11 +297,24 @@ fn bad_revisions_and_paths_exit_2_with_the_reason() {
     assert!(text(&output).1.contains("not a directory, and not a revision"), "{}", text(&output).1);
 }
 
-/// Symbolic links and submodules at a revision are not followed, as on disk.
+/// Symbolic links and submodules at a revision are not followed, as on disk; a file name
+/// with a control character is shown escaped.
 #[test]
 fn symbolic_links_at_a_revision_are_not_followed() {
     let repo = repo_with(&[("map.strata", MAP)]);
     let dir = repo.path();
+    // A submodule: a commit in the tree, which nothing can read here.
+    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(dir).output().map(|o| o.stdout);
+    let head = String::from_utf8_lossy(&head.unwrap_or_default()).trim().to_owned();
+    git(dir, &["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/sub")]);
+    git(dir, &["commit", "-q", "-m", "submodule"]);
+    std::fs::write(dir.join("bell\u{7}.strata"), "result bell \"Bells ring\"\n").unwrap_or_else(|e| panic!("{e}"));
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "bell"]);
+    let output = strata(dir, &["diff", "HEAD~2", "HEAD"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("[bell\\x07.strata:1]") && !stdout.contains('\u{7}'), "{stdout}");
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("map.strata", dir.join("link.strata")).unwrap_or_else(|e| panic!("{e}"));
