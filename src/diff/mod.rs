@@ -56,6 +56,11 @@ pub enum Kind {
     LinkAdded,
     LinkRemoved,
     LinkChanged,
+    ValueRevised,
+    LimitsRecalculated,
+    RecalculationRemoved,
+    SignalStarted,
+    SignalEnded,
 }
 
 impl Kind {
@@ -87,6 +92,11 @@ impl Kind {
         Kind::LinkAdded,
         Kind::LinkRemoved,
         Kind::LinkChanged,
+        Kind::ValueRevised,
+        Kind::LimitsRecalculated,
+        Kind::RecalculationRemoved,
+        Kind::SignalStarted,
+        Kind::SignalEnded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +128,11 @@ impl Kind {
             Kind::LinkAdded => "link-added",
             Kind::LinkRemoved => "link-removed",
             Kind::LinkChanged => "link-changed",
+            Kind::ValueRevised => "value-revised",
+            Kind::LimitsRecalculated => "limits-recalculated",
+            Kind::RecalculationRemoved => "recalculation-removed",
+            Kind::SignalStarted => "signal-started",
+            Kind::SignalEnded => "signal-ended",
         }
     }
 
@@ -155,6 +170,11 @@ impl Kind {
             Kind::LinkAdded => "link added",
             Kind::LinkRemoved => "link removed",
             Kind::LinkChanged => "link changed",
+            Kind::ValueRevised => "value revised",
+            Kind::LimitsRecalculated => "limits recalculated",
+            Kind::RecalculationRemoved => "recalculation removed",
+            Kind::SignalStarted => "signal started",
+            Kind::SignalEnded => "signal ended",
         }
     }
 }
@@ -193,6 +213,9 @@ pub struct Change {
     /// The 1-based position of the milestone in a target list, for target changes of a
     /// measure whose target is a list.
     pub milestone: Option<usize>,
+    /// The period of a data change: the revised value's, the new segment's, the signal's
+    /// first point's.
+    pub period: Option<String>,
     /// The value on each side as it would be written (strings without their quotes);
     /// `None` where it does not exist.
     pub before: Option<String>,
@@ -254,7 +277,9 @@ impl Diff {
         match condition {
             FailOn::Kind(kind) => self.changes.iter().any(|c| c.kind == kind),
             FailOn::Added => self.changes.iter().any(|c| c.kind.name().ends_with("-added")),
-            FailOn::Removed => self.changes.iter().any(|c| c.kind.name().ends_with("-removed")),
+            FailOn::Removed => {
+                self.changes.iter().any(|c| c.kind.name().ends_with("-removed") && c.kind != Kind::RecalculationRemoved)
+            }
             FailOn::NewErrors => new(Severity::Error),
             FailOn::NewWarnings => new(Severity::Warning),
         }
@@ -267,7 +292,7 @@ pub enum FailOn {
     Kind(Kind),
     /// Any `*-added` kind.
     Added,
-    /// Any `*-removed` kind.
+    /// Any `*-removed` kind of item (not `recalculation-removed`).
     Removed,
     NewErrors,
     NewWarnings,
@@ -424,6 +449,7 @@ impl<'a> Cx<'a> {
             id: id.to_owned(),
             attribute,
             milestone: None,
+            period: None,
             before: before.map(Cow::into_owned),
             after: after.map(Cow::into_owned),
             before_at: at.0.and_then(|loc| place(self.before, loc)),
@@ -686,6 +712,8 @@ impl<'a> Cx<'a> {
                         ("note", (text(&measure.note), text(&other.note))),
                     ];
                     self.attributes(Kind::AttributeChanged, &measure.id, at, &section, pairs);
+                    let i = b.measures.iter().position(|m| std::ptr::eq(m, measure)).unwrap_or(0);
+                    self.data(&measure.id, i, j, &section);
                 }
                 _ => {
                     let section = self.measure_section(b, measure.of);
@@ -771,6 +799,104 @@ impl<'a> Cx<'a> {
             }
         }
         let _ = at;
+    }
+
+    /// What the measure's data says differently (spec 9): values revised (a period both
+    /// sides have, with another value), limit recalculations added or removed (a segment
+    /// starting at a period on one side only), signals started or ended (a rule marking a
+    /// stretch from the same first period on one side only: a signal that only grew
+    /// longer is the same signal). Points only added are not changes of their own.
+    fn data(&mut self, id: &str, i: usize, j: usize, section: &At) {
+        let (Some(Some(old)), Some(Some(new))) =
+            (self.before.analysis.evidence.get(i), self.after.analysis.evidence.get(j))
+        else {
+            return;
+        };
+        let (before, after) = (self.before, self.after);
+        let at = |side: Side, data: &crate::evidence::MeasureData, line: u32| {
+            let index = (data.file.0 as usize).checked_sub(side.workspace.files.len() + 1)?;
+            let file = side.workspace.data.get(index)?;
+            Some(Place { file: file.source.path.clone(), line: line as usize })
+        };
+        // (kind, period, values, where on each side)
+        type Found<'v> = (Kind, String, Pair<'v>, Option<Place>, Option<Place>);
+        let mut found: Vec<Found> = Vec::new();
+        let new_points: BTreeMap<_, _> = new.chart.points.iter().map(|p| (p.period.end(), p)).collect();
+        for point in &old.chart.points {
+            if let Some(other) = new_points.get(&point.period.end())
+                && point.value != other.value
+            {
+                let values = (owned(Some(point.value.to_string())), owned(Some(other.value.to_string())));
+                let places = (at(before, old, point.line), at(after, new, other.line));
+                found.push((Kind::ValueRevised, point.period.to_string(), values, places.0, places.1));
+            }
+        }
+        type Starts<'c> = BTreeMap<(u16, u8, u8), &'c crate::evidence::xmr::ChartPoint>;
+        let starts = |data: &'a crate::evidence::MeasureData| -> Starts<'a> {
+            let points = &data.chart.points;
+            data.chart.segments.iter().skip(1).filter_map(|s| points.get(s.from)).map(|p| (p.period.end(), p)).collect()
+        };
+        let (old_starts, new_starts) = (starts(old), starts(new));
+        for (end, point) in &new_starts {
+            if !old_starts.contains_key(end) {
+                let values = (None, owned(Some(point.period.to_string())));
+                found.push((
+                    Kind::LimitsRecalculated,
+                    point.period.to_string(),
+                    values,
+                    None,
+                    at(after, new, point.line),
+                ));
+            }
+        }
+        for (end, point) in &old_starts {
+            if !new_starts.contains_key(end) {
+                let values = (owned(Some(point.period.to_string())), None);
+                found.push((
+                    Kind::RecalculationRemoved,
+                    point.period.to_string(),
+                    values,
+                    at(before, old, point.line),
+                    None,
+                ));
+            }
+        }
+        type Key = (&'static str, &'static str, (u16, u8, u8));
+        let signals = |data: &'a crate::evidence::MeasureData| -> BTreeMap<Key, (String, u32)> {
+            let points = &data.chart.points;
+            data.chart
+                .signals
+                .iter()
+                .filter_map(|s| {
+                    let (first, last) = (points.get(s.from)?, points.get(s.to)?);
+                    let shown = format!("{} {} {}..{}", s.rule.as_str(), s.side.as_str(), first.period, last.period);
+                    Some(((s.rule.as_str(), s.side.as_str(), first.period.end()), (shown, first.line)))
+                })
+                .collect()
+        };
+        let (old_signals, new_signals) = (signals(old), signals(new));
+        for (key, (shown, line)) in &new_signals {
+            if !old_signals.contains_key(key) {
+                let period = shown.rsplit(' ').next().unwrap_or_default().split("..").next().unwrap_or_default();
+                let values = (None, owned(Some(shown.clone())));
+                found.push((Kind::SignalStarted, period.to_owned(), values, None, at(after, new, *line)));
+            }
+        }
+        for (key, (shown, line)) in &old_signals {
+            if !new_signals.contains_key(key) {
+                let period = shown.rsplit(' ').next().unwrap_or_default().split("..").next().unwrap_or_default();
+                let values = (owned(Some(shown.clone())), None);
+                found.push((Kind::SignalEnded, period.to_owned(), values, at(before, old, *line), None));
+            }
+        }
+        for (kind, period, (x, y), place_x, place_y) in found {
+            self.push(kind, id, Some("data"), (x, y), (None, None), section);
+            if let Some(change) = self.changes.last_mut() {
+                change.period = Some(period);
+                change.before_at = place_x;
+                change.after_at = place_y;
+            }
+        }
     }
 
     fn actions(&mut self) {

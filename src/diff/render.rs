@@ -102,6 +102,9 @@ fn place(change: &Change) -> String {
 
 /// What is said after the id: the attribute, and the milestone.
 fn detail(change: &Change) -> String {
+    if let Some(period) = &change.period {
+        return format!(" (data, {period})");
+    }
     match (change.attribute, change.milestone) {
         (Some(attribute), Some(n)) => format!(" ({attribute}, milestone {n})"),
         (Some(attribute), None) if !is_rewording(change) => format!(" ({attribute})"),
@@ -114,6 +117,7 @@ fn detail(change: &Change) -> String {
 fn is_text(change: &Change) -> bool {
     use super::Kind::*;
     match change.kind {
+        ValueRevised | LimitsRecalculated | RecalculationRemoved | SignalStarted | SignalEnded => false,
         StatementReworded | TitleReworded | NameReworded | LinkAdded | LinkRemoved => true,
         kind if kind.name().ends_with("-added") || kind.name().ends_with("-removed") => true,
         _ => matches!(
@@ -149,10 +153,14 @@ fn is_rewording(change: &Change) -> bool {
     )
 }
 
+/// Whether a kind says something appeared (`+`), went (`-`) or changed (`~`).
 fn marker(change: &Change) -> char {
-    match (&change.before, &change.after, change.kind.name()) {
-        (_, _, name) if name.ends_with("-added") => '+',
-        (_, _, name) if name.ends_with("-removed") => '-',
+    use super::Kind::*;
+    match change.kind {
+        LimitsRecalculated | SignalStarted => '+',
+        RecalculationRemoved | SignalEnded => '-',
+        kind if kind.name().ends_with("-added") => '+',
+        kind if kind.name().ends_with("-removed") => '-',
         _ => '~',
     }
 }
@@ -164,10 +172,10 @@ fn values(change: &Change, escape: fn(&str) -> String) -> String {
         Some(value) if !is_text(change) => escape(value),
         other => escape(&shown(other)),
     };
-    let name = change.kind.name();
-    if name.ends_with("-added") {
+    let mark = marker(change);
+    if mark == '+' {
         change.after.as_deref().map_or_else(String::new, |v| format!(": {}", show(Some(v))))
-    } else if name.ends_with("-removed") {
+    } else if mark == '-' {
         change.before.as_deref().map_or_else(String::new, |v| format!(": {}", show(Some(v))))
     } else {
         format!(": {} -> {}", show(change.before.as_deref()), show(change.after.as_deref()))
@@ -313,6 +321,7 @@ pub fn json(diff: &Diff) -> String {
                 "id": c.id,
                 "attribute": c.attribute,
                 "milestone": c.milestone,
+                "period": c.period,
                 "before": c.before,
                 "after": c.after,
                 "before_file": c.before_at.as_ref().map(|p| &p.file),
