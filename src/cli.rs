@@ -537,7 +537,8 @@ Items are matched by id whatever files they live in (links by cause and effect),
 moving or splitting files is no change. Reports items added and removed, statements, \
 titles and names reworded, attributes changed, links added, removed or changed, \
 measures moved to another result, the layer order, targets lowered, raised, deferred \
-or brought forward (per milestone), intents and action statuses changed; then the \
+or brought forward (per milestone), intents and action statuses changed, and measure data \
+(values revised, limits recalculated, signals started or ended); then the \
 diagnostics the change introduced and those it fixed (matched by code, item and \
 message, never by line).
 

@@ -671,7 +671,7 @@ impl<'a> Cx<'a> {
     fn measures(&mut self) {
         let (b, a) = self.models();
         let of = |m: &'a Model, o: Option<usize>| o.map(|o| Cow::Borrowed(m.results[o].id.as_str()));
-        for measure in &b.measures {
+        for (i, measure) in b.measures.iter().enumerate() {
             match a.symbols.get(&measure.id) {
                 Some(&NodeRef::Measure(j)) => {
                     let other = &a.measures[j];
@@ -712,7 +712,6 @@ impl<'a> Cx<'a> {
                         ("note", (text(&measure.note), text(&other.note))),
                     ];
                     self.attributes(Kind::AttributeChanged, &measure.id, at, &section, pairs);
-                    let i = b.measures.iter().position(|m| std::ptr::eq(m, measure)).unwrap_or(0);
                     self.data(&measure.id, i, j, &section);
                 }
                 _ => {
