@@ -33,6 +33,10 @@ enum Command {
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Compare the map at two git revisions or in two directories, item by item
+    /// (docs/diff.md).
+    #[command(long_about = DIFF_ABOUT)]
+    Diff(DiffArgs),
     /// Format .strata files in place, in the one canonical style (docs/formatting.md).
     Fmt(FmtArgs),
     /// Start a strategy repository: strata.toml, an example map, CI and pre-commit set-up.
@@ -159,6 +163,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => explain(&args),
         Command::Fmt(args) => fmt(&args, color),
         Command::Init(args) => init::init(&args),
+        Command::Diff(args) => diff(&args),
         Command::Lsp => lsp(),
     };
     match result {
@@ -964,4 +969,179 @@ fn write_in_place(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()>
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)?;
     file.flush()
+}
+
+const DIFF_ABOUT: &str = "Compare the map at two git revisions or in two directories, item by item.
+
+Items are matched by id whatever files they live in (links by cause and effect), so \
+moving or splitting files is no change. Reports items added and removed, statements, \
+titles and names reworded, attributes changed, links added, removed or changed, \
+measures moved to another result, the layer order, targets lowered, raised, deferred \
+or brought forward (per milestone), intents and action statuses changed, and measure data \
+(values revised, limits recalculated, signals started or ended); then the \
+diagnostics the change introduced and those it fixed (matched by code, item and \
+message, never by line).
+
+BASE and HEAD are directories (an argument naming an existing directory is one) or git \
+revisions read from the repository around the current directory; without HEAD, BASE \
+is compared with the working tree. With revisions, the arguments after HEAD (or after \
+`--`) are the paths to compare (default `.`).
+
+Exit codes: 0 whatever changed, unless `--fail-on` names something present (1); 2 \
+for a bad revision or path. See docs/diff.md.";
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// BASE, then HEAD and PATHs: directories, or a git revision, another revision (or
+    /// nothing: the working tree), then paths.
+    #[arg(value_name = "BASE [HEAD] [PATH]", required = true)]
+    args: Vec<String>,
+    /// Paths to compare (with revisions), after `--`.
+    #[arg(last = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Exit 1 when any of these is present: change kinds (`target-lowered`, ...),
+    /// `added`, `removed` (any kind of item), `new-errors`, `new-warnings`;
+    /// comma-separated.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    fail_on: Vec<String>,
+    /// Write the diff to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Grouped by result, for a terminal.
+    Human,
+    /// A pull-request comment: a summary line, then collapsible sections.
+    Markdown,
+    /// One JSON object (spec 11, schema/diff.schema.json).
+    Json,
+}
+
+/// One side of `strata diff`, as the arguments name it.
+enum DiffSide {
+    Dir(PathBuf),
+    Revision(String),
+    WorkTree,
+}
+
+/// `strata diff`: loads both sides, checks each, compares them.
+fn diff(args: &DiffArgs) -> Result<i32, ToolError> {
+    use strata::diff::{self, FailOn};
+    let mut fail_on = Vec::new();
+    for name in &args.fail_on {
+        let name = name.trim();
+        match FailOn::parse(name) {
+            Some(condition) => fail_on.push(condition),
+            None => {
+                let names = FailOn::names();
+                let hint = match suggest(name, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("one of {}", names.join(", ")),
+                };
+                return Err(ToolError(format!("unknown `--fail-on` value `{name}`: {hint}")));
+            }
+        }
+    }
+    let is_dir = |arg: &str| std::fs::metadata(arg).is_ok_and(|m| m.is_dir());
+    let base = &args.args[0];
+    let rest = &args.args[1..];
+    let mut repo = None;
+    let (old, new, paths) = if is_dir(base) {
+        let Some(head) = rest.first() else {
+            return Err(ToolError(format!(
+                "`{base}` is a directory: name the directory to compare it with (`strata diff {base} OTHER`)"
+            )));
+        };
+        if !is_dir(head) {
+            return Err(ToolError(format!(
+                "`{head}` is not a directory: with a directory as BASE, HEAD must be a directory too"
+            )));
+        }
+        if rest.len() > 1 || !args.paths.is_empty() {
+            return Err(ToolError("paths after BASE and HEAD apply to revisions only".to_owned()));
+        }
+        (DiffSide::Dir(PathBuf::from(base)), DiffSide::Dir(PathBuf::from(head)), Vec::new())
+    } else {
+        let opened = diff::git::open()
+            .map_err(|e| ToolError(format!("`{base}` is not a directory, and not a revision either: {}", e.message)))?;
+        if !opened.resolves(base) {
+            // `load` says why, with git's words.
+            opened.load(base, &[]).map_err(ToolError::from)?;
+        }
+        let head_is_revision =
+            rest.first().is_some_and(|h| std::fs::symlink_metadata(h).is_err() && opened.resolves(h));
+        let (head, first_path) =
+            if head_is_revision { (DiffSide::Revision(rest[0].clone()), 1) } else { (DiffSide::WorkTree, 0) };
+        let mut paths: Vec<PathBuf> = rest[first_path..].iter().map(PathBuf::from).collect();
+        paths.extend(args.paths.iter().cloned());
+        repo = Some(opened);
+        (DiffSide::Revision(base.clone()), head, paths)
+    };
+    let load = |side: &DiffSide| -> Result<Vec<diff::git::Parsed>, ToolError> {
+        match side {
+            DiffSide::Revision(spec) => match &repo {
+                Some(repo) => Ok(repo.load(spec, &paths)?),
+                None => Err(ToolError(format!("`{spec}`: not in a git repository"))),
+            },
+            DiffSide::Dir(dir) => load_dir(std::slice::from_ref(dir)),
+            DiffSide::WorkTree => load_dir(&paths),
+        }
+    };
+    let (old, new) = (load(&old)?, load(&new)?);
+    if old.iter().chain(&new).all(|p| p.workspace.files.is_empty()) {
+        return Err(ToolError(format!("no `.strata` files on either side of `strata diff {}`", args.args.join(" "))));
+    }
+    let check = |parsed: Vec<diff::git::Parsed>| -> Vec<(String, strata::Workspace, strata::Analysis)> {
+        parsed
+            .into_iter()
+            .map(|p| {
+                let analysis = strata::check_parsed(&p.workspace, p.asts, p.diags);
+                (p.key, p.workspace, analysis)
+            })
+            .collect()
+    };
+    let (old, new) = (check(old), check(new));
+    fn sides(list: &[(String, strata::Workspace, strata::Analysis)]) -> Vec<(String, strata::diff::Side<'_>)> {
+        list.iter()
+            .map(|(key, workspace, analysis)| (key.clone(), strata::diff::Side { workspace, analysis }))
+            .collect()
+    }
+    let found = diff::diff_all(&sides(&old), &sides(&new));
+    let text = match args.format {
+        DiffFormat::Human => diff::render::human(&found),
+        DiffFormat::Markdown => diff::render::markdown(&found),
+        DiffFormat::Json => diff::render::json(&found),
+    };
+    write_output(args.output.as_ref(), &text, false)?;
+    let failed = fail_on.iter().any(|&condition| found.fails_on(condition));
+    // The process ends now: freeing two analyses of a big map would only slow it (as
+    // for `export`).
+    std::mem::forget((old, new));
+    Ok(i32::from(failed))
+}
+
+/// The workspaces under `paths` on disk, parsed, as `check` loads them, each keyed by its
+/// root relative to the first path's.
+fn load_dir(paths: &[PathBuf]) -> Result<Vec<strata::diff::git::Parsed>, ToolError> {
+    let mut loaded = workspace::load(paths)?;
+    let main = loaded.iter().map(|l| l.root.clone()).min_by_key(String::len).unwrap_or_default();
+    Ok(loaded
+        .iter_mut()
+        .map(|item| {
+            let (asts, diags) = workspace::parse_and_read_data(item);
+            let key = if item.root == main {
+                String::new()
+            } else if main == "." {
+                item.root.clone()
+            } else {
+                item.root.strip_prefix(&format!("{main}/")).unwrap_or(&item.root).to_owned()
+            };
+            strata::diff::git::Parsed { key, workspace: std::mem::take(&mut item.workspace), asts, diags }
+        })
+        .collect())
 }

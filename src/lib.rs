@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
 pub mod evidence;
 pub mod export;
 pub mod fix;

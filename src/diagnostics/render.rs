@@ -45,37 +45,7 @@ pub fn short(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
 
 /// The JSON object of spec section 7.1.
 pub fn json(sources: &dyn Sources, diagnostics: &[Diagnostic], files: usize) -> String {
-    let list: Vec<Json> = diagnostics
-        .iter()
-        .map(|d| {
-            let (start, end) = range(sources, d.loc());
-            let related: Vec<Json> = d
-                .secondary
-                .iter()
-                .map(|label| {
-                    let (start, _) = range(sources, label.loc);
-                    json!({
-                        "file": sources.source(label.loc.file).path,
-                        "line": start.line + 1,
-                        "column": start.col + 1,
-                        "message": label.message.clone().unwrap_or_default(),
-                    })
-                })
-                .collect();
-            json!({
-                "code": d.code.name(),
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "file": sources.source(d.loc().file).path,
-                "line": start.line + 1,
-                "column": start.col + 1,
-                "end_line": end.line + 1,
-                "end_column": end.col + 1,
-                "help": d.help,
-                "related": related,
-            })
-        })
-        .collect();
+    let list: Vec<Json> = diagnostics.iter().map(|d| json_diagnostic(sources, d)).collect();
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let report = json!({
         "diagnostics": list,
@@ -84,6 +54,37 @@ pub fn json(sources: &dyn Sources, diagnostics: &[Diagnostic], files: usize) -> 
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// One diagnostic as an object of `--format json` (spec 7.1); `strata diff` lists its
+/// introduced and fixed diagnostics in the same shape.
+pub fn json_diagnostic(sources: &dyn Sources, d: &Diagnostic) -> Json {
+    let (start, end) = range(sources, d.loc());
+    let related: Vec<Json> = d
+        .secondary
+        .iter()
+        .map(|label| {
+            let (start, _) = range(sources, label.loc);
+            json!({
+                "file": sources.source(label.loc.file).path,
+                "line": start.line + 1,
+                "column": start.col + 1,
+                "message": label.message.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({
+        "code": d.code.name(),
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "file": sources.source(d.loc().file).path,
+        "line": start.line + 1,
+        "column": start.col + 1,
+        "end_line": end.line + 1,
+        "end_column": end.col + 1,
+        "help": d.help,
+        "related": related,
+    })
 }
 
 /// GitHub Actions workflow commands, one per diagnostic.
