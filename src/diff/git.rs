@@ -207,6 +207,7 @@ impl Repo {
                         ),
                     }
                 })
+                .map(std::sync::Arc::new)
                 .collect();
             let key = if i == 0 { String::new() } else { relative(&main_root, &root) };
             out.push(Parsed { key, workspace, asts, diags });
