@@ -23,7 +23,7 @@ struct Cli {
 enum Command {
     /// Check a workspace: syntax, names, attributes and the method lints.
     Check(CheckArgs),
-    /// Export the compiled map as JSON, a Graphviz DOT map or a Mermaid flowchart.
+    /// Export the compiled map as JSON, a Graphviz DOT map, a Mermaid flowchart or an SVG picture.
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
@@ -286,6 +286,8 @@ enum ExportFormat {
     Dot,
     /// A Mermaid `flowchart BT`, which GitHub renders.
     Mermaid,
+    /// A self-contained SVG picture, laid out by Strata (no Graphviz needed).
+    Svg,
 }
 
 /// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
@@ -316,6 +318,7 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
         ExportFormat::Json => strata::export::Format::Json,
         ExportFormat::Dot => strata::export::Format::Dot,
         ExportFormat::Mermaid => strata::export::Format::Mermaid,
+        ExportFormat::Svg => strata::export::Format::Svg,
     };
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
     let prepared = strata::export::prepare(&analysis.model, focus.as_ref())

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod export;
 pub mod fmt;
 pub mod graph;
+pub mod layout;
 pub mod lints;
 pub mod lsp;
 pub(crate) mod parallel;
