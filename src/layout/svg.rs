@@ -158,6 +158,12 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
         let stroke_width = if node.center { "3" } else { "1.2" };
         let _ = write!(out, "<g class=\"node {class}\" data-id=\"");
         escape(&mut out, model.id(node.what));
+        if let NodeRef::Result(r) = node.what
+            && let Some(layer) = model.results.get(r).and_then(|r| r.layer).and_then(|l| model.layers.get(l))
+        {
+            out.push_str("\" data-layer=\"");
+            escape(&mut out, &layer.id);
+        }
         let _ = write!(
             out,
             "\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" \
@@ -268,14 +274,19 @@ fn text_line(out: &mut String, x: f64, y: f64, line: &Line, anchor: &str) {
     if line.italic {
         out.push_str(" font-style=\"italic\"");
     }
-    // The measured width, so that a browser without the font still fits the words in
-    // their box (DejaVu Sans, a common fallback, is about a tenth wider).
-    let _ = write!(
-        out,
-        " fill=\"{}\" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\" xml:space=\"preserve\">",
-        line.colour,
-        num(text::width(&line.text, line.size, line.bold))
-    );
+    let _ = write!(out, " fill=\"{}\"", line.colour);
+    // A line in printable ASCII, measured exactly, is held to its measured width, so a
+    // browser without the font still fits the words in their box (DejaVu Sans, a common
+    // fallback, is about a tenth wider). Other text is estimated, and stretching it to an
+    // estimate would distort it, so it keeps its own width.
+    if line.text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        let _ = write!(
+            out,
+            " textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"",
+            num(text::width(&line.text, line.size, line.bold))
+        );
+    }
+    out.push_str(" xml:space=\"preserve\">");
     escape(out, &line.text);
     out.push_str("</text>");
 }
