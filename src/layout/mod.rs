@@ -296,11 +296,9 @@ pub fn layout(model: &Model, center: Option<NodeRef>) -> Layout {
         y += row.h;
     }
 
-    let mut width = rows
-        .iter()
-        .flat_map(|row| row.nodes.last().map(|&n| nodes[n].x + nodes[n].w))
-        .fold(GUTTER + MARGIN, f64::max)
-        + MARGIN;
+    let mut width =
+        rows.iter().flat_map(|row| row.nodes.last().map(|&n| nodes[n].x + nodes[n].w)).fold(GUTTER + MARGIN, f64::max)
+            + MARGIN;
     width = width.max(title.iter().map(Line::width).fold(0.0, f64::max) + 2.0 * MARGIN);
 
     let legend = legend(model, &colours, y + 16.0);
@@ -596,8 +594,11 @@ fn legend(model: &Model, colours: &[&'static str], top: f64) -> Option<Legend> {
         } else {
             vec![Line { colour: MUTED, ..Line::new(facts.join(" · "), SMALL) }]
         };
-        let proposition =
-            group.proposition.as_ref().map(|p| lines(p, 44, &Line { italic: true, ..small.clone() })).unwrap_or_default();
+        let proposition = group
+            .proposition
+            .as_ref()
+            .map(|p| lines(p, 44, &Line { italic: true, ..small.clone() }))
+            .unwrap_or_default();
         let indent = 14.0 * depth.min(8) as f64;
         widths[0] = widths[0].max(indent + name.iter().map(Line::width).fold(0.0, f64::max));
         widths[1] = widths[1].max(facts.iter().map(Line::width).fold(0.0, f64::max));

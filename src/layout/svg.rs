@@ -118,13 +118,22 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
                     at = (x, y);
                 }
                 Seg::Arc { c1, c2, to } => {
-                    let _ =
-                        write!(out, " C{},{} {},{} {},{}", num(c1.0), num(c1.1), num(c2.0), num(c2.1), num(to.0), num(to.1));
+                    let _ = write!(
+                        out,
+                        " C{},{} {},{} {},{}",
+                        num(c1.0),
+                        num(c1.1),
+                        num(c2.0),
+                        num(c2.1),
+                        num(to.0),
+                        num(to.1)
+                    );
                     at = to;
                 }
             }
         }
-        let _ = write!(out, "\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" marker-end=\"url(#{marker})\"");
+        let _ =
+            write!(out, "\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" marker-end=\"url(#{marker})\"");
         if link.inverse {
             out.push_str(" stroke-dasharray=\"6 4\"");
         }

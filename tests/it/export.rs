@@ -320,6 +320,15 @@ fn svg_exports_render_in_chromium() {
     assert!(output.status.success() && shot.exists(), "no screenshot: {}", text(&output).1);
 }
 
+/// `docs/map-strata.svg`, the README's picture, is today's SVG export of the library.
+#[test]
+fn the_readme_svg_map_is_up_to_date() {
+    let output = strata(&root(), &["export", "examples/library", "--format", "svg"]);
+    let (svg, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert_all(vec![expect_file(&root().join("docs/map-strata.svg"), &svg)]);
+}
+
 #[test]
 fn examples_export_valid_json() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
