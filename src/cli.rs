@@ -27,6 +27,8 @@ enum Command {
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Tell the map as a story of cause and effect: "if … then …", "because …", "so that …".
+    Story(StoryArgs),
     /// Format .strata files in place, in the one canonical style (docs/formatting.md).
     Fmt(FmtArgs),
     /// Run the language server on stdin and stdout (for editors).
@@ -99,6 +101,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check(&args),
         Command::Export(args) => export(&args),
         Command::Explain(args) => explain(&args),
+        Command::Story(args) => story(&args),
         Command::Fmt(args) => fmt(&args),
         Command::Lsp => lsp(),
     };
@@ -258,6 +261,62 @@ fn explain(args: &ExplainArgs) -> Result<i32, ToolError> {
             Err(ToolError(format!("unknown diagnostic code `{name}`{hint}")))
         }
     }
+}
+
+#[derive(clap::Args)]
+struct StoryArgs {
+    /// Files or directories of one workspace (directories are walked; default `.`).
+    paths: Vec<PathBuf>,
+    /// How to write the story.
+    #[arg(long, value_enum, default_value_t = StoryFormat::Markdown)]
+    format: StoryFormat,
+    /// Write the story to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoryFormat {
+    /// CommonMark, for a pull request or a wiki.
+    Markdown,
+    /// Plain text, wrapped at 100 columns, for a terminal.
+    Text,
+}
+
+/// `strata story`: told from what resolved, errors and all; the errors go to stderr and
+/// the exit code is `check`'s (1 when there are errors).
+fn story(args: &StoryArgs) -> Result<i32, ToolError> {
+    let mut loaded = workspace::load(&args.paths)?;
+    let item = match loaded.as_mut_slice() {
+        [item] => item,
+        _ => {
+            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+            return Err(ToolError(format!(
+                "the paths hold {} workspaces ({}); tell them one at a time",
+                loaded.len(),
+                roots.join(", ")
+            )));
+        }
+    };
+    let (asts, diags) = workspace::parse_and_read_data(item);
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let format = match args.format {
+        StoryFormat::Markdown => strata::story::Format::Markdown,
+        StoryFormat::Text => strata::story::Format::Text,
+    };
+    let text = strata::story::story(&analysis.model, &analysis.evidence, format);
+    write_output(args.output.as_ref(), &text, false)?;
+    let errors: Vec<Diagnostic> =
+        analysis.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    if errors.is_empty() {
+        return Ok(0);
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut report = render::human(&item.workspace, &errors, color, 100);
+    report.push_str(&render::summary(&errors, item.workspace.files.len()));
+    report.push('\n');
+    write_output(None, &report, true)?;
+    Ok(1)
 }
 
 #[derive(clap::Args)]

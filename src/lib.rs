@@ -16,6 +16,7 @@ pub mod lsp;
 pub(crate) mod parallel;
 pub mod sema;
 pub mod source;
+pub mod story;
 pub mod syntax;
 pub mod synth;
 pub mod workspace;

@@ -249,7 +249,8 @@ pub fn layout(model: &Model, center: Option<NodeRef>) -> Layout {
 
     // The labels, wrapped and measured, and the row whose space above holds each.
     let label_style = Line { colour: MUTED, ..Line::new(String::new(), SMALL) };
-    let mut labels: Vec<Option<(usize, Vec<Line>, f64, f64)>> = Vec::with_capacity(pairs.len());
+    // Each label's lines, width and height.
+    let mut labels: Vec<Option<(Vec<Line>, f64, f64)>> = Vec::with_capacity(pairs.len());
     let mut tallest = vec![0.0f64; rows.len()];
     for &(i, a, b) in &pairs {
         let label = model.links[i].label.as_deref().map(|text| lines(text, 26, &label_style));
@@ -264,7 +265,7 @@ pub fn layout(model: &Model, center: Option<NodeRef>) -> Layout {
             let h = lines.iter().map(Line::height).sum::<f64>() + 4.0;
             let extra = if ra == rb { ARC } else { 0.0 };
             tallest[space] = tallest[space].max(h + extra);
-            (space, lines, w, h)
+            (lines, w, h)
         }));
     }
 
@@ -312,8 +313,8 @@ pub fn layout(model: &Model, center: Option<NodeRef>) -> Layout {
     let mut edges = Vec::with_capacity(pairs.len());
     for (k, &(link, a, b)) in pairs.iter().enumerate() {
         let (start, path) = route(&rows, &nodes, a, b, ports[k]);
-        let label = labels[k].take().map(|(_, lines, w, h)| {
-            let (cx, cy) = label_anchor(start, &path, a == b || nodes[a].row == nodes[b].row);
+        let label = labels[k].take().map(|(lines, w, h)| {
+            let (cx, cy) = label_anchor(start, &path);
             let cy = if nodes[a].row == nodes[b].row { cy - h / 2.0 - 2.0 } else { cy };
             let x = (cx - w / 2.0).clamp(MARGIN, (width - MARGIN - w).max(MARGIN));
             Label { x, y: cy - h / 2.0, w, h, lines }
@@ -537,8 +538,7 @@ fn route(rows: &[Row], nodes: &[Node], a: usize, b: usize, ports: (f64, f64)) ->
         if na.y + na.h < bottom - 0.5 {
             path.push(Seg::Line(xa, bottom));
         }
-        for k in ra + 1..rb {
-            let row = &rows[k];
+        for (k, row) in rows.iter().enumerate().take(rb).skip(ra + 1) {
             let x = channel(row, nodes, at(k));
             path.push(Seg::Curve(x, row.boxes_y));
             path.push(Seg::Line(x, row.boxes_y + row.boxes_h));
@@ -549,7 +549,7 @@ fn route(rows: &[Row], nodes: &[Node], a: usize, b: usize, ports: (f64, f64)) ->
 }
 
 /// The middle of an edge's first curve (its arc's top, for an arc).
-fn label_anchor(start: (f64, f64), path: &[Seg], _arc: bool) -> (f64, f64) {
+fn label_anchor(start: (f64, f64), path: &[Seg]) -> (f64, f64) {
     let mut from = start;
     for seg in path {
         match *seg {
