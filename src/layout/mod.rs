@@ -616,3 +616,71 @@ fn legend(model: &Model, colours: &[&'static str], top: f64) -> Option<Legend> {
     let w = columns[1] + widths[2] + 10.0 - x;
     Some(Legend { x, y: top, w, h: y + 6.0 - top, heading, rows, columns })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Workspace;
+    use crate::source::SourceFile;
+
+    fn model(text: &str) -> Model {
+        let workspace = Workspace { files: vec![SourceFile::new("map.strata", text)], config: None, data: Vec::new() };
+        crate::check(&workspace).model
+    }
+
+    /// Pairs of links between two rows that cross, from the boxes' centres.
+    fn crossings(layout: &Layout, model: &Model) -> usize {
+        let centre = |n: &Node| n.x + n.w / 2.0;
+        let ends: Vec<(f64, f64)> =
+            layout.edges.iter().map(|e| (centre(&layout.nodes[e.from]), centre(&layout.nodes[e.to]))).collect();
+        let mut count = 0;
+        for (i, a) in ends.iter().enumerate() {
+            for b in &ends[i + 1..] {
+                if (a.0 - b.0) * (a.1 - b.1) < 0.0 {
+                    count += 1;
+                }
+            }
+        }
+        assert_eq!(ends.len(), model.links.len());
+        count
+    }
+
+    #[test]
+    fn sweeps_untangle_a_twisted_map() {
+        // The bottom row is declared in the reverse order of the results it causes: in
+        // declaration order every pair of the 6 links crosses (15 crossings).
+        let mut text = String::from("layer top \"Top\"\nlayer bottom \"Bottom\"\n");
+        for i in 0..6 {
+            text.push_str(&format!("result t{i} \"Effect {i} holds\" {{ layer: top }}\n"));
+        }
+        for i in (0..6).rev() {
+            text.push_str(&format!("result b{i} \"Cause {i} holds\" {{ layer: bottom }}\nb{i} -> t{i}\n"));
+        }
+        let model = model(&text);
+        let layout = layout(&model, None);
+        assert_eq!(crossings(&layout, &model), 0);
+        // Results stay in their layers' rows, top row above.
+        let top = layout.rows[0].boxes_y;
+        let bottom = layout.rows[1].boxes_y;
+        assert!(top < bottom);
+        assert_eq!(layout.rows[0].nodes.len(), 6);
+        assert_eq!(layout.rows[1].nodes.len(), 6);
+    }
+
+    #[test]
+    fn boxes_fit_their_words_and_keep_apart() {
+        let model = model(
+            "layer l \"L\"\nresult a \"A short one\" { layer: l }\n\
+             result b \"A much longer statement that wraps over several lines of the box\" { layer: l }\n",
+        );
+        let layout = layout(&model, None);
+        for node in &layout.nodes {
+            for line in &node.lines {
+                assert!(line.width() + 2.0 * PAD_X <= node.w + 1e-9, "{line:?} is wider than its box");
+            }
+        }
+        let (a, b) = (&layout.nodes[0], &layout.nodes[1]);
+        assert!(a.x + a.w + GAP <= b.x + 1e-9 || b.x + b.w + GAP <= a.x + 1e-9, "the boxes are too close");
+        assert!(layout.nodes[1].lines.len() > 1, "the long statement is wrapped");
+    }
+}
