@@ -597,7 +597,7 @@ fn source(map: &GeneratedMap) -> String {
 }
 
 #[test]
-fn any_string_renders_as_text_in_dot_and_mermaid() {
+fn any_string_renders_as_text_in_dot_mermaid_and_svg() {
     // The same 40 maps every run; `PROPTEST_CASES=N` and `PROPTEST_RNG_SEED=S` explore.
     let cases: usize = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
     let mut runner = match std::env::var_os("PROPTEST_RNG_SEED") {
@@ -635,6 +635,16 @@ fn any_string_renders_as_text_in_dot_and_mermaid() {
         }
     }
     assert!(problems.is_empty(), "{} of {cases} maps failed:\n\n{}", problems.len(), problems.join("\n\n"));
+    // The same maps drawn as SVG: well-formed XML whatever the strings, and the geometry.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files = Vec::new();
+    for (i, (_, workspace, model)) in maps.iter().enumerate() {
+        let svg = export::export(workspace, model, Format::Svg, None).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(format!("map{i}.svg"));
+        std::fs::write(&path, svg).unwrap_or_else(|e| panic!("write: {e}"));
+        files.push(path);
+    }
+    check_svg(&files);
 }
 
 // ---------------------------------------------------------------------------------
