@@ -3,20 +3,26 @@
 //! do its job.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use strata::diagnostics::render::{self, Sources};
 use strata::diagnostics::{Code, Diagnostic, Kind, Severity, suggest};
 use strata::export::{Output, Writer};
 use strata::source::{FileId, SourceFile};
-use strata::workspace::{self, LoadError};
+use strata::workspace::{self, LoadError, Loaded};
+
+mod init;
 
 #[derive(Parser)]
 #[command(name = "strata", version, about = "Strategy maps as code: check, lint, format and export .strata files")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the human output: `always` and `never` win over the environment;
+    /// `auto` colours a terminal unless `NO_COLOR` is set (or `CLICOLOR_FORCE` is).
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -29,15 +35,49 @@ enum Command {
     Explain(ExplainArgs),
     /// Tell the map as a story of cause and effect: "if … then …", "because …", "so that …".
     Story(StoryArgs),
+    /// Compare the map at two git revisions or in two directories, item by item
+    /// (docs/diff.md).
+    #[command(long_about = DIFF_ABOUT)]
+    Diff(DiffArgs),
     /// Format .strata files in place, in the one canonical style (docs/formatting.md).
     Fmt(FmtArgs),
+    /// Start a strategy repository: strata.toml, an example map, CI and pre-commit set-up.
+    Init(init::InitArgs),
     /// Run the language server on stdin and stdout (for editors).
     Lsp,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colour when writing to a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
+    /// colours any output.
+    Auto,
+    /// Always colour, whatever the environment says.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output bound for stderr (`to_file`: for `--output FILE`).
+    /// `--color` wins over `NO_COLOR`, which wins over `CLICOLOR_FORCE`, which wins
+    /// over whether stderr is a terminal (spec section 7).
+    fn stderr(self, to_file: bool) -> bool {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if var("NO_COLOR").is_some() => false,
+            ColorChoice::Auto if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            ColorChoice::Auto => !to_file && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or directories to check (directories are walked; default `.`).
+    /// Files or directories to check (directories are walked; default `.`); `-` reads
+    /// one file from stdin (see `--stdin-filename`).
     paths: Vec<PathBuf>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -48,6 +88,23 @@ struct CheckArgs {
     /// Write the report to FILE instead of the terminal.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print how many diagnostics of each code there are, not the diagnostics (stdout).
+    #[arg(long, conflicts_with = "format")]
+    statistics: bool,
+    /// With `-`: check stdin as if it were the file PATH of the workspace around it (the
+    /// other files are read from disk); only PATH's diagnostics are reported.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+    /// Apply every certain fix (a "did you mean" with one candidate, a missing `%`) to
+    /// files without syntax errors, then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// With `--fix`: print a unified diff of the fixes on stdout and write nothing.
+    #[arg(long, requires = "fix", conflicts_with_all = ["format", "statistics"])]
+    diff: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,6 +119,10 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands (stdout).
     Github,
+    /// A GitLab Code Quality report (stdout).
+    Gitlab,
+    /// JUnit XML: a test suite per file, a test case per diagnostic (stdout).
+    Junit,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,12 +158,15 @@ pub fn run() -> i32 {
             return if err.use_stderr() { 2 } else { 0 };
         }
     };
+    let color = cli.color;
     let result = match cli.command {
-        Command::Check(args) => check(&args),
-        Command::Export(args) => export(&args),
+        Command::Check(args) => check(&args, color),
+        Command::Export(args) => export(&args, color),
         Command::Explain(args) => explain(&args),
-        Command::Story(args) => story(&args),
-        Command::Fmt(args) => fmt(&args),
+        Command::Story(args) => story(&args, color),
+        Command::Fmt(args) => fmt(&args, color),
+        Command::Init(args) => init::init(&args),
+        Command::Diff(args) => diff(&args),
         Command::Lsp => lsp(),
     };
     match result {
@@ -125,22 +189,71 @@ impl Sources for AllSources<'_> {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<i32, ToolError> {
-    let mut loaded = workspace::load(&args.paths)?;
+/// The file read from stdin: which workspace (of those loaded) and which of its files.
+struct FromStdin {
+    workspace: usize,
+    file: usize,
+}
+
+fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
+    let dashes = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if dashes > 1 {
+        return Err(ToolError("`-` (stdin) can be given once".to_owned()));
+    }
+    if dashes == 0 && args.stdin_filename.is_some() {
+        return Err(ToolError(
+            "`--stdin-filename` names the file that stdin stands for: add `-` to the paths, as in \
+             `strata check - --stdin-filename PATH`"
+                .to_owned(),
+        ));
+    }
+    if dashes == 1 && args.fix {
+        return Err(ToolError(
+            "`--fix` writes files, and stdin is no file: check the file itself, or drop `--fix`".to_owned(),
+        ));
+    }
+    let (mut loaded, stdin) = if dashes == 1 { load_stdin(args)? } else { (workspace::load(&args.paths)?, None) };
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
+    let note = workspace_note(args, &loaded, stdin.as_ref());
+    let mut fixed: Vec<Fixed> = Vec::new();
     let analyses: Vec<strata::Analysis> = loaded
         .iter_mut()
         .map(|item| {
-            let (asts, diags) = workspace::parse_and_read_data(item);
-            strata::check_parsed(&item.workspace, asts, diags)
+            if args.fix {
+                let (analysis, files) = fix_workspace(item);
+                fixed.extend(files);
+                analysis
+            } else {
+                let (asts, diags) = workspace::parse_and_read_data(item);
+                strata::check_parsed(&item.workspace, asts, diags)
+            }
         })
         .collect();
+    fixed.sort_by(|a, b| a.shown.cmp(&b.shown));
+    if args.diff {
+        let text: String = fixed.iter().map(|f| unified_diff(&f.shown, &f.before, &f.after)).collect();
+        write_output(args.output.as_ref(), &text, false)?;
+        let left = analyses.iter().any(|a| a.diagnostics.iter().any(|d| denied(d, args.deny)));
+        return Ok(i32::from(!fixed.is_empty() || left));
+    }
+    if args.fix {
+        write_fixes(&fixed)?;
+    }
     // Holds the place of a `strata.toml` a workspace with data files lacks; never shown.
     let no_config = SourceFile::new(String::new(), String::new());
     let mut all = AllSources { files: Vec::new() };
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut file_count = 0;
-    for (item, analysis) in loaded.iter().zip(analyses) {
+    let mut only: Option<FileId> = None;
+    for (index, (item, analysis)) in loaded.iter().zip(analyses).enumerate() {
         let offset = all.files.len() as u32;
+        if let Some(stdin) = &stdin
+            && stdin.workspace == index
+        {
+            only = Some(FileId(offset + stdin.file as u32));
+        }
         all.files.extend(item.workspace.files.iter());
         // The ids of a workspace's files follow one another: `.strata` files,
         // `strata.toml`'s place (held even without one), the data files.
@@ -158,6 +271,11 @@ fn check(args: &CheckArgs) -> Result<i32, ToolError> {
             diagnostics.push(diag);
         }
     }
+    if let Some(only) = only {
+        // Only the file from stdin is reported (the caller, often an editor, shows it).
+        diagnostics.retain(|d| d.loc().file == only);
+        file_count = 1;
+    }
     if args.deny == Some(Deny::Warnings) {
         for diag in &mut diagnostics {
             diag.severity = Severity::Error;
@@ -168,22 +286,337 @@ fn check(args: &CheckArgs) -> Result<i32, ToolError> {
         key(a).cmp(&key(b))
     });
     let to_file = args.output.is_some();
-    let text = match args.format {
-        Format::Human => {
-            let color = !to_file && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let mut text = render::human(&all, &diagnostics, color, 100);
-            text.push_str(&render::summary(&diagnostics, file_count));
-            text.push('\n');
-            text
+    let text = if args.statistics {
+        let mut text = statistics(&diagnostics);
+        text.push_str(&render::summary(&diagnostics, file_count));
+        text.push('\n');
+        text
+    } else {
+        match args.format {
+            Format::Human => {
+                let mut text = render::human(&all, &diagnostics, color.stderr(to_file), 100);
+                text.push_str(&note);
+                text.push_str(&render::summary(&diagnostics, file_count));
+                text.push('\n');
+                text
+            }
+            Format::Short => render::short(&all, &diagnostics),
+            Format::Json => render::json(&all, &diagnostics, file_count),
+            Format::Sarif => render::sarif(&all, &diagnostics),
+            Format::Github => render::github(&all, &diagnostics),
+            Format::Gitlab => render::gitlab(&all, &diagnostics),
+            Format::Junit => render::junit(&all, &diagnostics, all_paths(&loaded, only)),
         }
-        Format::Short => render::short(&all, &diagnostics),
-        Format::Json => render::json(&all, &diagnostics, file_count),
-        Format::Sarif => render::sarif(&all, &diagnostics),
-        Format::Github => render::github(&all, &diagnostics),
     };
-    write_output(args.output.as_ref(), &text, args.format == Format::Human)?;
+    let to_stderr = args.format == Format::Human && !args.statistics;
+    write_output(args.output.as_ref(), &text, to_stderr)?;
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Ok(i32::from(failed))
+}
+
+/// For `human` output, which workspace a single file was checked in: with `-
+/// --stdin-filename`, the root and how many other files were read from disk; for one
+/// file given alone (a workspace of that file, spec section 1) below a `strata.toml`,
+/// the root its data paths and settings come from and how many `.strata` files there
+/// were left unread.
+/// Empty otherwise.
+fn workspace_note(args: &CheckArgs, loaded: &[Loaded], stdin: Option<&FromStdin>) -> String {
+    let plural = |n: usize| if n == 1 { "file" } else { "files" };
+    let root_of = |item: &Loaded| {
+        let root = workspace::display(&item.data_root);
+        match &item.workspace.config {
+            Some(config) => format!("`{root}` (the folder of `{}`)", config.path),
+            None => format!("`{root}`"),
+        }
+    };
+    if let (Some(stdin), Some(_)) = (stdin, &args.stdin_filename) {
+        let Some(item) = loaded.get(stdin.workspace) else { return String::new() };
+        let others = item.workspace.files.len().saturating_sub(1);
+        let shown = item.workspace.files.get(stdin.file).map_or("", |f| f.path.as_str());
+        return format!(
+            "`{shown}` read from stdin and checked in the workspace {}, with {others} other {} read from disk\n",
+            root_of(item),
+            plural(others)
+        );
+    }
+    let [path] = args.paths.as_slice() else { return String::new() };
+    let [item] = loaded else { return String::new() };
+    // A folder of independent files (no `strata.toml` marks it a workspace) draws none.
+    if stdin.is_some() || item.workspace.config.is_none() || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return String::new();
+    }
+    let own = workspace::file_identity(path);
+    let root = if item.data_root.as_os_str().is_empty() { Path::new(".") } else { item.data_root.as_path() };
+    let unread = workspace::walker(root)
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| e.path().as_os_str().as_encoded_bytes().ends_with(b".strata"))
+        .filter(|e| workspace::file_identity(e.path()) != own)
+        .count();
+    if unread == 0 {
+        return String::new();
+    }
+    format!(
+        "note: `{}` was checked alone, in the workspace root {}, which holds {unread} other `.strata` {} not read: \
+         ids they declare are unknown here; check `{}` to check them together\n",
+        workspace::display(path),
+        root_of(item),
+        plural(unread),
+        workspace::display(root)
+    )
+}
+
+/// The paths of every `.strata` file checked, in order (`junit` gives each a suite).
+fn all_paths(loaded: &[Loaded], only: Option<FileId>) -> Vec<String> {
+    let mut paths: Vec<String> = loaded.iter().flat_map(|l| l.workspace.files.iter().map(|f| f.path.clone())).collect();
+    if only.is_some() {
+        // With stdin, only its file is reported.
+        paths.clear();
+    }
+    paths.sort();
+    paths
+}
+
+/// Whether `diag` counts as an error once `--deny` is applied.
+fn denied(diag: &Diagnostic, deny: Option<Deny>) -> bool {
+    diag.severity == Severity::Error || deny == Some(Deny::Warnings)
+}
+
+/// `--statistics`: one line per code (and level), the most frequent first, then by code:
+/// the count, the code, its level and its one line, in aligned columns.
+fn statistics(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = std::collections::BTreeMap::new();
+    for d in diagnostics {
+        *counts.entry((d.code.name(), d.severity.as_str())).or_default() += 1;
+    }
+    let mut rows: Vec<((&str, &str), usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let count_width = rows.iter().map(|r| r.1.to_string().len()).max().unwrap_or(1);
+    let code_width = rows.iter().map(|r| r.0.0.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for ((code, level), count) in rows {
+        let summary = Code::from_name(code).map_or("", Code::summary);
+        out.push_str(&format!("{count:>count_width$}  {code:<code_width$}  {level:<7}  {summary}\n"));
+    }
+    out
+}
+
+/// `check -`: stdin as the file `--stdin-filename` names (which must be inside the
+/// workspace the other paths, default `.`, make, in a folder that exists), or without
+/// it as `<stdin>`, a workspace of its own in the current folder.
+fn load_stdin(args: &CheckArgs) -> Result<(Vec<Loaded>, Option<FromStdin>), ToolError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| ToolError(format!("cannot read stdin: {e}")))?;
+    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let Some(name) = &args.stdin_filename else {
+        let config_path = workspace::find_config(Path::new("."));
+        let config = config_path.as_deref().map(workspace::read).transpose()?;
+        let data_root = config_path.as_deref().and_then(Path::parent).map_or_else(PathBuf::new, Path::to_path_buf);
+        let file = SourceFile::from_bytes("<stdin>", bytes);
+        let loaded = Loaded {
+            root: ".".to_owned(),
+            data_root,
+            workspace: strata::Workspace { files: vec![file], config, data: Vec::new() },
+            disk_paths: vec![PathBuf::from("<stdin>")],
+        };
+        return Ok((vec![loaded], Some(FromStdin { workspace: 0, file: 0 })));
+    };
+    let shown = workspace::display(name);
+    let folder = name.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !std::fs::metadata(folder).is_ok_and(|m| m.is_dir()) {
+        return Err(ToolError(format!(
+            "`--stdin-filename {shown}`: the folder `{}` does not exist; name the file where it is (or will be) \
+             in the workspace",
+            workspace::display(folder)
+        )));
+    }
+    if name.file_name().is_none() || std::fs::metadata(name).is_ok_and(|m| m.is_dir()) {
+        return Err(ToolError(format!("`--stdin-filename {shown}` is a folder; name a `.strata` file")));
+    }
+    let roots: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.clone() };
+    if !roots.iter().any(|root| workspace::is_below(name, root)) {
+        let given: Vec<String> = roots.iter().map(|r| format!("`{}`", workspace::display(r))).collect();
+        return Err(ToolError(format!(
+            "`--stdin-filename {shown}` is outside the workspace ({}): run strata in the workspace, or give its \
+             folder as a path",
+            given.join(", ")
+        )));
+    }
+    let stdin = workspace::StdinFile { path: name, bytes };
+    let loaded = workspace::load_with_stdin(&roots, Some(stdin))?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let target = std::path::absolute(cwd.join(name)).unwrap_or_default();
+    let same = |disk: &PathBuf| workspace::is_below(disk, &target) && workspace::is_below(&target, disk);
+    let found = loaded
+        .iter()
+        .enumerate()
+        .find_map(|(w, item)| item.disk_paths.iter().position(same).map(|file| FromStdin { workspace: w, file }));
+    let Some(found) = found else {
+        return Err(ToolError(format!(
+            "`--stdin-filename {shown}` was not loaded: a hidden or `.gitignore`d path? name a file the workspace holds"
+        )));
+    };
+    // Only the workspace that holds the file is checked.
+    let mut loaded = loaded;
+    let item = loaded.swap_remove(found.workspace);
+    Ok((vec![item], Some(FromStdin { workspace: 0, file: found.file })))
+}
+
+/// `--config FILE`: every workspace uses FILE's settings (its data files stay where
+/// its root says).
+fn use_config(loaded: &mut [Loaded], path: &Path) -> Result<(), ToolError> {
+    let config = workspace::read(path)?;
+    for item in loaded {
+        item.workspace.config = Some(config.clone());
+    }
+    Ok(())
+}
+
+/// A file that `--fix` changed: where, how it was shown, its text before and after.
+struct Fixed {
+    disk: PathBuf,
+    shown: String,
+    before: String,
+    after: String,
+    fixes: usize,
+}
+
+/// How many times `--fix` fixes and checks again: a fix can uncover another (a
+/// misspelt `layer:` name fixed, its "did you mean" elsewhere follows).
+const FIX_ROUNDS: usize = 8;
+
+/// Checks a workspace, applies the certain fixes (`strata::fix`) to its files without
+/// syntax errors, checks again, until no fix is left; returns the last analysis (what
+/// is left) and the files changed. Nothing is written here.
+fn fix_workspace(item: &mut Loaded) -> (strata::Analysis, Vec<Fixed>) {
+    let (asts, diags) = workspace::parse_and_read_data(item);
+    let count = item.workspace.files.len();
+    let mut broken = vec![false; count];
+    for d in &diags {
+        if let Some(flag) = broken.get_mut(d.loc().file.0 as usize) {
+            *flag = true;
+        }
+    }
+    let mut before: Vec<Option<String>> = vec![None; count];
+    let mut fixes = vec![0; count];
+    let mut analysis = strata::check_parsed(&item.workspace, asts, diags);
+    for _ in 0..FIX_ROUNDS {
+        let mut per_file: Vec<Vec<strata::fix::Fix>> = vec![Vec::new(); count];
+        for d in &analysis.diagnostics {
+            let i = d.loc().file.0 as usize;
+            if i < count
+                && !broken[i]
+                && let Some(fix) = strata::fix::certain(&item.workspace.files[i], d)
+            {
+                per_file[i].push(fix);
+            }
+        }
+        let mut changed = false;
+        for (i, found) in per_file.into_iter().enumerate().filter(|(_, f)| !f.is_empty()) {
+            let file = &item.workspace.files[i];
+            let (text, applied) = strata::fix::apply(&file.text, found);
+            let next = SourceFile { in_root: file.in_root.clone(), ..SourceFile::new(file.path.clone(), text) };
+            // Never leave a file with a syntax error it did not have.
+            let mut errors = Vec::new();
+            strata::parse_file(FileId(i as u32), &next, &mut errors);
+            if !errors.is_empty() {
+                broken[i] = true;
+                continue;
+            }
+            before[i].get_or_insert_with(|| file.text.clone());
+            fixes[i] += applied.len();
+            item.workspace.files[i] = next;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+        let (asts, diags) = strata::parse_all(&item.workspace.files);
+        analysis = strata::check_parsed(&item.workspace, asts, diags);
+    }
+    let files = before
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, before)| {
+            let file = &item.workspace.files[i];
+            Some(Fixed {
+                disk: item.disk_paths[i].clone(),
+                shown: file.path.clone(),
+                before: before?,
+                after: file.text.clone(),
+                fixes: fixes[i],
+            })
+        })
+        .collect();
+    (analysis, files)
+}
+
+/// Writes the fixed files, each atomically (`write_file`). A read-only file refuses the
+/// whole run before anything is written; a file changed on disk since it was read is
+/// left as it is (its fixes are lost, not its edits). Says what was fixed, on stderr.
+fn write_fixes(fixed: &[Fixed]) -> Result<(), ToolError> {
+    for file in fixed {
+        if std::fs::metadata(&file.disk).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(ToolError(format!(
+                "`{}` is read-only, so no file was fixed; make it writable, or see the fixes with `--fix --diff`",
+                file.shown
+            )));
+        }
+        // Opening to write (nothing is written) asks the system whether the user may.
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(&file.disk) {
+            return Err(ToolError(format!(
+                "cannot write `{}`: {}, so no file was fixed; see the fixes with `--fix --diff`",
+                file.shown,
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    "permission denied".to_owned()
+                } else {
+                    e.to_string()
+                }
+            )));
+        }
+    }
+    let mut failed = Vec::new();
+    let mut report = String::new();
+    // A line per file, up to ten files; past that one line says how many.
+    let each = fixed.len() <= 10;
+    let (mut fixes, mut files) = (0, 0);
+    for file in fixed {
+        let now = std::fs::read(&file.disk).map(|bytes| SourceFile::from_bytes("", bytes).text);
+        if now.as_ref().ok() != Some(&file.before) {
+            failed.push(format!("`{}` changed while strata ran, so it was not fixed; run `--fix` again", file.shown));
+            continue;
+        }
+        match write_file(&file.disk, &file.after, "fixed") {
+            Ok(()) => {
+                let plural = if file.fixes == 1 { "" } else { "es" };
+                if each {
+                    report.push_str(&format!("fixed `{}`: {} fix{plural} applied\n", file.shown, file.fixes));
+                }
+                fixes += file.fixes;
+                files += 1;
+            }
+            Err(ToolError(message)) => failed.push(message),
+        }
+    }
+    if !each && files > 0 {
+        report.push_str(&format!("fixed {files} files: {fixes} fixes applied\n"));
+    }
+    write_output(None, &report, true)?;
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(ToolError(failed.join("\nerror: "))),
+    }
+}
+
+/// A unified diff of one file, `--- PATH` / `+++ PATH` (`patch -p0` applies it); empty
+/// when nothing changes.
+fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    let diff = similar::TextDiff::from_lines(before, after);
+    diff.unified_diff().context_radius(3).header(path, path).to_string()
 }
 
 /// Freeing a big workspace's trees and model is ~7% of a check's instructions
@@ -273,6 +706,9 @@ struct StoryArgs {
     /// Write the story to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,8 +721,11 @@ enum StoryFormat {
 
 /// `strata story`: told from what resolved, errors and all; the errors go to stderr and
 /// the exit code is `check`'s (1 when there are errors).
-fn story(args: &StoryArgs) -> Result<i32, ToolError> {
+fn story(args: &StoryArgs, color: ColorChoice) -> Result<i32, ToolError> {
     let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
     let item = match loaded.as_mut_slice() {
         [item] => item,
         _ => {
@@ -311,8 +750,7 @@ fn story(args: &StoryArgs) -> Result<i32, ToolError> {
     if errors.is_empty() {
         return Ok(0);
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut report = render::human(&item.workspace, &errors, color, 100);
+    let mut report = render::human(&item.workspace, &errors, color.stderr(false), 100);
     report.push_str(&render::summary(&errors, item.workspace.files.len()));
     report.push('\n');
     write_output(None, &report, true)?;
@@ -335,6 +773,9 @@ struct ExportArgs {
     /// With `--focus`: how many links away from it to keep, in either direction.
     #[arg(long, value_name = "N", requires = "focus", default_value_t = 1)]
     depth: usize,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -350,8 +791,11 @@ enum ExportFormat {
 }
 
 /// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
-fn export(args: &ExportArgs) -> Result<i32, ToolError> {
+fn export(args: &ExportArgs, color: ColorChoice) -> Result<i32, ToolError> {
     let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
     let item = match loaded.as_mut_slice() {
         [item] => item,
         _ => {
@@ -366,8 +810,7 @@ fn export(args: &ExportArgs) -> Result<i32, ToolError> {
     let (asts, diags) = workspace::parse_and_read_data(item);
     let analysis = strata::check_parsed_for_errors(&item.workspace, asts, diags);
     if analysis.has_errors() {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let mut text = render::human(&item.workspace, &analysis.diagnostics, color, 100);
+        let mut text = render::human(&item.workspace, &analysis.diagnostics, color.stderr(false), 100);
         text.push_str(&render::summary(&analysis.diagnostics, item.workspace.files.len()));
         text.push_str("\nnothing exported: fix the errors first\n");
         write_output(None, &text, true)?;
@@ -414,16 +857,19 @@ struct FmtArgs {
     /// Write nothing: list the files that would change, and exit 1 if there are any.
     #[arg(long)]
     check: bool,
+    /// With `--check`: print a unified diff of what would change instead of the list.
+    #[arg(long, requires = "check")]
+    diff: bool,
 }
 
 /// `strata fmt`: a file with syntax errors (or not UTF-8) is reported and left as it is,
 /// and the others are still formatted; exit 1 if any was, or if `--check` found changes.
-fn fmt(args: &FmtArgs) -> Result<i32, ToolError> {
+fn fmt(args: &FmtArgs, color: ColorChoice) -> Result<i32, ToolError> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         if args.paths.len() > 1 {
             return Err(ToolError("`-` (stdin) cannot be combined with other paths".to_owned()));
         }
-        return fmt_stdin(args.check);
+        return fmt_stdin(args, color);
     }
     let loaded = workspace::load(&args.paths)?;
     let mut files: Vec<(&SourceFile, &std::path::PathBuf)> =
@@ -434,18 +880,19 @@ fn fmt(args: &FmtArgs) -> Result<i32, ToolError> {
     for (file, disk_path) in files {
         match fmt_source(file) {
             Ok(text) if text == file.text => {}
+            Ok(text) if args.diff => changed.push_str(&unified_diff(&file.path, &file.text, &text)),
             Ok(_) if args.check => {
                 changed.push_str(&file.path);
                 changed.push('\n');
             }
             Ok(text) => {
-                if let Err(ToolError(message)) = write_formatted(disk_path, &text) {
+                if let Err(ToolError(message)) = write_file(disk_path, &text, "formatted") {
                     eprintln!("error: {message}");
                     unwritable = true;
                 }
             }
             Err(diagnostics) => {
-                report_unformatted(file, &diagnostics)?;
+                report_unformatted(file, &diagnostics, color)?;
                 broken = true;
             }
         }
@@ -455,14 +902,18 @@ fn fmt(args: &FmtArgs) -> Result<i32, ToolError> {
 }
 
 /// `strata fmt -`: stdin to stdout; nothing on stdout when the text cannot be formatted.
-fn fmt_stdin(check: bool) -> Result<i32, ToolError> {
+fn fmt_stdin(args: &FmtArgs, color: ColorChoice) -> Result<i32, ToolError> {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
         .map_err(|e| ToolError(format!("cannot read stdin: {e}")))?;
     let bom = bytes.starts_with(BOM);
     let file = SourceFile::from_bytes("<stdin>", bytes);
     match fmt_source(&file) {
-        Ok(text) if check => {
+        Ok(text) if args.diff => {
+            write_output(None, &unified_diff("<stdin>", &file.text, &text), false)?;
+            Ok(i32::from(text != file.text))
+        }
+        Ok(text) if args.check => {
             let changed = text != file.text;
             write_output(None, if changed { "<stdin>\n" } else { "" }, false)?;
             Ok(i32::from(changed))
@@ -474,7 +925,7 @@ fn fmt_stdin(check: bool) -> Result<i32, ToolError> {
             Ok(0)
         }
         Err(diagnostics) => {
-            report_unformatted(&file, &diagnostics)?;
+            report_unformatted(&file, &diagnostics, color)?;
             Ok(1)
         }
     }
@@ -490,9 +941,8 @@ fn fmt_source(file: &SourceFile) -> Result<String, Vec<Diagnostic>> {
     strata::fmt::format(&file.text)
 }
 
-fn report_unformatted(file: &SourceFile, diagnostics: &[Diagnostic]) -> Result<(), ToolError> {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut text = render::human(&AllSources { files: vec![file] }, diagnostics, color, 100);
+fn report_unformatted(file: &SourceFile, diagnostics: &[Diagnostic], color: ColorChoice) -> Result<(), ToolError> {
+    let mut text = render::human(&AllSources { files: vec![file] }, diagnostics, color.stderr(false), 100);
     // The formatter refuses a file with errors, and a file where formatting would change
     // what a suppression comment covers (`misplaced-suppression`, never both at once).
     let why = if diagnostics.iter().any(|d| d.code == Code::MisplacedSuppression) {
@@ -510,22 +960,22 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// other names (hard links), and a leading byte-order mark (which `SourceFile` drops).
 /// A symbolic link stays one: the file it points to is rewritten. A file that nobody may
 /// write (no `w` in its mode, even for root) or that the user may not write is refused,
-/// and left as it is (docs/formatting.md, "Writing files").
-fn write_formatted(path: &std::path::Path, text: &str) -> Result<(), ToolError> {
+/// and left as it is (docs/formatting.md, "Writing files"). `done` says what writing
+/// it does ("formatted", "fixed"), for the errors. `fmt` and `check --fix` both write so.
+fn write_file(path: &std::path::Path, text: &str, done: &str) -> Result<(), ToolError> {
     let shown = workspace::display(path);
     let error = |e: std::io::Error| {
         let why = match e.kind() {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
             _ => e.to_string(),
         };
-        ToolError(format!("cannot write `{shown}`: {why}; it was not formatted"))
+        ToolError(format!("cannot write `{shown}`: {why}; it was not {done}"))
     };
     let target = std::fs::canonicalize(path).map_err(error)?;
     let meta = std::fs::metadata(&target).map_err(error)?;
     if meta.permissions().readonly() {
-        return Err(ToolError(format!(
-            "`{shown}` is read-only, so it was not formatted; make it writable to format it"
-        )));
+        let verb = if done == "fixed" { "fix" } else { "format" };
+        return Err(ToolError(format!("`{shown}` is read-only, so it was not {done}; make it writable to {verb} it")));
     }
     // Opening the file to write asks the system whether the user may; the rename below
     // would otherwise replace a file the user may not write, in a directory they may.
@@ -586,4 +1036,179 @@ fn write_in_place(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()>
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)?;
     file.flush()
+}
+
+const DIFF_ABOUT: &str = "Compare the map at two git revisions or in two directories, item by item.
+
+Items are matched by id whatever files they live in (links by cause and effect), so \
+moving or splitting files is no change. Reports items added and removed, statements, \
+titles and names reworded, attributes changed, links added, removed or changed, \
+measures moved to another result, the layer order, targets lowered, raised, deferred \
+or brought forward (per milestone), intents and action statuses changed, and measure data \
+(values revised, limits recalculated, signals started or ended); then the \
+diagnostics the change introduced and those it fixed (matched by code, item and \
+message, never by line).
+
+BASE and HEAD are directories (an argument naming an existing directory is one) or git \
+revisions read from the repository around the current directory; without HEAD, BASE \
+is compared with the working tree. With revisions, the arguments after HEAD (or after \
+`--`) are the paths to compare (default `.`).
+
+Exit codes: 0 whatever changed, unless `--fail-on` names something present (1); 2 \
+for a bad revision or path. See docs/diff.md.";
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// BASE, then HEAD and PATHs: directories, or a git revision, another revision (or
+    /// nothing: the working tree), then paths.
+    #[arg(value_name = "BASE [HEAD] [PATH]", required = true)]
+    args: Vec<String>,
+    /// Paths to compare (with revisions), after `--`.
+    #[arg(last = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Exit 1 when any of these is present: change kinds (`target-lowered`, ...),
+    /// `added`, `removed` (any kind of item), `new-errors`, `new-warnings`;
+    /// comma-separated.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',')]
+    fail_on: Vec<String>,
+    /// Write the diff to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Grouped by result, for a terminal.
+    Human,
+    /// A pull-request comment: a summary line, then collapsible sections.
+    Markdown,
+    /// One JSON object (spec 11, schema/diff.schema.json).
+    Json,
+}
+
+/// One side of `strata diff`, as the arguments name it.
+enum DiffSide {
+    Dir(PathBuf),
+    Revision(String),
+    WorkTree,
+}
+
+/// `strata diff`: loads both sides, checks each, compares them.
+fn diff(args: &DiffArgs) -> Result<i32, ToolError> {
+    use strata::diff::{self, FailOn};
+    let mut fail_on = Vec::new();
+    for name in &args.fail_on {
+        let name = name.trim();
+        match FailOn::parse(name) {
+            Some(condition) => fail_on.push(condition),
+            None => {
+                let names = FailOn::names();
+                let hint = match suggest(name, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("one of {}", names.join(", ")),
+                };
+                return Err(ToolError(format!("unknown `--fail-on` value `{name}`: {hint}")));
+            }
+        }
+    }
+    let is_dir = |arg: &str| std::fs::metadata(arg).is_ok_and(|m| m.is_dir());
+    let base = &args.args[0];
+    let rest = &args.args[1..];
+    let mut repo = None;
+    let (old, new, paths) = if is_dir(base) {
+        let Some(head) = rest.first() else {
+            return Err(ToolError(format!(
+                "`{base}` is a directory: name the directory to compare it with (`strata diff {base} OTHER`)"
+            )));
+        };
+        if !is_dir(head) {
+            return Err(ToolError(format!(
+                "`{head}` is not a directory: with a directory as BASE, HEAD must be a directory too"
+            )));
+        }
+        if rest.len() > 1 || !args.paths.is_empty() {
+            return Err(ToolError("paths after BASE and HEAD apply to revisions only".to_owned()));
+        }
+        (DiffSide::Dir(PathBuf::from(base)), DiffSide::Dir(PathBuf::from(head)), Vec::new())
+    } else {
+        let opened = diff::git::open()
+            .map_err(|e| ToolError(format!("`{base}` is not a directory, and not a revision either: {}", e.message)))?;
+        if !opened.resolves(base) {
+            // `load` says why, with git's words.
+            opened.load(base, &[]).map_err(ToolError::from)?;
+        }
+        let head_is_revision =
+            rest.first().is_some_and(|h| std::fs::symlink_metadata(h).is_err() && opened.resolves(h));
+        let (head, first_path) =
+            if head_is_revision { (DiffSide::Revision(rest[0].clone()), 1) } else { (DiffSide::WorkTree, 0) };
+        let mut paths: Vec<PathBuf> = rest[first_path..].iter().map(PathBuf::from).collect();
+        paths.extend(args.paths.iter().cloned());
+        repo = Some(opened);
+        (DiffSide::Revision(base.clone()), head, paths)
+    };
+    let load = |side: &DiffSide| -> Result<Vec<diff::git::Parsed>, ToolError> {
+        match side {
+            DiffSide::Revision(spec) => match &repo {
+                Some(repo) => Ok(repo.load(spec, &paths)?),
+                None => Err(ToolError(format!("`{spec}`: not in a git repository"))),
+            },
+            DiffSide::Dir(dir) => load_dir(std::slice::from_ref(dir)),
+            DiffSide::WorkTree => load_dir(&paths),
+        }
+    };
+    let (old, new) = (load(&old)?, load(&new)?);
+    if old.iter().chain(&new).all(|p| p.workspace.files.is_empty()) {
+        return Err(ToolError(format!("no `.strata` files on either side of `strata diff {}`", args.args.join(" "))));
+    }
+    let check = |parsed: Vec<diff::git::Parsed>| -> Vec<(String, strata::Workspace, strata::Analysis)> {
+        parsed
+            .into_iter()
+            .map(|p| {
+                let analysis = strata::check_parsed(&p.workspace, p.asts, p.diags);
+                (p.key, p.workspace, analysis)
+            })
+            .collect()
+    };
+    let (old, new) = (check(old), check(new));
+    fn sides(list: &[(String, strata::Workspace, strata::Analysis)]) -> Vec<(String, strata::diff::Side<'_>)> {
+        list.iter()
+            .map(|(key, workspace, analysis)| (key.clone(), strata::diff::Side { workspace, analysis }))
+            .collect()
+    }
+    let found = diff::diff_all(&sides(&old), &sides(&new));
+    let text = match args.format {
+        DiffFormat::Human => diff::render::human(&found),
+        DiffFormat::Markdown => diff::render::markdown(&found),
+        DiffFormat::Json => diff::render::json(&found),
+    };
+    write_output(args.output.as_ref(), &text, false)?;
+    let failed = fail_on.iter().any(|&condition| found.fails_on(condition));
+    // The process ends now: freeing two analyses of a big map would only slow it (as
+    // for `export`).
+    std::mem::forget((old, new));
+    Ok(i32::from(failed))
+}
+
+/// The workspaces under `paths` on disk, parsed, as `check` loads them, each keyed by its
+/// root relative to the first path's.
+fn load_dir(paths: &[PathBuf]) -> Result<Vec<strata::diff::git::Parsed>, ToolError> {
+    let mut loaded = workspace::load(paths)?;
+    let main = loaded.iter().map(|l| l.root.clone()).min_by_key(String::len).unwrap_or_default();
+    Ok(loaded
+        .iter_mut()
+        .map(|item| {
+            let (asts, diags) = workspace::parse_and_read_data(item);
+            let key = if item.root == main {
+                String::new()
+            } else if main == "." {
+                item.root.clone()
+            } else {
+                item.root.strip_prefix(&format!("{main}/")).unwrap_or(&item.root).to_owned()
+            };
+            strata::diff::git::Parsed { key, workspace: std::mem::take(&mut item.workspace), asts, diags }
+        })
+        .collect())
 }

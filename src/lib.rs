@@ -6,8 +6,10 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
 pub mod evidence;
 pub mod export;
+pub mod fix;
 pub mod fmt;
 pub mod graph;
 pub mod layout;

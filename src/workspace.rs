@@ -15,15 +15,31 @@ use std::path::{Path, PathBuf};
 use crate::Workspace;
 use crate::source::{MAX_FILE_BYTES, SourceFile};
 
-/// A path the tool could not read.
+/// A path the tool could not read, or a folder given explicitly that holds no
+/// `.strata` file (`message` is then empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     pub path: String,
     pub message: String,
 }
 
+impl LoadError {
+    /// A path given explicitly under which the walk found no `.strata` file: a tool
+    /// failure (spec section 7), so that a mistyped path cannot pass CI silently.
+    pub fn no_strata_files(path: &Path) -> LoadError {
+        LoadError { path: display(path), message: String::new() }
+    }
+}
+
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.message.is_empty() {
+            return write!(
+                f,
+                "no `.strata` files under `{}` (hidden and `.gitignore`d entries are skipped); check the path",
+                self.path
+            );
+        }
         write!(f, "cannot read `{}`: {}", self.path, self.message)
     }
 }
@@ -55,9 +71,31 @@ pub const CONFIG_FILE: &str = "strata.toml";
 /// `dir/../a.strata`, a directory given twice, a hard link, a symbolic link named on
 /// the command line): under the first name given, the paths taken in order and each
 /// directory's files in the order of their names.
+///
+/// A directory given explicitly under which no `.strata` file is found is an error
+/// (`LoadError::no_strata_files`); the default `.` is not, so that `strata check` in an
+/// empty folder reports `0 files`.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
+    load_with_stdin(paths, None)
+}
+
+/// Text read from stdin standing for the file `path` (`strata check - --stdin-filename
+/// PATH`): loaded in that file's place, or added where it would be when no such file
+/// exists yet.
+pub struct StdinFile<'a> {
+    pub path: &'a Path,
+    pub bytes: Vec<u8>,
+}
+
+/// `load`, with the text of one file taken from stdin. The file must lie below one of
+/// the paths (the caller checks, `is_below`).
+pub fn load_with_stdin(paths: &[PathBuf], stdin: Option<StdinFile<'_>>) -> Result<Vec<Loaded>, LoadError> {
     let default = [PathBuf::from(".")];
+    let explicit = !paths.is_empty();
     let paths = if paths.is_empty() { &default[..] } else { paths };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let stdin_at = stdin.as_ref().map(|s| lexical(&cwd.join(s.path)));
+    let mut stdin_bytes = stdin.map(|s| s.bytes);
     // Every name, in the order given.
     let mut names: Vec<PathBuf> = Vec::new();
     let mut nested_roots: Vec<PathBuf> = Vec::new();
@@ -83,6 +121,16 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
                 nested_roots.push(file.parent().map(Path::to_path_buf).unwrap_or_default());
             }
         }
+        // The file read from stdin is in the workspace even before it is on disk.
+        if let Some(at) = &stdin_at
+            && at.starts_with(lexical(&cwd.join(path)))
+            && !found.iter().any(|f| lexical(&cwd.join(f)) == *at)
+        {
+            found.push(stdin_name(path, at, &cwd));
+        }
+        if found.is_empty() && explicit {
+            return Err(LoadError::no_strata_files(path));
+        }
         // The walk's order is the directory's: sorted, the name kept for a file found
         // twice (hard links) does not depend on it.
         found.sort_by_cached_key(|f| display(f));
@@ -95,11 +143,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>, LoadError> {
     // copying, and building the line index); the order is kept. A read also says which
     // file it read (from the `stat` it makes anyway), so that a file named twice is kept
     // once, under its first name.
-    let runs = crate::parallel::in_runs(&names, 256, |run| run.iter().map(|f| read_file(f)).collect::<Vec<_>>());
+    let is_stdin = |f: &Path| stdin_at.as_ref().is_some_and(|at| lexical(&cwd.join(f)) == *at);
+    let runs = crate::parallel::in_runs(&names, 256, |run| {
+        run.iter().map(|f| if is_stdin(f) { None } else { Some(read_file(f)) }).collect::<Vec<_>>()
+    });
     let mut seen: std::collections::HashSet<FileIdentity> = std::collections::HashSet::with_capacity(names.len());
     let mut files: Vec<(PathBuf, SourceFile)> = Vec::with_capacity(names.len());
     for (name, read) in names.into_iter().zip(runs.into_iter().flatten()) {
-        let (source, identity) = read?;
+        let (source, identity) = match read {
+            Some(read) => read?,
+            // Named twice: the second name is skipped like any file named twice.
+            None => match stdin_bytes.take() {
+                Some(bytes) => {
+                    let identity = FileIdentity::Path(lexical(&cwd.join(&name)));
+                    (SourceFile::from_bytes(display(&name), bytes), identity)
+                }
+                None => continue,
+            },
+        };
         if seen.insert(identity) {
             files.push((name, source));
         }
@@ -214,6 +275,39 @@ pub fn read_data(root: &Path, paths: &[String]) -> Vec<crate::DataFile> {
     runs.into_iter().flatten().collect()
 }
 
+/// How the walk of `dir` would name the file at `at` (absolute, lexical): `dir` joined
+/// with the rest of the path below it.
+fn stdin_name(dir: &Path, at: &Path, cwd: &Path) -> PathBuf {
+    let base = lexical(&cwd.join(dir));
+    at.strip_prefix(&base).map_or_else(|_| at.to_path_buf(), |rest| dir.join(rest))
+}
+
+/// Whether `file` lies at or below `dir`, compared on absolute paths with `.` and `..`
+/// resolved and the symbolic links of the folders that exist followed (so `./a/../b`
+/// and a link to the folder are where they lead).
+pub fn is_below(file: &Path, dir: &Path) -> bool {
+    let real = |path: &Path| -> Option<PathBuf> {
+        let cwd = std::env::current_dir().ok()?;
+        let absolute = lexical(&cwd.join(path));
+        // The longest prefix that exists, resolved; the rest appended as written.
+        let mut existing = absolute.as_path();
+        let mut rest = Vec::new();
+        loop {
+            if let Ok(resolved) = std::fs::canonicalize(existing) {
+                let mut out = resolved;
+                out.extend(rest.iter().rev());
+                return Some(out);
+            }
+            rest.push(existing.file_name()?.to_owned());
+            existing = existing.parent()?;
+        }
+    };
+    match (real(file), real(dir)) {
+        (Some(file), Some(dir)) => file.starts_with(dir),
+        _ => false,
+    }
+}
+
 /// `path` with `.` and `..` resolved without asking the file system.
 fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -234,7 +328,7 @@ fn entry_depth(file: &Path, root: &Path) -> usize {
 }
 
 /// `strata.toml` in `dir` or its nearest ancestor that has one.
-fn find_config(dir: &Path) -> Option<PathBuf> {
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
     let start = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     if start.join(CONFIG_FILE).is_file() {
         return Some(start.join(CONFIG_FILE));

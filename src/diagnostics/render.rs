@@ -45,37 +45,7 @@ pub fn short(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
 
 /// The JSON object of spec section 7.1.
 pub fn json(sources: &dyn Sources, diagnostics: &[Diagnostic], files: usize) -> String {
-    let list: Vec<Json> = diagnostics
-        .iter()
-        .map(|d| {
-            let (start, end) = range(sources, d.loc());
-            let related: Vec<Json> = d
-                .secondary
-                .iter()
-                .map(|label| {
-                    let (start, _) = range(sources, label.loc);
-                    json!({
-                        "file": sources.source(label.loc.file).path,
-                        "line": start.line + 1,
-                        "column": start.col + 1,
-                        "message": label.message.clone().unwrap_or_default(),
-                    })
-                })
-                .collect();
-            json!({
-                "code": d.code.name(),
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "file": sources.source(d.loc().file).path,
-                "line": start.line + 1,
-                "column": start.col + 1,
-                "end_line": end.line + 1,
-                "end_column": end.col + 1,
-                "help": d.help,
-                "related": related,
-            })
-        })
-        .collect();
+    let list: Vec<Json> = diagnostics.iter().map(|d| json_diagnostic(sources, d)).collect();
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let report = json!({
         "diagnostics": list,
@@ -84,6 +54,37 @@ pub fn json(sources: &dyn Sources, diagnostics: &[Diagnostic], files: usize) -> 
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// One diagnostic as an object of `--format json` (spec 7.1); `strata diff` lists its
+/// introduced and fixed diagnostics in the same shape.
+pub fn json_diagnostic(sources: &dyn Sources, d: &Diagnostic) -> Json {
+    let (start, end) = range(sources, d.loc());
+    let related: Vec<Json> = d
+        .secondary
+        .iter()
+        .map(|label| {
+            let (start, _) = range(sources, label.loc);
+            json!({
+                "file": sources.source(label.loc.file).path,
+                "line": start.line + 1,
+                "column": start.col + 1,
+                "message": label.message.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({
+        "code": d.code.name(),
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "file": sources.source(d.loc().file).path,
+        "line": start.line + 1,
+        "column": start.col + 1,
+        "end_line": end.line + 1,
+        "end_column": end.col + 1,
+        "help": d.help,
+        "related": related,
+    })
 }
 
 /// GitHub Actions workflow commands, one per diagnostic.
@@ -205,6 +206,135 @@ pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A GitLab Code Quality report: a JSON array, one issue per diagnostic, with the
+/// fields GitLab reads (`description`, `check_name`, `fingerprint`, `severity`,
+/// `location.path`, `location.lines.begin`). An error is `major`, a warning `minor`.
+/// The fingerprint hashes the code, the file and the message, not the line, so an issue
+/// keeps its identity when lines move; identical issues in one file are told apart by
+/// their order (the second hashes a `1` more).
+pub fn gitlab(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
+    let mut seen: std::collections::BTreeMap<(&str, &str, &str), u32> = std::collections::BTreeMap::new();
+    let issues: Vec<Json> = diagnostics
+        .iter()
+        .map(|d| {
+            let (start, end) = range(sources, d.loc());
+            let path = sources.source(d.loc().file).path.as_str();
+            let nth = seen.entry((d.code.name(), path, d.message.as_str())).or_default();
+            let fingerprint = fingerprint(&[d.code.name(), path, &d.message, &nth.to_string()]);
+            *nth += 1;
+            let mut description = d.message.clone();
+            if let Some(help) = &d.help {
+                description = format!("{description} (help: {help})");
+            }
+            json!({
+                "description": description,
+                "check_name": d.code.name(),
+                "fingerprint": fingerprint,
+                "severity": match d.severity { Severity::Error => "major", Severity::Warning => "minor" },
+                "location": {
+                    "path": path,
+                    "lines": { "begin": start.line + 1, "end": end.line + 1 },
+                },
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&Json::Array(issues)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// 128 bits of two FNV-1a hashes (different offsets) of the parts, each ended by a NUL,
+/// in hex: written here so that it never changes with a dependency.
+fn fingerprint(parts: &[&str]) -> String {
+    let hash = |mut h: u64| {
+        for part in parts {
+            for &byte in part.as_bytes().iter().chain(&[0]) {
+                h ^= u64::from(byte);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
+    };
+    format!("{:016x}{:016x}", hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142))
+}
+
+/// JUnit XML, for CI systems that show test reports: one `<testsuite>` per file (every
+/// `.strata` file checked, in `paths`, and any other file a diagnostic is in), one
+/// `<testcase>` per diagnostic. An error is a `<failure>`; a warning is a test case
+/// that passes with the message in `<system-out>` (warnings do not fail `check`); a
+/// file without diagnostics has one passing test case, `no diagnostics`.
+pub fn junit(sources: &dyn Sources, diagnostics: &[Diagnostic], paths: Vec<String>) -> String {
+    let mut files: std::collections::BTreeMap<String, Vec<&Diagnostic>> =
+        paths.into_iter().map(|p| (p, Vec::new())).collect();
+    for d in diagnostics {
+        files.entry(sources.source(d.loc().file).path.clone()).or_default().push(d);
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let tests: usize = files.values().map(|ds| ds.len().max(1)).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"strata\" tests=\"{tests}\" failures=\"{errors}\" errors=\"0\">");
+    for (path, found) in &files {
+        let path = xml(path);
+        let failures = found.iter().filter(|d| d.severity == Severity::Error).count();
+        let count = found.len().max(1);
+        let _ = writeln!(out, "  <testsuite name=\"{path}\" tests=\"{count}\" failures=\"{failures}\" errors=\"0\">");
+        if found.is_empty() {
+            let _ = writeln!(out, "    <testcase name=\"no diagnostics\" classname=\"{path}\" file=\"{path}\"/>");
+        }
+        for d in found {
+            let (start, _) = range(sources, d.loc());
+            let (line, col) = (start.line + 1, start.col + 1);
+            let code = d.code.name();
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{code} at {line}:{col}\" classname=\"{path}\" file=\"{path}\" line=\"{line}\">"
+            );
+            let mut body = format!("{path}:{line}:{col}: {}[{code}] {}", d.severity.as_str(), d.message);
+            if let Some(help) = &d.help {
+                body = format!("{body}\nhelp: {help}");
+            }
+            match d.severity {
+                Severity::Error => {
+                    let message = xml(&d.message);
+                    let body = xml(&body);
+                    let _ = writeln!(out, "      <failure type=\"{code}\" message=\"{message}\">{body}</failure>");
+                }
+                Severity::Warning => {
+                    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&body));
+                }
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Text for XML content and attribute values: the five special characters escaped, a
+/// line break in an attribute kept as `&#10;`, and the characters XML 1.0 cannot hold
+/// (other controls, U+FFFE, U+FFFF) written `\u{..}`.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
+            '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A relative path as a URI reference: `/`-separated, percent-encoded where needed; a

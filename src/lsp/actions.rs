@@ -62,7 +62,7 @@ pub fn code_actions(snap: &Snapshot, params: &lsp::CodeActionParams) -> Option<l
         file.unit.analysis.diagnostics.iter().filter(|d| d.loc().file == file.id && overlaps(d.loc().span)).collect();
     let mut measures_done = Vec::new();
     for diag in diags {
-        did_you_mean(&mut builder, diag);
+        certain(&mut builder, diag);
         match diag.code {
             Code::UnknownReference => declare(&mut builder, diag),
             Code::MeasureIncomplete => {
@@ -89,27 +89,11 @@ pub fn code_actions(snap: &Snapshot, params: &lsp::CodeActionParams) -> Option<l
     Some(builder.out)
 }
 
-/// The text between the first pair of backticks after "did you mean".
-fn suggestion(help: &str) -> Option<&str> {
-    let rest = &help[help.find("did you mean `")? + "did you mean `".len()..];
-    Some(&rest[..rest.find('`')?])
-}
-
-fn did_you_mean(builder: &mut Builder<'_>, diag: &Diagnostic) {
-    let Some(new) = diag.help.as_deref().and_then(suggestion) else { return };
-    let source = builder.file.source;
-    let mut span = diag.loc().span;
-    if diag.code == Code::InvalidSuppression {
-        // The label covers the whole comment: replace the unknown name inside it.
-        let Some(old) = diag.message.split('`').nth(1) else { return };
-        let Some(at) = source.slice(span).find(old) else { return };
-        span = Span::new(span.start as usize + at, span.start as usize + at + old.len());
-    }
-    let old = source.slice(span);
-    if old.is_empty() || old.contains(char::is_whitespace) {
-        return;
-    }
-    builder.push(format!("Replace `{old}` with `{new}`"), Some(diag), vec![Edit { span, text: new.to_owned() }], true);
+/// The certain fix (`crate::fix`, which `strata check --fix` applies too): the preferred
+/// quick fix of a "did you mean" or a number that needs its `%`.
+fn certain(builder: &mut Builder<'_>, diag: &Diagnostic) {
+    let Some(fix) = crate::fix::certain(builder.file.source, diag) else { return };
+    builder.push(fix.title, Some(diag), vec![Edit { span: fix.span, text: fix.text }], true);
 }
 
 /// `fast_servce` -> "Fast servce": a title to start from.
@@ -355,10 +339,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_suggestions() {
-        assert_eq!(suggestion("did you mean `profit`?"), Some("profit"));
-        assert_eq!(suggestion("did you mean `up`? a direction is one of `up` or `down`"), Some("up"));
-        assert_eq!(suggestion("declare a result `x`"), None);
+    fn titles_from_ids() {
         assert_eq!(title_of("fast_service"), "Fast service");
     }
 }

@@ -1310,3 +1310,28 @@ async fn hover_shows_user_text_as_typed() {
         assert!(hover.contains(needle), "{needle:?} not in:\n{hover}");
     }
 }
+
+/// The server's preferred quick fixes on a file are `strata check --fix`'s edits (both
+/// come from `strata::fix`): applied line by line, they give `check --fix`'s result.
+#[tokio::test]
+async fn preferred_quick_fixes_are_check_fix_edits() {
+    let cli = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli");
+    let text = std::fs::read_to_string(cli.join("fix/a.strata")).expect("the fixture");
+    let fixed = std::fs::read_to_string(cli.join("fix.fixed")).expect("check --fix's result");
+    let mut client = Client::start(workspace(&[("a.strata", &text)]), false).await;
+    client.open("a.strata", &text).await;
+    client.diagnostics("a.strata", |d| codes_of(d).contains(&"unknown-reference")).await;
+    let uri = client.uri("a.strata");
+    let mut edits = Vec::new();
+    for line in 0..text.lines().count() as u32 {
+        for action in fixes(&mut client, "a.strata", line).await {
+            if action["isPreferred"] == true {
+                edits.extend(action["edit"]["changes"][&uri].as_array().cloned().unwrap_or_default());
+            }
+        }
+    }
+    // An action offered on two lines (a diagnostic spanning them) counts once.
+    edits.sort_by_key(|e| e.to_string());
+    edits.dedup();
+    assert_eq!(apply(&text, &edits), fixed);
+}

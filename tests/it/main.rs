@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod common;
 mod corpus;
+mod diff;
 mod docs;
 mod evidence;
 mod export;
