@@ -29,10 +29,12 @@ struct Cli {
 enum Command {
     /// Check a workspace: syntax, names, attributes and the method lints.
     Check(CheckArgs),
-    /// Export the compiled map as JSON, a Graphviz DOT map or a Mermaid flowchart.
+    /// Export the compiled map as JSON, a Graphviz DOT map, a Mermaid flowchart or an SVG picture.
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Tell the map as a story of cause and effect: "if … then …", "because …", "so that …".
+    Story(StoryArgs),
     /// Compare the map at two git revisions or in two directories, item by item
     /// (docs/diff.md).
     #[command(long_about = DIFF_ABOUT)]
@@ -161,6 +163,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check(&args, color),
         Command::Export(args) => export(&args, color),
         Command::Explain(args) => explain(&args),
+        Command::Story(args) => story(&args, color),
         Command::Fmt(args) => fmt(&args, color),
         Command::Init(args) => init::init(&args),
         Command::Diff(args) => diff(&args),
@@ -694,6 +697,67 @@ fn explain(args: &ExplainArgs) -> Result<i32, ToolError> {
 }
 
 #[derive(clap::Args)]
+struct StoryArgs {
+    /// Files or directories of one workspace (directories are walked; default `.`).
+    paths: Vec<PathBuf>,
+    /// How to write the story.
+    #[arg(long, value_enum, default_value_t = StoryFormat::Markdown)]
+    format: StoryFormat,
+    /// Write the story to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoryFormat {
+    /// CommonMark, for a pull request or a wiki.
+    Markdown,
+    /// Plain text, wrapped at 100 columns, for a terminal.
+    Text,
+}
+
+/// `strata story`: told from what resolved, errors and all; the errors go to stderr and
+/// the exit code is `check`'s (1 when there are errors).
+fn story(args: &StoryArgs, color: ColorChoice) -> Result<i32, ToolError> {
+    let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
+    let item = match loaded.as_mut_slice() {
+        [item] => item,
+        _ => {
+            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+            return Err(ToolError(format!(
+                "the paths hold {} workspaces ({}); tell them one at a time",
+                loaded.len(),
+                roots.join(", ")
+            )));
+        }
+    };
+    let (asts, diags) = workspace::parse_and_read_data(item);
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let format = match args.format {
+        StoryFormat::Markdown => strata::story::Format::Markdown,
+        StoryFormat::Text => strata::story::Format::Text,
+    };
+    let text = strata::story::story(&analysis.model, &analysis.evidence, format);
+    write_output(args.output.as_ref(), &text, false)?;
+    let errors: Vec<Diagnostic> =
+        analysis.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    if errors.is_empty() {
+        return Ok(0);
+    }
+    let mut report = render::human(&item.workspace, &errors, color.stderr(false), 100);
+    report.push_str(&render::summary(&errors, item.workspace.files.len()));
+    report.push('\n');
+    write_output(None, &report, true)?;
+    Ok(1)
+}
+
+#[derive(clap::Args)]
 struct ExportArgs {
     /// Files or directories of one workspace (directories are walked; default `.`).
     paths: Vec<PathBuf>,
@@ -722,6 +786,8 @@ enum ExportFormat {
     Dot,
     /// A Mermaid `flowchart BT`, which GitHub renders.
     Mermaid,
+    /// A self-contained SVG picture, laid out by Strata (no Graphviz needed).
+    Svg,
 }
 
 /// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
@@ -754,6 +820,7 @@ fn export(args: &ExportArgs, color: ColorChoice) -> Result<i32, ToolError> {
         ExportFormat::Json => strata::export::Format::Json,
         ExportFormat::Dot => strata::export::Format::Dot,
         ExportFormat::Mermaid => strata::export::Format::Mermaid,
+        ExportFormat::Svg => strata::export::Format::Svg,
     };
     let focus = args.focus.clone().map(|id| strata::export::Focus { id, depth: args.depth });
     let prepared = strata::export::prepare(&analysis.model, focus.as_ref())

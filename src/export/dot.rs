@@ -558,7 +558,7 @@ fn write_edge(out: &mut String, model: &Model, links: &[&Link], places: &Places)
     out.push('\n');
 }
 
-fn strength_rank(strength: Option<&str>) -> u8 {
+pub(crate) fn strength_rank(strength: Option<&str>) -> u8 {
     match strength {
         Some("weak") => 1,
         Some("moderate") => 2,
@@ -569,7 +569,7 @@ fn strength_rank(strength: Option<&str>) -> u8 {
 
 /// A link's attributes for its tooltip, one per line; `named` starts with the link
 /// itself (`a -> b`), for an edge that stands for several links.
-fn link_notes(model: &Model, link: &Link, named: bool) -> String {
+pub(crate) fn link_notes(model: &Model, link: &Link, named: bool) -> String {
     let mut notes = Vec::new();
     if named && let Some(effect) = model.results.get(link.to) {
         notes.push(format!("{} -> {}", model.id(link.from), effect.id));
@@ -620,7 +620,7 @@ fn write_legend(out: &mut String, model: &Model, colours: &[&'static str]) {
 }
 
 /// How deep a group is nested (0 for a top-level group).
-fn depth(model: &Model, group: usize) -> usize {
+pub(crate) fn depth(model: &Model, group: usize) -> usize {
     let mut depth = 0;
     let mut next = model.groups.get(group).and_then(|g| g.parent);
     while let Some(parent) = next {
@@ -634,7 +634,7 @@ fn depth(model: &Model, group: usize) -> usize {
 }
 
 /// Each group's colour: its top-level ancestor's, by that ancestor's position.
-fn group_colours(model: &Model) -> Vec<&'static str> {
+pub(crate) fn group_colours(model: &Model) -> Vec<&'static str> {
     let mut roots = 0;
     let mut root_colour = Vec::with_capacity(model.groups.len());
     for (g, group) in model.groups.iter().enumerate() {

@@ -1,5 +1,5 @@
 //! Exports: the compiled `Model` as JSON (spec 7.3), as a Graphviz DOT or a Mermaid
-//! strategy map (spec 7.4), whole or cut down to the sub-map around one node (`focus`).
+//! strategy map (spec 7.4), as an SVG laid out by `crate::layout` (spec 10.3), whole or cut down to the sub-map around one node (`focus`).
 //!
 //! Exports read only the model and the line indexes of the workspace's files, so they
 //! work on whatever resolved, even in a workspace with errors (the language server
@@ -30,6 +30,8 @@ pub enum Format {
     Dot,
     /// A Mermaid `flowchart BT` (spec 7.4).
     Mermaid,
+    /// A self-contained SVG laid out by Strata itself (spec 10.3, `crate::layout`).
+    Svg,
 }
 
 /// `--focus ID --depth N`: keep the nodes within `depth` links of `id`.
@@ -140,6 +142,7 @@ impl Prepared<'_> {
             Format::Json => out.put(&json::export(workspace, &self.model, &self.evidence)),
             Format::Dot => dot::write(&self.model, self.center, out),
             Format::Mermaid => out.put(&mermaid::export(&self.model, self.center)),
+            Format::Svg => out.put(&crate::layout::svg::export(&self.model, self.center)),
         }
     }
 }
@@ -317,7 +320,7 @@ fn str_width(text: &str) -> usize {
 }
 
 /// Columns a character takes: 0 for marks and joiners, 2 for wide (East Asian, emoji).
-fn char_width(c: char) -> usize {
+pub(crate) fn char_width(c: char) -> usize {
     // Below the first combining mark, every character takes one column.
     if (c as u32) < 0x300 {
         return 1;
@@ -346,7 +349,7 @@ fn char_width(c: char) -> usize {
 
 /// Characters that belong to the one before them: combining marks, joiners, variation
 /// selectors, emoji modifiers and tags.
-fn is_extender(c: char) -> bool {
+pub(crate) fn is_extender(c: char) -> bool {
     matches!(
         c as u32,
         0x0300..=0x036f
@@ -460,7 +463,7 @@ pub(crate) fn layer_members(model: &Model) -> Vec<Vec<usize>> {
 }
 
 /// What a map shows under an action's title: owner, due date and status, as present.
-fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
+pub(crate) fn action_facts(action: &crate::sema::model::Action) -> Vec<String> {
     let mut facts = Vec::new();
     if let Some(owner) = &action.owner {
         facts.push(owner.to_string());

@@ -33,9 +33,10 @@ pub fn graph(snap: &Snapshot, params: &GraphParams) -> Result<Value> {
         "dot" => Format::Dot,
         "mermaid" => Format::Mermaid,
         "json" => Format::Json,
+        "svg" => Format::Svg,
         other => {
             return Err(Error::invalid_params(format!(
-                "unknown format `{other}`: use \"dot\", \"mermaid\" or \"json\""
+                "unknown format `{other}`: use \"dot\", \"mermaid\", \"svg\" or \"json\""
             )));
         }
     };

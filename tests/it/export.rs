@@ -1,11 +1,15 @@
 //! `strata export`: every fixture under `tests/fixtures/export/` (a `.strata` file, with
 //! extra arguments on a `# args:` line, or a directory) beside its expected `.json`,
-//! `.dot` and `.mmd`, or `.out` (exit status and stderr) when the export is refused.
+//! `.dot`, `.mmd` and `.svg`, or `.out` (exit status and stderr) when the export is refused.
 //! The expected files are then checked by the real tools: every `.json` against
 //! `schema/export.schema.json` (Python `jsonschema`), every `.dot` by Graphviz
 //! (`dot -Tsvg`, nothing on stderr, every string shown as text), every `.mmd` by
 //! Mermaid's own parser (`node tests/tools/mermaid-check.mjs`), which must see the
-//! same nodes, edges and labels as the model. A property test throws arbitrary
+//! same nodes, edges and labels as the model; every `.svg` (and the SVG of the examples
+//! and of generated maps of 10 to 500 results) by `tests/tools/svg_check.py`, which reads
+//! the geometry back from the SVG (no overlapping boxes, no edge through a box, edges
+//! on their boxes, labels over no box and inside the picture, results in their bands),
+//! and by headless Chromium, which must render it without a parser error. A property test throws arbitrary
 //! strings and awkward ids at both renderers. A missing tool fails the test with the
 //! command that installs it (`scripts/test`); nothing is skipped.
 
@@ -25,7 +29,7 @@ use strata::source::SourceFile;
 use crate::common::{assert_all, expect_file, root, strata, text};
 
 /// `--format` value and the extension of its expected file.
-const FORMATS: [(&str, &str); 3] = [("json", "json"), ("dot", "dot"), ("mermaid", "mmd")];
+const FORMATS: [(&str, &str); 4] = [("json", "json"), ("dot", "dot"), ("mermaid", "mmd"), ("svg", "svg")];
 
 fn fixture_dir() -> PathBuf {
     root().join("tests/fixtures/export")
@@ -110,7 +114,7 @@ fn no_orphaned_export_expectations() {
     for entry in std::fs::read_dir(fixture_dir()).into_iter().flatten().flatten() {
         let path = entry.path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        if matches!(ext, "json" | "dot" | "mmd" | "out") {
+        if matches!(ext, "json" | "dot" | "mmd" | "svg" | "out") {
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             assert!(stems.iter().any(|s| s == name), "{} has no input beside it", path.display());
         }
@@ -206,6 +210,123 @@ fn exports_are_byte_identical_across_runs() {
         let listed = strata(&root(), &argv);
         assert!(first.stdout == listed.stdout, "--format {format}: the order of the paths changed the output");
     }
+}
+
+/// Runs `tests/tools/svg_check.py` on `files`; its findings fail the test.
+fn check_svg(files: &[PathBuf]) {
+    let mut args = vec![root().join("tests/tools/svg_check.py").to_string_lossy().into_owned()];
+    args.extend(files.iter().map(|f| f.to_string_lossy().into_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run_tool("python3", &args, None);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "the SVG export's geometry is wrong:\n{stdout}{stderr}");
+}
+
+/// The SVG of each example, written to `dir`.
+fn example_svgs(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for example in ["examples/coffee", "examples/library"] {
+        let path = dir.join(format!("{}.svg", example.replace('/', "-")));
+        let output = strata(&root(), &["export", example, "--format", "svg", "--output", &path.to_string_lossy()]);
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success() && stdout.is_empty() && stderr.is_empty(), "{example}: {stderr}");
+        files.push(path);
+    }
+    files
+}
+
+#[test]
+fn svg_exports_hold_their_geometry() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files: Vec<PathBuf> = expected("svg").into_iter().map(|(_, path)| path).collect();
+    assert!(files.len() >= 7, "too few SVG fixtures: {files:?}");
+    files.extend(example_svgs(dir.path()));
+    check_svg(&files);
+}
+
+/// A map of `n` results over four layers and `n / 5` actions, with links in every
+/// direction (up, down, within a layer, across several layers, some labelled), from a
+/// seed.
+fn tangled_map(n: usize, seed: u64) -> String {
+    let mut state = seed;
+    let mut next = move |below: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % below.max(1)
+    };
+    let mut text = String::from("layer a \"Top\"\nlayer b \"Second\"\nlayer c \"Third\"\nlayer d \"Bottom\"\n");
+    let words = ["Customers", "return", "every week because", "service is fast", "and", "friendly", "staff know them"];
+    for r in 0..n {
+        let length = 2 + next(8);
+        let statement: Vec<&str> = (0..length).map(|_| words[next(words.len())]).collect();
+        let layer = ["a", "b", "c", "d"][next(4)];
+        text.push_str(&format!("result r{r} \"{}\" {{ layer: {layer} }}\n", statement.join(" ")));
+    }
+    for a in 0..n / 5 {
+        text.push_str(&format!("action act{a} \"Do thing {a}\"\nact{a} -> r{}\n", next(n)));
+    }
+    for _ in 0..2 * n {
+        let (from, to) = (next(n), next(n));
+        if next(4) == 0 {
+            text.push_str(&format!("r{from} -> r{to}: \"because of {from} and {to}\"\n"));
+        } else {
+            text.push_str(&format!("r{from} -> r{to}\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn generated_maps_hold_their_geometry() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files = Vec::new();
+    for (n, seed) in [(10, 1), (10, 2), (50, 3), (200, 4), (500, 5)] {
+        let source = dir.path().join(format!("map{n}-{seed}.strata"));
+        std::fs::write(&source, tangled_map(n, seed)).unwrap_or_else(|e| panic!("write: {e}"));
+        let workspace = strata::workspace::load(&[source]).unwrap_or_else(|e| panic!("{e}")).remove(0).workspace;
+        let model = strata::check(&workspace).model;
+        assert_eq!(model.results.len(), n);
+        let svg = export::export(&workspace, &model, Format::Svg, None).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(format!("map{n}-{seed}.svg"));
+        std::fs::write(&path, svg).unwrap_or_else(|e| panic!("write: {e}"));
+        files.push(path);
+    }
+    check_svg(&files);
+}
+
+/// Headless Chromium renders the SVG of the examples and of the hostile fixture as a
+/// picture, not as a parser error; the library's is kept as a screenshot in
+/// `target/test-artefacts/`.
+#[test]
+fn svg_exports_render_in_chromium() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files = example_svgs(dir.path());
+    files.push(fixture_dir().join("hostile.svg"));
+    for file in &files {
+        let url = format!("file://{}", file.display());
+        let output = run_tool("chromium", &["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", &url], None);
+        let (dom, stderr) = text(&output);
+        assert!(output.status.success(), "chromium failed on {}: {stderr}", file.display());
+        assert!(dom.trim_start().starts_with("<svg"), "{}: Chromium did not show an SVG:\n{dom}", file.display());
+        assert!(!dom.contains("parsererror"), "{}: Chromium found errors:\n{dom}", file.display());
+    }
+    let artefacts = root().join("target/test-artefacts");
+    std::fs::create_dir_all(&artefacts).unwrap_or_else(|e| panic!("{e}"));
+    let shot = artefacts.join("library-map.png");
+    let _ = std::fs::remove_file(&shot);
+    let url = format!("file://{}", files[1].display());
+    let screenshot = format!("--screenshot={}", shot.display());
+    let args = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1800,1400", &screenshot, &url];
+    let output = run_tool("chromium", &args, None);
+    assert!(output.status.success() && shot.exists(), "no screenshot: {}", text(&output).1);
+}
+
+/// `docs/map-strata.svg`, the README's picture, is today's SVG export of the library.
+#[test]
+fn the_readme_svg_map_is_up_to_date() {
+    let output = strata(&root(), &["export", "examples/library", "--format", "svg"]);
+    let (svg, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert_all(vec![expect_file(&root().join("docs/map-strata.svg"), &svg)]);
 }
 
 #[test]
@@ -476,7 +597,7 @@ fn source(map: &GeneratedMap) -> String {
 }
 
 #[test]
-fn any_string_renders_as_text_in_dot_and_mermaid() {
+fn any_string_renders_as_text_in_dot_mermaid_and_svg() {
     // The same 40 maps every run; `PROPTEST_CASES=N` and `PROPTEST_RNG_SEED=S` explore.
     let cases: usize = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
     let mut runner = match std::env::var_os("PROPTEST_RNG_SEED") {
@@ -514,6 +635,16 @@ fn any_string_renders_as_text_in_dot_and_mermaid() {
         }
     }
     assert!(problems.is_empty(), "{} of {cases} maps failed:\n\n{}", problems.len(), problems.join("\n\n"));
+    // The same maps drawn as SVG: well-formed XML whatever the strings, and the geometry.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files = Vec::new();
+    for (i, (_, workspace, model)) in maps.iter().enumerate() {
+        let svg = export::export(workspace, model, Format::Svg, None).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(format!("map{i}.svg"));
+        std::fs::write(&path, svg).unwrap_or_else(|e| panic!("write: {e}"));
+        files.push(path);
+    }
+    check_svg(&files);
 }
 
 // ---------------------------------------------------------------------------------

@@ -799,6 +799,9 @@ async fn graph_request_exports_what_resolves() {
     let json_export = client.ok("strata/graph", json!({ "format": "json" })).await;
     let model: Value = serde_json::from_str(json_export["text"].as_str().unwrap_or_default()).expect("JSON export");
     assert_eq!(model["results"].as_array().map(Vec::len), Some(2));
+    let svg = client.ok("strata/graph", json!({ "format": "svg" })).await;
+    let svg = svg["text"].as_str().unwrap_or_default();
+    assert!(svg.starts_with("<svg") && svg.matches("<g class=\"node result\"").count() == 2, "{svg}");
     // With an error, the rest is still exported and the error is counted.
     client.open("finance.strata", FINANCE).await;
     client.edit("finance.strata", 2, [1, 9, 1, 18], "nowhere").await;

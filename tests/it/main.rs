@@ -19,5 +19,6 @@ mod lsp_abuse;
 mod props;
 mod server_diff;
 mod shapes;
+mod story;
 mod syntax;
 mod tidy;

@@ -201,7 +201,7 @@ fn every_stage(name: &str, text: &str, focus: Option<&str>) {
     assert_eq!(json["diagnostics"].as_array().map(Vec::len), Some(diags.len()), "{name}");
     timed(name, || render::sarif(&workspace, diags));
     timed(name, || render::github(&workspace, diags));
-    for format in [Format::Json, Format::Dot, Format::Mermaid] {
+    for format in [Format::Json, Format::Dot, Format::Mermaid, Format::Svg] {
         let whole = timed(name, || export::export(&workspace, &analysis.model, format, None)).expect("export");
         assert!(!whole.is_empty(), "{name}");
         if let Some(id) = focus {
@@ -487,4 +487,17 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// The SVG layout of a generated map of 100,000 results, on the small stack: it sorts
+/// and sweeps and routes along lists, never recursing, and finishes within the bound.
+#[test]
+fn a_map_of_100_000_results_is_drawn_on_a_small_stack() {
+    on_small_stack(|| {
+        let workspace = strata::synth::as_workspace(&strata::synth::workspace(100_000, 1_000, 3));
+        let model = timed("generated map", || strata::check(&workspace)).model;
+        let svg = timed("svg export", || export::export(&workspace, &model, Format::Svg, None)).expect("export");
+        assert_eq!(svg.matches("<g class=\"node result\"").count(), 100_000);
+        assert_eq!(svg.matches("<g class=\"edge\"").count(), model.links.len());
+    });
 }

@@ -1,0 +1,382 @@
+//! `strata story` (spec 10.2), pure: the map read as cause and effect, in markdown or
+//! plain text, from the model and the measures' data.
+//!
+//! Two parts. **If … then …**: a chain from each action through each result it moves,
+//! and from each foundation result (one with effects and no causes), up to a result of
+//! the first layer: at each step the effect that is fewest links from the first layer
+//! (one breadth-first search backwards from all first-layer results gives every
+//! result's next step, so the whole part is linear in the map). **Results**: per result,
+//! in layer order then source order (results without a layer last), its causes
+//! ("because …"), its effects ("so that …") and its measures, each with its latest
+//! value and the signals in its data. Every walk is a loop over lists: no recursion.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use crate::evidence::MeasureData;
+use crate::export::{display_line, measure_title, measure_values, wrap};
+use crate::sema::model::{Model, NodeRef};
+
+/// The two renderings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// CommonMark, every user string escaped.
+    Markdown,
+    /// Plain text wrapped at 100 columns.
+    Text,
+}
+
+/// The text width of `Format::Text`.
+const WIDTH: usize = 100;
+
+/// The story of `model`; `evidence` is aligned with `model.measures` (may be empty).
+pub fn story(model: &Model, evidence: &[Option<MeasureData>], format: Format) -> String {
+    let mut out = Doc { format, text: String::new() };
+    let title = model.map.as_ref().map_or("the map".to_owned(), |m| display_line(&m.title));
+    out.heading(1, &format!("The story of {title}"));
+    if let Some(purpose) = model.map.as_ref().and_then(|m| m.purpose.as_deref()) {
+        out.paragraph(&[Piece::Plain("Purpose: "), Piece::User(purpose)]);
+    }
+
+    // Effects of each node, in link order, and whether each result has a cause.
+    let mut effects: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
+    let mut action_effects: Vec<Vec<usize>> = vec![Vec::new(); model.actions.len()];
+    let mut causes: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
+    for (i, link) in model.links.iter().enumerate() {
+        if link.to >= model.results.len() {
+            continue;
+        }
+        match link.from {
+            NodeRef::Result(r) if r < model.results.len() => {
+                effects[r].push(i);
+                causes[link.to].push(i);
+            }
+            NodeRef::Action(a) if a < model.actions.len() => {
+                action_effects[a].push(i);
+                causes[link.to].push(i);
+            }
+            _ => {}
+        }
+    }
+    let next = next_steps(model, &effects);
+
+    out.heading(2, "If … then …");
+    let mut any = false;
+    for (a, action) in model.actions.iter().enumerate() {
+        for &l in &action_effects[a] {
+            let chain = climb(model.links[l].to, &next);
+            out.chain(&action.title, model, &chain);
+            any = true;
+        }
+    }
+    for r in in_layer_order(model) {
+        if causes[r].is_empty() && !effects[r].is_empty() && !is_top(model, r) {
+            // A foundation: it starts a chain through each of its effects.
+            for &l in &effects[r] {
+                let mut chain = vec![r];
+                chain.extend(climb(model.links[l].to, &next));
+                let (first, rest) = chain.split_at(1);
+                out.chain(&model.results[first[0]].statement.value, model, rest);
+                any = true;
+            }
+        }
+    }
+    if !any {
+        out.paragraph(&[Piece::Plain("No action or foundation result is linked to an effect yet.")]);
+    }
+
+    out.heading(2, "Results");
+    for r in in_layer_order(model) {
+        let result = &model.results[r];
+        let layer = result.layer.and_then(|l| model.layers.get(l)).map(|l| display_line(&l.title));
+        let mut heading = display_line(&result.statement.value);
+        match &layer {
+            Some(layer) => heading.push_str(&format!(" ({}, {layer})", result.id)),
+            None => heading.push_str(&format!(" ({})", result.id)),
+        }
+        out.heading(3, &heading);
+        let because: Vec<String> = causes[r].iter().map(|&l| link_phrase(model, l, true)).collect();
+        let so_that: Vec<String> = effects[r].iter().map(|&l| link_phrase(model, l, false)).collect();
+        out.item_list("Because", &because, "nothing on the map causes it yet");
+        let last = if is_top(model, r) { "it is an ultimate result" } else { "nothing on the map follows from it yet" };
+        out.item_list("So that", &so_that, last);
+        let mut measures = Vec::new();
+        for &m in &result.measures {
+            let Some(measure) = model.measures.get(m) else { continue };
+            let mut line = measure_title(measure);
+            match evidence.get(m).and_then(Option::as_ref) {
+                Some(data) => line.push_str(&latest(data)),
+                None => match measure_values(measure) {
+                    Some(values) => line.push_str(&format!(": {values}; no data yet")),
+                    None => line.push_str(": no data yet"),
+                },
+            }
+            measures.push(line);
+        }
+        out.item_list("Measures", &measures, "none yet");
+    }
+    out.text
+}
+
+/// Each result's next step towards the first layer: the effect fewest links from a
+/// first-layer result, found by one breadth-first search backwards along the links.
+fn next_steps(model: &Model, effects: &[Vec<usize>]) -> Vec<Option<usize>> {
+    let n = model.results.len();
+    let mut causes_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (r, list) in effects.iter().enumerate() {
+        for &l in list {
+            causes_of[model.links[l].to].push(r);
+        }
+    }
+    let mut next = vec![None; n];
+    let mut seen = vec![false; n];
+    let mut queue = VecDeque::new();
+    for (r, seen) in seen.iter_mut().enumerate() {
+        if is_top(model, r) {
+            *seen = true;
+            queue.push_back(r);
+        }
+    }
+    while let Some(r) = queue.pop_front() {
+        for &c in &causes_of[r] {
+            if !seen[c] {
+                seen[c] = true;
+                next[c] = Some(r);
+                queue.push_back(c);
+            }
+        }
+    }
+    next
+}
+
+/// The results from `start` up its next steps (at most one visit each).
+fn climb(start: usize, next: &[Option<usize>]) -> Vec<usize> {
+    let mut chain = vec![start];
+    let mut at = start;
+    while let Some(step) = next.get(at).copied().flatten() {
+        if chain.len() > next.len() {
+            break;
+        }
+        chain.push(step);
+        at = step;
+    }
+    chain
+}
+
+/// Whether result `r` is in the first layer (the ultimate results).
+fn is_top(model: &Model, r: usize) -> bool {
+    model.results.get(r).is_some_and(|result| result.layer == Some(0))
+}
+
+/// The results in layer order, then source order; those without a layer last.
+fn in_layer_order(model: &Model) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..model.results.len()).collect();
+    order.sort_by_key(|&r| (model.results[r].layer.unwrap_or(usize::MAX), r));
+    order
+}
+
+/// A link seen from one end: the other end's statement (or action title), with the
+/// link's label and polarity.
+fn link_phrase(model: &Model, l: usize, cause: bool) -> String {
+    let link = &model.links[l];
+    let other = if cause {
+        match link.from {
+            NodeRef::Result(r) => display_line(&model.results[r].statement.value),
+            NodeRef::Action(a) => format!("the action “{}”", display_line(&model.actions[a].title)),
+            _ => String::new(),
+        }
+    } else {
+        display_line(&model.results[link.to].statement.value)
+    };
+    let mut phrase = other;
+    if link.inverse {
+        phrase.push_str(" (inversely: more of the cause, less of the effect)");
+    }
+    if let Some(label) = &link.label {
+        phrase.push_str(&format!(": {}", display_line(label)));
+    }
+    phrase
+}
+
+/// `: latest 4.2 (2027-03); signals: …` from a measure's data.
+fn latest(data: &MeasureData) -> String {
+    let mut text = String::new();
+    match data.series.points.last() {
+        Some(point) => {
+            let _ = write!(text, ": latest {}{} ({})", point.value, if point.percent { "%" } else { "" }, point.period);
+        }
+        None => text.push_str(": no values yet"),
+    }
+    let points = &data.chart.points;
+    let signals: Vec<String> = data
+        .chart
+        .signals
+        .iter()
+        .map(|s| {
+            let (Some(from), Some(to)) = (points.get(s.from), points.get(s.to)) else { return String::new() };
+            let when =
+                if s.from == s.to { from.period.to_string() } else { format!("{} to {}", from.period, to.period) };
+            let sense = s.sense.map(|x| format!(", {}", x.as_str())).unwrap_or_default();
+            format!("{} {} ({when}{sense})", s.rule.as_str(), s.side.as_str())
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if signals.is_empty() {
+        if !points.is_empty() {
+            text.push_str("; no signals");
+        }
+    } else {
+        let _ = write!(text, "; signals: {}", signals.join("; "));
+    }
+    text
+}
+
+/// A piece of a paragraph: our words, or a user's string (escaped in markdown).
+enum Piece<'a> {
+    Plain(&'a str),
+    User(&'a str),
+}
+
+/// The document being written.
+struct Doc {
+    format: Format,
+    text: String,
+}
+
+impl Doc {
+    fn heading(&mut self, level: usize, title: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        match self.format {
+            Format::Markdown => {
+                self.text.push_str(&"#".repeat(level));
+                self.text.push(' ');
+                self.text.push_str(&escape_markdown(title));
+                self.text.push('\n');
+            }
+            Format::Text => {
+                for line in wrap(title, WIDTH) {
+                    self.text.push_str(&line);
+                    self.text.push('\n');
+                }
+                if level < 3 {
+                    let underline = if level == 1 { '=' } else { '-' };
+                    let width = wrap(title, WIDTH).iter().map(|l| l.chars().count()).max().unwrap_or(0);
+                    self.text.extend(std::iter::repeat_n(underline, width));
+                    self.text.push('\n');
+                }
+            }
+        }
+    }
+
+    fn paragraph(&mut self, pieces: &[Piece<'_>]) {
+        self.text.push('\n');
+        let mut line = String::new();
+        for piece in pieces {
+            match (piece, self.format) {
+                (Piece::Plain(text), _) => line.push_str(text),
+                (Piece::User(text), Format::Markdown) => line.push_str(&escape_markdown(&display_line(text))),
+                (Piece::User(text), Format::Text) => line.push_str(&display_line(text)),
+            }
+        }
+        self.push_block(&line, "", "");
+    }
+
+    /// "If START, then A, then B …" as one item.
+    fn chain(&mut self, start: &str, model: &Model, results: &[usize]) {
+        let mut parts = vec![format!("If {}", self.user(start))];
+        for &r in results {
+            parts.push(format!("then {}", self.user(&model.results[r].statement.value)));
+        }
+        let line = parts.join(", ") + ".";
+        if !self.last_was_item() {
+            self.text.push('\n');
+        }
+        self.push_block(&line, "- ", "  ");
+    }
+
+    /// "Because:" and its items, or what stands in for none.
+    fn item_list(&mut self, name: &str, items: &[String], none: &str) {
+        self.text.push('\n');
+        let bold = |s: &str| match self.format {
+            Format::Markdown => format!("**{s}:**"),
+            Format::Text => format!("{s}:"),
+        };
+        if items.is_empty() {
+            let line = format!("{} {none}.", bold(name));
+            self.push_block(&line, "", "");
+            return;
+        }
+        let head = bold(name);
+        self.text.push_str(&head);
+        self.text.push('\n');
+        for item in items {
+            let item = self.user(item);
+            self.push_block(&item, "- ", "  ");
+        }
+    }
+
+    fn last_was_item(&self) -> bool {
+        self.text.rsplit('\n').nth(1).is_some_and(|line| line.starts_with("- ") || line.starts_with("  "))
+    }
+
+    /// A user's string as it goes into this format: one line, escaped in markdown.
+    fn user(&self, text: &str) -> String {
+        match self.format {
+            Format::Markdown => escape_markdown(&display_line(text)),
+            Format::Text => display_line(text),
+        }
+    }
+
+    /// `line` after `first` (the first line) or `rest` (the others): wrapped at
+    /// `WIDTH` in text; one line in markdown, which wraps itself.
+    fn push_block(&mut self, line: &str, first: &str, rest: &str) {
+        match self.format {
+            Format::Markdown => {
+                self.text.push_str(first);
+                self.text.push_str(line);
+                self.text.push('\n');
+            }
+            Format::Text => {
+                for (i, part) in wrap(line, WIDTH - first.len()).iter().enumerate() {
+                    self.text.push_str(if i == 0 { first } else { rest });
+                    self.text.push_str(part);
+                    self.text.push('\n');
+                }
+            }
+        }
+    }
+}
+
+/// A string as CommonMark text that shows as itself: the characters that make emphasis,
+/// code, links, HTML, entities, tables, strikethrough and math backslash-escaped anywhere, and
+/// what would start a heading, quote or list escaped at the start.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    // A run of digits and `.` or `)` starts an ordered list.
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    for (i, c) in text.char_indices() {
+        let at_start = i == 0 && matches!(c, '-' | '+' | '#' | '=' | '>');
+        let list_mark = digits > 0 && i == digits && matches!(c, '.' | ')');
+        if at_start || list_mark || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$')
+        {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_escaped() {
+        assert_eq!(escape_markdown("- not a list"), r"\- not a list");
+        assert_eq!(escape_markdown("2027. a year"), r"2027\. a year");
+        assert_eq!(escape_markdown("pre-order 4.5"), "pre-order 4.5");
+        assert_eq!(escape_markdown("<script>*x*</script> & [a](b)"), r"\<script\>\*x\*\</script\> \& \[a\](b)");
+    }
+}
