@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use crate::evidence::MeasureData;
 use crate::export::{display_line, measure_title, measure_values, wrap};
 use crate::sema::model::{Model, NodeRef};
+use std::sync::Arc;
 
 /// The two renderings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub enum Format {
 const WIDTH: usize = 100;
 
 /// The story of `model`; `evidence` is aligned with `model.measures` (may be empty).
-pub fn story(model: &Model, evidence: &[Option<MeasureData>], format: Format) -> String {
+pub fn story(model: &Model, evidence: &[Option<Arc<MeasureData>>], format: Format) -> String {
     let mut out = Doc { format, text: String::new() };
     let title = model.map.as_ref().map_or("the map".to_owned(), |m| display_line(&m.title));
     out.heading(1, &format!("The story of {title}"));
