@@ -330,3 +330,65 @@ fn symbolic_links_at_a_revision_are_not_followed() {
         );
     }
 }
+
+/// The other bad inputs: a revision without any `.strata` file is an empty side
+/// (and two empty sides exit 2), binary and huge `.strata` files at a revision are
+/// `invalid-encoding` diagnostics like on disk, and a base 9,999 commits back is found.
+#[test]
+fn empty_binary_huge_and_distant_revisions() {
+    let repo = repo_with(&[("README", "no map here\n")]);
+    let dir = repo.path();
+    let output = strata(dir, &["diff", "HEAD", "HEAD"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output).0);
+    assert!(text(&output).1.contains("no `.strata` files on either side"), "{}", text(&output).1);
+
+    let mut huge = vec![b'#'; 3 << 20];
+    huge[1] = 0xff;
+    std::fs::write(dir.join("huge.strata"), &huge).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("binary.strata"), b"x\x00\xff\xfe").unwrap_or_else(|e| panic!("{e}"));
+    commit(dir, &[("map.strata", MAP)], "a map, a binary file and a huge one");
+    let output = strata(dir, &["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    let introduced: Vec<(String, String)> = diagnostics(&text(&output).0);
+    for file in ["binary.strata", "huge.strata"] {
+        assert!(
+            introduced
+                .iter()
+                .any(|(side, d)| side == "introduced" && d.starts_with("\"invalid-encoding\"") && d.contains(file)),
+            "no invalid-encoding for {file}: {introduced:?}"
+        );
+    }
+    let added = changes(&text(&output).0).iter().filter(|c| c["kind"] == "result-added").count();
+    assert_eq!(added, 2, "the map's two results are added");
+
+    // 10,000 commits, each rewording one result: the first against the last.
+    let deep = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    git(deep.path(), &["init", "-q"]);
+    let mut stream = String::new();
+    for i in 0..10_000 {
+        let body = format!("result r{i} \"R{i} holds\"\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{}\ncommitter t <t@example.com> {} +0000\ndata 1\nc\n",
+            i + 1,
+            1_600_000_000 + i
+        ));
+        if i > 0 {
+            stream.push_str(&format!("from :{i}\n"));
+        }
+        stream.push_str(&format!("M 100644 inline map.strata\ndata {}\n{body}\n", body.len()));
+    }
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(deep.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run git fast-import: {e}"));
+    std::io::Write::write_all(import.stdin.as_mut().unwrap_or_else(|| panic!("stdin")), stream.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(import.stdin.take());
+    assert!(import.wait().unwrap_or_else(|e| panic!("{e}")).success());
+    let output = strata(deep.path(), &["diff", "main~9999", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    let kinds: Vec<String> = changes(&text(&output).0).iter().map(|c| format!("{} {}", c["kind"], c["id"])).collect();
+    assert_eq!(kinds, ["\"result-added\" \"r9999\"", "\"result-removed\" \"r0\""]);
+}
