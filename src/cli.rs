@@ -33,6 +33,9 @@ enum Command {
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Write the performance report: the map, each result with its measures' XmR charts
+    /// and signals, the story, and the open diagnostics (HTML, markdown or text).
+    Report(ReportArgs),
     /// Tell the map as a story of cause and effect: "if … then …", "because …", "so that …".
     Story(StoryArgs),
     /// Compare the map at two git revisions or in two directories, item by item
@@ -164,6 +167,7 @@ pub fn run() -> i32 {
         Command::Export(args) => export(&args, color),
         Command::Explain(args) => explain(&args),
         Command::Story(args) => story(&args, color),
+        Command::Report(args) => report(&args, color),
         Command::Fmt(args) => fmt(&args, color),
         Command::Init(args) => init::init(&args),
         Command::Diff(args) => diff(&args),
@@ -697,6 +701,86 @@ fn explain(args: &ExplainArgs) -> Result<i32, ToolError> {
 }
 
 #[derive(clap::Args)]
+struct ReportArgs {
+    /// Files or directories of one workspace (directories are walked; default `.`).
+    paths: Vec<PathBuf>,
+    /// How to write the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML file: the map, XmR charts, links between sections.
+    Html,
+    /// CommonMark, for a pull request or a wiki (no pictures).
+    Markdown,
+    /// Plain text, wrapped at 100 columns, for a terminal (no pictures).
+    Text,
+}
+
+/// `strata report`: made from what resolved, errors and all (they are in the report's
+/// diagnostics and on stderr); the exit code is `check`'s (1 when there are errors).
+fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
+    let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
+    let item = match loaded.as_mut_slice() {
+        [item] => item,
+        _ => {
+            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+            return Err(ToolError(format!(
+                "the paths hold {} workspaces ({}); report on them one at a time",
+                loaded.len(),
+                roots.join(", ")
+            )));
+        }
+    };
+    let (asts, diags) = workspace::parse_and_read_data(item);
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let format = match args.format {
+        ReportFormat::Html => strata::report::Format::Html,
+        ReportFormat::Markdown => strata::report::Format::Markdown,
+        ReportFormat::Text => strata::report::Format::Text,
+    };
+    let input = strata::report::Input {
+        model: &analysis.model,
+        asts: &analysis.asts,
+        evidence: &analysis.evidence,
+        diagnostics: &analysis.diagnostics,
+        sources: &item.workspace,
+    };
+    let text = strata::report::report(&input, format);
+    write_output(args.output.as_ref(), &text, false)?;
+    report_errors(&item.workspace, &analysis.diagnostics, color)
+}
+
+/// The errors among `diagnostics` on stderr, as `check` shows them, and the exit code:
+/// 1 when there are any.
+fn report_errors(
+    workspace: &strata::Workspace,
+    diagnostics: &[Diagnostic],
+    color: ColorChoice,
+) -> Result<i32, ToolError> {
+    let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    if errors.is_empty() {
+        return Ok(0);
+    }
+    let mut report = render::human(workspace, &errors, color.stderr(false), 100);
+    report.push_str(&render::summary(&errors, workspace.files.len()));
+    report.push('\n');
+    write_output(None, &report, true)?;
+    Ok(1)
+}
+
+#[derive(clap::Args)]
 struct StoryArgs {
     /// Files or directories of one workspace (directories are walked; default `.`).
     paths: Vec<PathBuf>,
@@ -745,16 +829,7 @@ fn story(args: &StoryArgs, color: ColorChoice) -> Result<i32, ToolError> {
     };
     let text = strata::story::story(&analysis.model, &analysis.evidence, format);
     write_output(args.output.as_ref(), &text, false)?;
-    let errors: Vec<Diagnostic> =
-        analysis.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-    if errors.is_empty() {
-        return Ok(0);
-    }
-    let mut report = render::human(&item.workspace, &errors, color.stderr(false), 100);
-    report.push_str(&render::summary(&errors, item.workspace.files.len()));
-    report.push('\n');
-    write_output(None, &report, true)?;
-    Ok(1)
+    report_errors(&item.workspace, &analysis.diagnostics, color)
 }
 
 #[derive(clap::Args)]

@@ -1,0 +1,258 @@
+//! `strata report`: each case (a directory under `tests/fixtures/report/`, or an example)
+//! beside its expected `.html`, `.md` and `.txt`, and `.err` (exit status and stderr)
+//! when the workspace has errors, whose exit status is `check`'s. Then every HTML report
+//! opened in headless Chromium (`tests/tools/report-check.mjs`, playwright-core): no
+//! console error, no network request (all blocked and counted), no script, every link
+//! resolves, one section per result and one map link to each, a chart with its title per
+//! measure with data, its points and signals as the data says, and screenshots kept
+//! under `target/report-shots/` (the README's come from there). A missing tool fails
+//! the test with the command that installs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::{assert_all, expect_file, root, strata, text};
+
+fn fixture_dir() -> PathBuf {
+    root().join("tests/fixtures/report")
+}
+
+/// The cases: the fixture directories, then the examples (their expectations are named
+/// after them in the fixture directory); each with the directory to run in and the path
+/// to give, relative to it.
+fn cases() -> Vec<(String, PathBuf, String)> {
+    let mut cases: Vec<(String, PathBuf, String)> = std::fs::read_dir(fixture_dir())
+        .unwrap_or_else(|e| panic!("cannot list the report fixtures: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            (name.clone(), fixture_dir(), name)
+        })
+        .collect();
+    cases.sort();
+    for example in ["coffee", "library"] {
+        cases.push((format!("example_{example}"), root(), format!("examples/{example}")));
+    }
+    cases
+}
+
+#[test]
+fn report_fixtures() {
+    let cases = cases();
+    assert!(cases.len() >= 4, "too few report cases: {cases:?}");
+    let mut results = Vec::new();
+    for (name, dir, path) in &cases {
+        let mut statuses = Vec::new();
+        for (format, ext) in [("html", "html"), ("markdown", "md"), ("text", "txt")] {
+            let output = strata(dir, &["report", path, "--format", format]);
+            let (stdout, stderr) = text(&output);
+            results.push(expect_file(&fixture_dir().join(format!("{name}.{ext}")), &stdout));
+            statuses.push(format!("exit: {}\n{stderr}", output.status.code().unwrap_or(-1)));
+        }
+        if statuses.iter().any(|s| *s != statuses[0]) {
+            results.push(Err(format!("{name}: the formats end differently:\n{}", statuses.join("\n"))));
+        }
+        let err = fixture_dir().join(format!("{name}.err"));
+        if statuses[0] != "exit: 0\n" || err.exists() {
+            results.push(expect_file(&err, &statuses[0]));
+        }
+    }
+    assert_all(results);
+}
+
+/// `-o FILE` writes what stdout would have; the default format is HTML.
+#[test]
+fn output_file_and_default_format() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out = dir.path().join("report.html");
+    let output = strata(&root(), &["report", "examples/library", "-o", &out.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    let expected = std::fs::read_to_string(fixture_dir().join("example_library.html")).unwrap_or_default();
+    assert!(written.starts_with("<!DOCTYPE html>"), "not HTML: {}", &written[..written.len().min(80)]);
+    assert!(
+        written == expected,
+        "`-o` wrote another report than stdout gives (tests/fixtures/report/example_library.html)"
+    );
+    // An output that cannot be written is a tool failure, as a path without maps is.
+    let bad = strata(&root(), &["report", "examples/library", "-o", "/nonexistent-dir/x.html"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let none = strata(&root(), &["report", "tests/fixtures/report/hostile/data"]);
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none).1);
+}
+
+/// Every expectation has its input.
+#[test]
+fn no_orphaned_report_expectations() {
+    let names: Vec<String> = cases().into_iter().map(|(name, _, _)| name).collect();
+    for entry in std::fs::read_dir(fixture_dir()).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            continue;
+        }
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        assert!(names.iter().any(|n| n == stem), "{} has no input beside it", path.display());
+    }
+}
+
+/// The text report fits 100 columns, whatever the strings (the 10,000-character
+/// statement included).
+#[test]
+fn the_text_report_fits_100_columns() {
+    for (name, _, _) in cases() {
+        let report = std::fs::read_to_string(fixture_dir().join(format!("{name}.txt"))).unwrap_or_default();
+        assert!(!report.is_empty(), "{name}.txt is missing");
+        for line in report.lines() {
+            assert!(line.chars().count() <= 100, "{name}.txt: a line of {} characters: {line}", line.chars().count());
+        }
+    }
+}
+
+/// Hostile strings are text in every format: no tag made by user text survives in the
+/// HTML, and markdown escapes what would make markup.
+#[test]
+fn hostile_strings_stay_text() {
+    let html = std::fs::read_to_string(fixture_dir().join("hostile.html")).unwrap_or_default();
+    for bad in ["<script", "<b>", "<i>", "<tag>", "<!-- not", "href=\"javascript"] {
+        assert!(!html.contains(bad), "hostile.html contains `{bad}`");
+    }
+    assert!(html.contains("&lt;/section&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "the owner is not shown escaped");
+    let md = std::fs::read_to_string(fixture_dir().join("hostile.md")).unwrap_or_default();
+    let bare = md.as_bytes().windows(2).filter(|w| w[1] == b'<' && w[0] != b'\\').count();
+    assert!(bare == 0 && md.contains(r"\<script\>"), "hostile.md has {bare} unescaped `<`");
+    let txt = std::fs::read_to_string(fixture_dir().join("hostile.txt")).unwrap_or_default();
+    assert!(txt.contains("</section><script>alert(1)</script>"), "the text report does not show the owner as written");
+}
+
+/// What the library says each report must show: its results' ids, and per measure with
+/// data its chart's title, number of points and signals.
+struct Expected {
+    results: Vec<String>,
+    charts: Vec<(String, String, usize, usize)>,
+}
+
+fn expected(dir: &std::path::Path, path: &str) -> Expected {
+    let mut loaded = strata::workspace::load(&[dir.join(path)]).unwrap_or_else(|e| panic!("load {path}: {e}"));
+    let item = &mut loaded[0];
+    let (asts, diags) = strata::workspace::parse_and_read_data(item);
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let model = &analysis.model;
+    let results = model.results.iter().map(|r| format!("result-{}", r.id)).collect();
+    let mut charts = Vec::new();
+    for r in strata::story::in_layer_order(model) {
+        for &m in &model.results[r].measures {
+            if let Some(Some(data)) = analysis.evidence.get(m) {
+                let measure = &model.measures[m];
+                let title = format!("XmR chart of {}", strata::report::title_of(measure));
+                charts.push((
+                    format!("measure-{}", measure.id),
+                    title,
+                    data.chart.points.len(),
+                    data.chart.signals.len(),
+                ));
+            }
+        }
+    }
+    Expected { results, charts }
+}
+
+#[test]
+fn html_reports_in_chromium() {
+    let tools = root().join("tests/tools");
+    assert!(
+        tools.join("node_modules/playwright-core").is_dir(),
+        "the Node test tools are not installed: run `scripts/test` (it runs `npm install --prefix tests/tools`)"
+    );
+    let shots = root().join("target/report-shots");
+    std::fs::create_dir_all(&shots).unwrap_or_else(|e| panic!("cannot create {}: {e}", shots.display()));
+    let mut failures = Vec::new();
+    for (name, dir, path) in cases() {
+        let html = fixture_dir().join(format!("{name}.html"));
+        let output = Command::new("node")
+            .arg(tools.join("report-check.mjs"))
+            .arg(&html)
+            .arg(shots.join(&name))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run node: {e}"));
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "report-check.mjs failed on {name}:\n{stderr}");
+        let seen: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: report-check output: {e}"));
+        let list = |key: &str| -> Vec<Value> { seen[key].as_array().cloned().unwrap_or_default() };
+        let strings = |key: &str| -> Vec<String> {
+            list(key).iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()
+        };
+        let mut fail = |what: String| failures.push(format!("{name}: {what}"));
+        for key in ["requests", "consoleErrors", "dialogs", "unresolved"] {
+            if !list(key).is_empty() {
+                fail(format!("{key}: {:?}", list(key)));
+            }
+        }
+        if seen["scripts"].as_u64() != Some(0) {
+            fail(format!("{} script elements", seen["scripts"]));
+        }
+        let want = expected(&dir, &path);
+        let mut results = strings("results");
+        let mut map: Vec<String> = strings("mapLinks").iter().map(|h| h.trim_start_matches('#').to_owned()).collect();
+        let mut ids = want.results.clone();
+        results.sort();
+        map.sort();
+        ids.sort();
+        if results != ids {
+            fail(format!("result sections {results:?}, the map has {ids:?}"));
+        }
+        if map != ids {
+            fail(format!("map links {map:?}, the map has {ids:?}"));
+        }
+        for click in list("clicked") {
+            if click["href"] != click["hash"] {
+                fail(format!("clicking {} led to {}", click["href"], click["hash"]));
+            }
+        }
+        let charts: Vec<(String, String, usize, usize)> = list("charts")
+            .iter()
+            .map(|c| {
+                (
+                    c["section"].as_str().unwrap_or_default().to_owned(),
+                    c["title"].as_str().unwrap_or_default().to_owned(),
+                    c["points"].as_u64().unwrap_or(0) as usize,
+                    c["signals"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect();
+        if charts != want.charts {
+            fail(format!("charts (section, title, points, signals) {charts:?}, expected {:?}", want.charts));
+        }
+        if list("charts").iter().any(|c| c["drawn"] != Value::Bool(true)) {
+            fail("a chart is not drawn at its size".to_owned());
+        }
+        let signals: usize = want.charts.iter().map(|c| c.3).sum();
+        if list("signalText").len() != signals {
+            fail(format!("{} signals written beside the charts, {signals} in the data", list("signalText").len()));
+        }
+        if seen["pdfBytes"].as_u64().unwrap_or(0) < 1000 {
+            fail("printing to PDF gave nothing".to_owned());
+        }
+        for shot in ["top", "page"] {
+            if !shots.join(format!("{name}-{shot}.png")).is_file() {
+                fail(format!("no {shot} screenshot"));
+            }
+        }
+        if name == "hostile" {
+            let body = seen["text"].as_str().unwrap_or_default();
+            for shown in
+                ["</section><script>alert(1)</script>", "]]> <!-- not a comment --> &amp; &#x3c;", "a < b && c > d"]
+            {
+                if !body.contains(shown) {
+                    fail(format!("the page does not show `{shown}` as text"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
