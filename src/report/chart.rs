@@ -24,22 +24,41 @@ const RIGHT: f64 = 70.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 30.0;
 
-const INK: &str = "#0f172a";
-const MUTED: &str = "#64748b";
-const FAINT: &str = "#cbd5e1";
-const LIMIT: &str = "#475569";
-const SIGNAL: &str = "#7c3aed";
-const TARGET: &str = "#0369a1";
+/// The charts' style, for the page that holds them: colours, dashes and the dot on each
+/// value live here once rather than on every element of a thousand charts.
+pub const CSS: &str = "
+svg.xmr { font-family: Helvetica, Arial, sans-serif; font-size: 10px; }
+svg.xmr .frame { fill: #ffffff; stroke: #cbd5e1; }
+svg.xmr text { fill: #64748b; }
+svg.xmr .e { text-anchor: end; }
+svg.xmr .h { stroke: #cbd5e1; stroke-dasharray: 1 3; }
+svg.xmr .cl, svg.xmr .l { stroke: #475569; }
+svg.xmr .l { stroke-dasharray: 5 3; }
+svg.xmr text.n { fill: #475569; }
+svg.xmr .r { stroke: #cbd5e1; stroke-dasharray: 2 3; }
+svg.xmr .v { fill: none; stroke: #0f172a; stroke-width: 1.2; marker: url(#xmr-dot); }
+svg.xmr .s { fill: none; stroke: #7c3aed; stroke-linecap: round; opacity: 0.75; stroke-width: 7; }
+svg.xmr .s.o { stroke-width: 11; }
+svg.xmr .s.lr { stroke-width: 9; }
+svg.xmr .t { fill: #0369a1; }
+svg.xmr .t line { stroke: #0369a1; stroke-dasharray: 1 3; }
+";
 
-/// The SVG of `measure`'s chart; `title` is its accessible name (the `<title>`).
+/// The one definition the charts share (the dot on each value), for the page to hold once.
+pub const DEFS: &str = "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
+<marker id=\"xmr-dot\" viewBox=\"0 0 4 4\" refX=\"2\" refY=\"2\" markerWidth=\"4\" markerHeight=\"4\" \
+markerUnits=\"userSpaceOnUse\"><circle cx=\"2\" cy=\"2\" r=\"2\" fill=\"#0f172a\"/></marker></defs></svg>";
+
+/// The SVG of `measure`'s chart; `title` is its accessible name (the `<title>`). Styled by
+/// [`CSS`], its dots drawn with [`DEFS`]: both must be in the page.
 pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
     let chart = &data.chart;
     let points = &chart.points;
-    let mut out = String::with_capacity(2_000 + 24 * points.len());
+    let mut out = String::with_capacity(1_000 + 10 * points.len());
     let _ = write!(
         out,
-        "<svg class=\"xmr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" \
-         height=\"{HEIGHT}\" role=\"img\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"10\"><title>"
+        "<svg class=\"xmr\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" \
+         height=\"{HEIGHT}\" role=\"img\"><title>"
     );
     escape(&mut out, title);
     out.push_str("</title>");
@@ -85,33 +104,21 @@ pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
     // The frame and the axes' end labels.
     let _ = write!(
         out,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" stroke=\"{FAINT}\"/>",
+        "<rect class=\"frame\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
         num(LEFT),
         num(TOP),
         num(plot_w),
         num(plot_h)
     );
-    for (y, anchor_y) in [(y1, TOP + 8.0), (y0, TOP + plot_h)] {
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"{MUTED}\">{}</text>",
-            num(LEFT - 4.0),
-            num(anchor_y),
-            value(y)
-        );
+    for (y, at) in [(y1, TOP + 8.0), (y0, TOP + plot_h)] {
+        let _ = write!(out, "<text class=\"e\" x=\"{}\" y=\"{}\">{}</text>", num(LEFT - 4.0), num(at), value(y));
     }
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" fill=\"{MUTED}\">{}</text>",
-            num(LEFT),
-            num(HEIGHT - 12.0),
-            first.period
-        );
+        let _ = write!(out, "<text x=\"{}\" y=\"{}\">{}</text>", num(LEFT), num(HEIGHT - 12.0), first.period);
         if points.len() > 1 {
             let _ = write!(
                 out,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"{MUTED}\">{}</text>",
+                "<text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
                 num(sx(day(last.period))),
                 num(HEIGHT - 12.0),
                 last.period
@@ -128,8 +135,7 @@ pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
             let x = num(a - half.min(6.0));
             let _ = write!(
                 out,
-                "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"{FAINT}\" stroke-dasharray=\"2 3\"/>\
-                 <text x=\"{}\" y=\"{}\" fill=\"{MUTED}\">limits recalculated</text>",
+                "<line class=\"r\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/><text x=\"{}\" y=\"{}\">limits recalculated</text>",
                 num(TOP),
                 num(TOP + plot_h),
                 num(a - half.min(6.0) + 3.0),
@@ -141,51 +147,38 @@ pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
         segment_lines(&mut out, limits, a, b.max(a + 1.0), &sy, last_segment);
     }
 
-    // The values: a line through them and a dot on each.
+    // The values: a line through them, a dot on each (the marker).
     if !points.is_empty() {
-        out.push_str("<path class=\"values\" d=\"");
-        for (i, p) in points.iter().enumerate() {
-            let _ = write!(out, "{}{},{}", if i == 0 { "M" } else { "L" }, num(sx(day(p.period))), num(sy(p.value)));
-        }
-        let _ = write!(out, "\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1.2\"/>");
-        out.push_str("<path class=\"dots\" d=\"");
-        for p in points {
-            let _ = write!(out, "M{},{}h0", num(sx(day(p.period))), num(sy(p.value)));
-        }
-        let _ = write!(out, "\" stroke=\"{INK}\" stroke-width=\"4\" stroke-linecap=\"round\"/>");
+        out.push_str("<path class=\"v\" d=\"");
+        path(&mut out, points.iter().map(|p| (sx(day(p.period)), sy(p.value))), false);
+        out.push_str("\"/>");
     }
 
     // Signals: the points of each, ringed, with the rule in a tooltip.
     for signal in &chart.signals {
-        let _ = write!(out, "<g class=\"signal\" data-rule=\"{}\"><title>", signal.rule.as_str());
+        let class = match signal.rule {
+            crate::evidence::xmr::Rule::OutsideLimits => "s o",
+            crate::evidence::xmr::Rule::LongRun => "s lr",
+            crate::evidence::xmr::Rule::ShortRun => "s sr",
+        };
+        let _ = write!(out, "<g class=\"{class}\"><title>");
         escape(&mut out, &signal_text(data, signal));
         out.push_str("</title><path d=\"");
-        for p in points.get(signal.from..=signal.to).unwrap_or_default() {
-            let _ = write!(out, "M{},{}h0", num(sx(day(p.period))), num(sy(p.value)));
-        }
-        let _ = write!(
-            out,
-            "\" stroke=\"{SIGNAL}\" stroke-width=\"{}\" stroke-linecap=\"round\" fill=\"none\" opacity=\"0.75\"/></g>",
-            match signal.rule {
-                crate::evidence::xmr::Rule::OutsideLimits => "11",
-                crate::evidence::xmr::Rule::LongRun => "9",
-                crate::evidence::xmr::Rule::ShortRun => "7",
-            }
-        );
+        let ringed = points.get(signal.from..=signal.to).unwrap_or_default();
+        path(&mut out, ringed.iter().map(|p| (sx(day(p.period)), sy(p.value))), true);
+        out.push_str("\"/></g>");
     }
 
     // Target milestones: a diamond at each date, or a dotted line when it has none.
     for (x, y, text) in &milestones {
-        let yy = num(sy(*y));
-        out.push_str("<g class=\"target\"><title>");
+        out.push_str("<g class=\"t\"><title>");
         escape(&mut out, text);
         out.push_str("</title>");
         if x.is_finite() {
             let (cx, cy) = (sx(*x), sy(*y));
             let _ = write!(
                 out,
-                "<path d=\"M{},{}l5,5l-5,5l-5,-5z\" fill=\"{TARGET}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" \
-                 fill=\"{TARGET}\">",
+                "<path d=\"M{},{}l5,5l-5,5l-5,-5z\"/><text class=\"e t\" x=\"{}\" y=\"{}\">",
                 num(cx),
                 num(cy - 5.0),
                 num(cx - 7.0),
@@ -194,19 +187,15 @@ pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
             escape(&mut out, text);
             out.push_str("</text>");
         } else {
-            let _ = write!(
-                out,
-                "<line x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\" stroke=\"{TARGET}\" stroke-dasharray=\"1 3\"/>",
-                num(LEFT),
-                num(LEFT + plot_w)
-            );
+            let yy = num(sy(*y));
+            let _ = write!(out, "<line x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\"/>", num(LEFT), num(LEFT + plot_w));
         }
         out.push_str("</g>");
     }
     if points.is_empty() {
         let _ = write!(
             out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{MUTED}\">no values yet</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no values yet</text>",
             num(LEFT + plot_w / 2.0),
             num(TOP + plot_h / 2.0)
         );
@@ -215,35 +204,50 @@ pub fn svg(measure: &Measure, data: &MeasureData, title: &str) -> String {
     out
 }
 
+/// Path data through `points`: a line (`M` then `l` steps), or a zero-length stroke at
+/// each (`dots`), drawn as dots by a round cap. Relative steps in whole pixels keep a
+/// thousand charts small; the rounding is carried, so no error accumulates.
+fn path(out: &mut String, points: impl Iterator<Item = (f64, f64)>, dots: bool) {
+    let mut at: Option<(i64, i64)> = None;
+    for (x, y) in points {
+        let (x, y) = (whole(x), whole(y));
+        match at {
+            None => {
+                let _ = write!(out, "M{x},{y}");
+            }
+            Some((px, py)) if dots => {
+                let _ = write!(out, "h0m{},{}", x - px, y - py);
+            }
+            Some((px, py)) => {
+                let _ = write!(out, "l{},{}", x - px, y - py);
+            }
+        }
+        at = Some((x, y));
+    }
+    if dots && at.is_some() {
+        out.push_str("h0");
+    }
+}
+
+fn whole(x: f64) -> i64 {
+    if x.is_finite() { x.round().clamp(-1e6, 1e6) as i64 } else { 0 }
+}
+
 /// A segment's central line, limits and (faint) halfway lines from `a` to `b`; the
 /// last segment's lines are named at the right.
 fn segment_lines(out: &mut String, l: &Limits, a: f64, b: f64, sy: &dyn Fn(f64) -> f64, named: bool) {
     let halfway = [l.central_line + (l.unpl - l.central_line) / 2.0, l.central_line - (l.central_line - l.lnpl) / 2.0];
     for y in halfway {
         let yy = num(sy(y));
-        let _ = write!(
-            out,
-            "<line class=\"halfway\" x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\" stroke=\"{FAINT}\" stroke-dasharray=\"1 3\"/>",
-            num(a),
-            num(b)
-        );
+        let _ = write!(out, "<line class=\"h\" x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\"/>", num(a), num(b));
     }
-    for (class, y, dash, name) in [
-        ("cl", l.central_line, "", "CL"),
-        ("unpl", l.unpl, " stroke-dasharray=\"5 3\"", "UNPL"),
-        ("lnpl", l.lnpl, " stroke-dasharray=\"5 3\"", "LNPL"),
-    ] {
+    for (class, y, name) in [("cl", l.central_line, "CL"), ("l", l.unpl, "UNPL"), ("l", l.lnpl, "LNPL")] {
         let yy = num(sy(y));
-        let _ = write!(
-            out,
-            "<line class=\"{class}\" x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\" stroke=\"{LIMIT}\"{dash}/>",
-            num(a),
-            num(b)
-        );
+        let _ = write!(out, "<line class=\"{class}\" x1=\"{}\" y1=\"{yy}\" x2=\"{}\" y2=\"{yy}\"/>", num(a), num(b));
         if named {
             let _ = write!(
                 out,
-                "<text x=\"{}\" y=\"{}\" fill=\"{LIMIT}\">{name} {}</text>",
+                "<text class=\"n\" x=\"{}\" y=\"{}\">{name} {}</text>",
                 num(WIDTH - RIGHT + 4.0),
                 num(sy(y) + 3.0),
                 value(y)
@@ -342,6 +346,12 @@ mod tests {
         assert_eq!(value(-0.0001), "0");
         assert_eq!(bounds(&[f64::NAN]), (0.0, 1.0));
         let mut out = String::new();
+        path(&mut out, [(1.4, 2.6), (3.5, 2.4), (3.4, 9.0)].into_iter(), false);
+        assert_eq!(out, "M1,3l3,-1l-1,7");
+        out.clear();
+        path(&mut out, [(1.0, 2.0), (3.0, 2.0)].into_iter(), true);
+        assert_eq!(out, "M1,2h0m2,0h0");
+        out.clear();
         escape(&mut out, "<a> & \"b\" ]]> \u{1}");
         assert_eq!(out, "&lt;a&gt; &amp; &quot;b&quot; ]]&gt; \u{fffd}");
     }

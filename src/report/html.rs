@@ -6,7 +6,7 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::{Input, MeasurePart, Ref, Report, chart, result_anchor};
+use super::{CSP, Input, MeasurePart, Ref, Report, chart, result_anchor};
 
 /// The style sheet: plain, readable, and clean when printed ("Save as PDF").
 const CSS: &str = r#"
@@ -50,9 +50,6 @@ p, li { overflow-wrap: anywhere; }
 @page { margin: 14mm; }
 "#;
 
-/// Nothing may be fetched: styles are inline, pictures are inline SVG.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
 pub(super) fn write(input: &Input<'_>, report: &Report) -> String {
     let map = crate::layout::svg::linked(input.model, &result_anchor);
     let page = html! {
@@ -64,9 +61,10 @@ pub(super) fn write(input: &Input<'_>, report: &Report) -> String {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content="strata report";
                 title { "Performance report: " (report.title) }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(CSS)) (PreEscaped(chart::CSS)) }
             }
             body {
+                (PreEscaped(chart::DEFS))
                 header {
                     h1 { (report.title) }
                     p { "Performance report" }

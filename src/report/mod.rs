@@ -30,6 +30,10 @@ use crate::source::ColumnUnit;
 use crate::story::{Links, chains, escape_markdown, in_layer_order};
 use crate::syntax::ast::Ast;
 
+/// The HTML report's Content-Security-Policy: nothing may be fetched (styles are inline,
+/// pictures inline SVG), and no script runs.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 /// The three renderings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -63,8 +63,8 @@ try {
         section: svg.closest("section.measure")?.id ?? null,
         title: title ? title.textContent : null,
         drawn: box.width > 100 && box.height > 50,
-        points: (svg.querySelector("path.dots")?.getAttribute("d") ?? "").split("M").length - 1,
-        signals: [...svg.querySelectorAll("g.signal > title")].map((t) => t.textContent),
+        points: ((svg.querySelector("path.v")?.getAttribute("d") ?? "").match(/[Ml]/g) ?? []).length,
+        signals: [...svg.querySelectorAll("g.s > title")].map((t) => t.textContent),
       };
     });
     const signalText = [...document.querySelectorAll("ul.signals li")].map((li) => li.textContent);
