@@ -149,6 +149,29 @@ pub fn chains(model: &Model, links: &Links) -> Vec<Chain> {
     chains
 }
 
+/// Result `r`'s causes and effects as the story tells them, each one line: the causes'
+/// statements (or actions' titles) joined by `; `, or what stands in for none; the same
+/// for the effects. For the language server's hover.
+pub fn because_and_so_that(model: &Model, r: usize) -> (String, String) {
+    let mut because = Vec::new();
+    let mut so_that = Vec::new();
+    for (l, link) in model.links.iter().enumerate() {
+        if link.to == r && matches!(link.from, NodeRef::Result(_) | NodeRef::Action(_)) {
+            because.push(link_phrase(model, l, true));
+        }
+        if link.from == NodeRef::Result(r) && link.to < model.results.len() {
+            so_that.push(link_phrase(model, l, false));
+        }
+    }
+    let because = if because.is_empty() { "nothing on the map causes it yet".to_owned() } else { because.join("; ") };
+    let so_that = match (so_that.is_empty(), is_top(model, r)) {
+        (false, _) => so_that.join("; "),
+        (true, true) => "it is an ultimate result".to_owned(),
+        (true, false) => "nothing on the map follows from it yet".to_owned(),
+    };
+    (because, so_that)
+}
+
 /// Each result's next step towards the first layer: the effect fewest links from a
 /// first-layer result, found by one breadth-first search backwards along the links.
 fn next_steps(model: &Model, effects: &[Vec<usize>]) -> Vec<Option<usize>> {
