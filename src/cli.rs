@@ -13,6 +13,7 @@ use strata::source::{FileId, SourceFile};
 use strata::workspace::{self, LoadError, Loaded};
 
 mod init;
+mod serve;
 
 #[derive(Parser)]
 #[command(name = "strata", version, about = "Strategy maps as code: check, lint, format and export .strata files")]
@@ -713,6 +714,13 @@ struct ReportArgs {
     /// Use this `strata.toml` instead of the one found beside the workspace.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Serve the HTML report on 127.0.0.1 and rebuild it when a `.strata` file, a data
+    /// file or `strata.toml` changes; the page reloads itself.
+    #[arg(long, conflicts_with = "output")]
+    watch: bool,
+    /// With `--watch`: the port to serve on (0: any free port).
+    #[arg(long, requires = "watch", default_value_t = 7273, value_name = "PORT")]
+    port: u16,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -728,28 +736,60 @@ enum ReportFormat {
 /// `strata report`: made from what resolved, errors and all (they are in the report's
 /// diagnostics and on stderr); the exit code is `check`'s (1 when there are errors).
 fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
-    let mut loaded = workspace::load(&args.paths)?;
-    if let Some(config) = &args.config {
-        use_config(&mut loaded, config)?;
-    }
-    let item = match loaded.as_mut_slice() {
-        [item] => item,
-        _ => {
-            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
-            return Err(ToolError(format!(
-                "the paths hold {} workspaces ({}); report on them one at a time",
-                loaded.len(),
-                roots.join(", ")
-            )));
-        }
-    };
-    let (asts, diags) = workspace::parse_and_read_data(item);
-    let analysis = strata::check_parsed(&item.workspace, asts, diags);
     let format = match args.format {
         ReportFormat::Html => strata::report::Format::Html,
         ReportFormat::Markdown => strata::report::Format::Markdown,
         ReportFormat::Text => strata::report::Format::Text,
     };
+    if args.watch {
+        if format != strata::report::Format::Html {
+            return Err(ToolError("`--watch` serves the HTML report: leave out `--format`".to_owned()));
+        }
+        let build = |last: Option<u64>| match report_workspace(args) {
+            Ok((item, asts, diags)) => {
+                let fingerprint = workspace_fingerprint(&item.workspace);
+                if last == Some(fingerprint) {
+                    return None;
+                }
+                let analysis = strata::check_parsed(&item.workspace, asts, diags);
+                let text = make_report(&item, &analysis, format);
+                Some((fingerprint, Ok(text)))
+            }
+            Err(ToolError(message)) => {
+                let fingerprint = serve::fingerprint(&mut std::iter::once(message.as_bytes()));
+                (last != Some(fingerprint)).then_some((fingerprint, Err(message)))
+            }
+        };
+        serve::watch(args.port, build).map_err(ToolError)?;
+        return Ok(0);
+    }
+    let (item, asts, diags) = report_workspace(args)?;
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let text = make_report(&item, &analysis, format);
+    write_output(args.output.as_ref(), &text, false)?;
+    report_errors(&item.workspace, &analysis.diagnostics, color)
+}
+
+/// The one workspace the report's paths make, parsed, with its data read.
+fn report_workspace(args: &ReportArgs) -> Result<(Loaded, Vec<strata::syntax::ast::Ast>, Vec<Diagnostic>), ToolError> {
+    let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
+    if loaded.len() != 1 {
+        let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+        return Err(ToolError(format!(
+            "the paths hold {} workspaces ({}); report on them one at a time",
+            loaded.len(),
+            roots.join(", ")
+        )));
+    }
+    let mut item = loaded.remove(0);
+    let (asts, diags) = workspace::parse_and_read_data(&mut item);
+    Ok((item, asts, diags))
+}
+
+fn make_report(item: &Loaded, analysis: &strata::Analysis, format: strata::report::Format) -> String {
     let input = strata::report::Input {
         model: &analysis.model,
         asts: &analysis.asts,
@@ -757,9 +797,22 @@ fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
         diagnostics: &analysis.diagnostics,
         sources: &item.workspace,
     };
-    let text = strata::report::report(&input, format);
-    write_output(args.output.as_ref(), &text, false)?;
-    report_errors(&item.workspace, &analysis.diagnostics, color)
+    strata::report::report(&input, format)
+}
+
+/// What a workspace was read as: its files' paths and texts, `strata.toml` and the data
+/// files' bytes (or why they could not be read).
+fn workspace_fingerprint(ws: &strata::Workspace) -> u64 {
+    let files = ws.files.iter().flat_map(|f| [f.path.as_bytes(), f.text.as_bytes()]);
+    let config = ws.config.iter().flat_map(|f| [f.path.as_bytes(), f.text.as_bytes()]);
+    let data = ws.data.iter().flat_map(|d| {
+        let bytes: &[u8] = match &d.bytes {
+            Ok(bytes) => bytes,
+            Err(_) => b"\0unreadable",
+        };
+        [d.path.as_bytes(), bytes]
+    });
+    serve::fingerprint(&mut files.chain(config).chain(data))
 }
 
 /// The errors among `diagnostics` on stderr, as `check` shows them, and the exit code:

@@ -256,3 +256,76 @@ fn html_reports_in_chromium() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `--watch`: the report served on 127.0.0.1 (an ephemeral port here), `/version` the
+/// generation, a new generation and the new text after a file changes, nothing else
+/// served; the page may run only its own reload script and fetch only from the server.
+#[test]
+fn watch_serves_and_rebuilds() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let map = dir.path().join("map.strata");
+    std::fs::write(&map, "layer top \"Top\"\nresult a \"Residents read every week\" { layer: top }\n")
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["report", ".", "--watch", "--port", "0"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let _child = Kill(child);
+    let mut first = String::new();
+    let mut stderr = BufReader::new(stderr);
+    stderr.read_line(&mut first).unwrap_or_else(|e| panic!("read stderr: {e}"));
+    // The rest of stderr is drained, so the server never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    assert!(address.starts_with("127.0.0.1:"), "{first}");
+    let get = |request: &str| -> String {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap_or_else(|e| panic!("connect: {e}"));
+        stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("send: {e}"));
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    let page = get("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &page[..page.len().min(200)]);
+    assert!(page.contains("Residents read every week"));
+    assert!(page.contains("script-src 'nonce-") && page.contains("connect-src 'self'"), "the live page's policy");
+    assert_eq!(page.matches("<script").count(), 1, "one script: the reload");
+    let version = |answer: String| answer.rsplit("\r\n\r\n").next().unwrap_or_default().to_owned();
+    assert_eq!(version(get("GET /version HTTP/1.1\r\n\r\n")), "1");
+    assert!(get("GET /map.strata HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
+    assert!(get("GET /../../etc/passwd HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
+    assert!(get("POST / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+    // Nothing changed: still generation 1 after a few polls.
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    assert_eq!(version(get("GET /version HTTP/1.1\r\n\r\n")), "1");
+    std::fs::write(&map, "layer top \"Top\"\nresult a \"Residents borrow a book every week\" { layer: top }\n")
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut now = String::new();
+    for _ in 0..100 {
+        now = version(get("GET /version HTTP/1.1\r\n\r\n"));
+        if now != "1" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(now, "2", "no rebuild after the edit");
+    let page = get("GET / HTTP/1.1\r\n\r\n");
+    assert!(page.contains("Residents borrow a book every week") && !page.contains("Residents read every week"));
+}
