@@ -67,7 +67,7 @@ pub(super) fn write(input: &Input<'_>, report: &Report) -> String {
                 (PreEscaped(chart::DEFS))
                 header {
                     h1 { (report.title) }
-                    p { "Performance report" }
+                    @if report.named { p { "Performance report" } }
                     @if !report.facts.is_empty() {
                         dl.facts {
                             @for (name, value) in &report.facts { dt { (name) } dd { (value) } }

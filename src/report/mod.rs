@@ -68,6 +68,8 @@ pub fn report(input: &Input<'_>, format: Format) -> String {
 /// The report's content, every string as the user wrote it (one line, not escaped).
 pub struct Report {
     pub title: String,
+    /// The map has a title (`title` is not the stand-in "Performance report").
+    pub named: bool,
     /// The map's purpose, vision, mission, owner and horizon, as present.
     pub facts: Vec<(&'static str, String)>,
     /// Errors and warnings open in the workspace.
@@ -304,7 +306,7 @@ fn gather(input: &Input<'_>) -> Report {
         })
         .collect();
 
-    Report { title, facts, errors, warnings, layers, actions, chains, diagnostics }
+    Report { title, named: model.map.is_some(), facts, errors, warnings, layers, actions, chains, diagnostics }
 }
 
 fn measure_part(index: usize, measure: &Measure, data: Option<&Arc<MeasureData>>) -> MeasurePart {

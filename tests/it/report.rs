@@ -257,32 +257,29 @@ fn html_reports_in_chromium() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// `--watch`: the report served on 127.0.0.1 (an ephemeral port here), `/version` the
-/// generation, a new generation and the new text after a file changes, nothing else
-/// served; the page may run only its own reload script and fetch only from the server.
-#[test]
-fn watch_serves_and_rebuilds() {
-    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let map = dir.path().join("map.strata");
-    std::fs::write(&map, "layer top \"Top\"\nresult a \"Residents read every week\" { layer: top }\n")
-        .unwrap_or_else(|e| panic!("write: {e}"));
+/// A `strata report . --watch --port 0` running in `dir`, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path) -> Served {
+    use std::io::{BufRead as _, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
         .args(["report", ".", "--watch", "--port", "0"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
-    let _child = Kill(child);
     let mut first = String::new();
     let mut stderr = BufReader::new(stderr);
     stderr.read_line(&mut first).unwrap_or_else(|e| panic!("read stderr: {e}"));
@@ -295,8 +292,26 @@ fn watch_serves_and_rebuilds() {
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
     assert!(address.starts_with("127.0.0.1:"), "{first}");
+    Served { child, address }
+}
+
+fn write_map(path: &std::path::Path, statement: &str) {
+    let text = format!("layer top \"Top\"\nresult a \"{statement}\" {{ layer: top }}\n");
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// `--watch`: the report served on 127.0.0.1 (an ephemeral port here), `/version` the
+/// generation, a new generation and the new text after a file changes, nothing else
+/// served; the page may run only its own reload script and fetch only from the server.
+#[test]
+fn watch_serves_and_rebuilds() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let map = dir.path().join("map.strata");
+    write_map(&map, "Residents read every week");
+    let served = serve(dir.path());
     let get = |request: &str| -> String {
-        let mut stream = std::net::TcpStream::connect(&address).unwrap_or_else(|e| panic!("connect: {e}"));
+        let mut stream = std::net::TcpStream::connect(&served.address).unwrap_or_else(|e| panic!("connect: {e}"));
         stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("send: {e}"));
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
@@ -315,8 +330,7 @@ fn watch_serves_and_rebuilds() {
     // Nothing changed: still generation 1 after a few polls.
     std::thread::sleep(std::time::Duration::from_millis(1_200));
     assert_eq!(version(get("GET /version HTTP/1.1\r\n\r\n")), "1");
-    std::fs::write(&map, "layer top \"Top\"\nresult a \"Residents borrow a book every week\" { layer: top }\n")
-        .unwrap_or_else(|e| panic!("write: {e}"));
+    write_map(&map, "Residents borrow a book every week");
     let mut now = String::new();
     for _ in 0..100 {
         now = version(get("GET /version HTTP/1.1\r\n\r\n"));
@@ -328,4 +342,53 @@ fn watch_serves_and_rebuilds() {
     assert_eq!(now, "2", "no rebuild after the edit");
     let page = get("GET / HTTP/1.1\r\n\r\n");
     assert!(page.contains("Residents borrow a book every week") && !page.contains("Residents read every week"));
+}
+
+/// `--watch` in headless Chromium (`tests/tools/watch-check.mjs`): after a map file is
+/// rewritten the open page reloads itself and shows the new statement; it asks only
+/// for `/` and `/version`, breaks no Content-Security-Policy rule and logs no error.
+#[test]
+fn watch_reloads_the_page_in_chromium() {
+    let tools = root().join("tests/tools");
+    assert!(
+        tools.join("node_modules/playwright-core").is_dir(),
+        "the Node test tools are not installed: run `scripts/test` (it runs `npm install --prefix tests/tools`)"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let map = dir.path().join("map.strata");
+    write_map(&map, "Residents read every week");
+    let served = serve(dir.path());
+    let new_text = "layer top \"Top\"\nresult a \"Residents borrow a book every week\" { layer: top }\n";
+    let output = Command::new("node")
+        .arg(tools.join("watch-check.mjs"))
+        .arg(format!("http://{}/", served.address))
+        .arg(&map)
+        .arg(new_text)
+        .arg("Residents borrow a book every week")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node: {e}"));
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "watch-check.mjs failed:\n{stderr}");
+    let seen: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("watch-check output: {e}\n{stdout}"));
+    assert!(seen["before"].as_str().unwrap_or_default().contains("Residents read every week"), "{seen}");
+    assert_eq!(seen["reloaded"], Value::Bool(true), "the page did not reload with the new text: {seen}");
+    for key in ["offsite", "consoleErrors", "csp"] {
+        assert_eq!(seen[key], serde_json::json!([]), "{key}: {seen}");
+    }
+    assert_eq!(seen["paths"], serde_json::json!(["/", "/version"]), "{seen}");
+}
+
+/// Every markdown report, rendered by a CommonMark parser with GitHub's tables and
+/// strikethrough (`tests/tools/report_markdown_check.py`, markdown-it-py): a heading per
+/// `#` line, a bold run per `**` pair Strata wrote, and no markup made by user text.
+#[test]
+fn markdown_reports_render_as_meant() {
+    let mut args = vec![root().join("tests/tools/report_markdown_check.py").to_string_lossy().into_owned()];
+    args.extend(
+        cases().iter().map(|(name, _, _)| fixture_dir().join(format!("{name}.md")).to_string_lossy().into_owned()),
+    );
+    let output = Command::new("python3").args(&args).output().unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "the markdown does not render as meant:\n{stdout}{stderr}");
 }
