@@ -409,13 +409,11 @@ fn group_diagnostics<'d>(input: &Input<'d>, order: &[usize]) -> Vec<(Option<usiz
         list.sort_unstable();
     }
     // Data files: the first result (in report order) with a measure reading each.
-    let mut data_owner: Vec<(u32, usize)> = Vec::new();
+    let mut data_owner: rustc_hash::FxHashMap<u32, usize> = rustc_hash::FxHashMap::default();
     for &r in order {
         for &m in &model.results[r].measures {
-            if let Some(data) = input.evidence.get(m).and_then(Option::as_ref)
-                && !data_owner.iter().any(|(f, _)| *f == data.file.0)
-            {
-                data_owner.push((data.file.0, r));
+            if let Some(data) = input.evidence.get(m).and_then(Option::as_ref) {
+                data_owner.entry(data.file.0).or_insert(r);
             }
         }
     }
@@ -429,7 +427,7 @@ fn group_diagnostics<'d>(input: &Input<'d>, order: &[usize]) -> Vec<(Option<usiz
                 let i = list.partition_point(|&(start, _, _)| start <= at);
                 i.checked_sub(1).and_then(|i| list.get(i)).filter(|&&(_, end, _)| at <= end).map(|&(_, _, r)| r)
             }
-            None => data_owner.iter().find(|(f, _)| *f == loc.file.0).map(|&(_, r)| r),
+            None => data_owner.get(&loc.file.0).copied(),
         };
         match owner.and_then(|r| by_result.get_mut(r)) {
             Some(list) => list.push(d),
