@@ -450,7 +450,7 @@ fn group_diagnostics<'d>(input: &Input<'d>, order: &[usize]) -> Vec<(Option<usiz
 /// A user's string on one line (`display_line`); when it holds a bidirectional
 /// embedding, override or isolate, it is wrapped in an isolate (U+2068 … U+2069), so an
 /// override left open cannot reverse the report's own words after it.
-fn line(text: &str) -> String {
+pub fn line(text: &str) -> String {
     let text = display_line(text);
     if text.chars().any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
         format!("\u{2068}{text}\u{2069}")

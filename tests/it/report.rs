@@ -392,3 +392,57 @@ fn markdown_reports_render_as_meant() {
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "the markdown does not render as meant:\n{stdout}{stderr}");
 }
+
+/// The 40 maps of arbitrary strings and awkward ids of the export property test, as
+/// HTML reports read back by Python's HTML parser (`tests/tools/report_html_check.py`):
+/// only the elements Strata writes, every link to an id of the page, and each result's
+/// heading exactly its statement (on one line) and id.
+#[test]
+fn any_string_stays_text_in_the_html_report() {
+    use proptest::strategy::{Strategy as _, ValueTree as _};
+    let cases: usize = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = crate::export::generated_map();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut list = Vec::new();
+    for i in 0..cases {
+        let tree = strategy.new_tree(&mut runner).unwrap_or_else(|e| panic!("cannot generate a map: {e}"));
+        let text = crate::export::source(&tree.current());
+        let workspace = strata::Workspace {
+            files: vec![strata::source::SourceFile::new("generated.strata", text)],
+            config: None,
+            data: Vec::new(),
+        };
+        let analysis = strata::check(&workspace);
+        let input = strata::report::Input {
+            model: &analysis.model,
+            asts: &analysis.asts,
+            evidence: &analysis.evidence,
+            diagnostics: &analysis.diagnostics,
+            sources: &workspace,
+        };
+        let html = strata::report::report(&input, strata::report::Format::Html);
+        let file = dir.path().join(format!("report{i}.html"));
+        std::fs::write(&file, html).unwrap_or_else(|e| panic!("write: {e}"));
+        let model = &analysis.model;
+        let results: Vec<String> = strata::story::in_layer_order(model)
+            .into_iter()
+            .map(|r| format!("{} ({})", strata::report::line(&model.results[r].statement.value), model.results[r].id))
+            .collect();
+        list.push(serde_json::json!({ "file": file.to_string_lossy(), "results": results }));
+    }
+    let mut child = Command::new("python3")
+        .arg(root().join("tests/tools/report_html_check.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        let _ = stdin.write_all(serde_json::to_string(&list).unwrap_or_default().as_bytes());
+    }
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("python3: {e}"));
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "the HTML reports do not read as meant:\n{stdout}{stderr}");
+}
