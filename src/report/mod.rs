@@ -643,6 +643,7 @@ impl Doc {
             1 => '=',
             2 => '-',
             3 => '~',
+            4 => '.',
             _ => return,
         };
         let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0).min(WIDTH);
