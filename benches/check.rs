@@ -107,6 +107,39 @@ fn main() {
     export_rows.iter().for_each(|row| println!("{row}"));
     println!();
     data_bench(&binary, &data, runs, bench);
+    report_bench(&binary, &data, runs, bench);
+}
+
+/// The report (issue 19): the 1,000-result map with 1,000 measures of 60 values, as HTML
+/// (map, charts) and as markdown, by the binary end to end; the HTML's size.
+fn report_bench(binary: &Path, root: &Path, runs: usize, bench: bool) {
+    let measures: Vec<usize> = std::env::var("STRATA_BENCH_REPORT_MEASURES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| if bench { vec![1_000] } else { vec![10] });
+    println!();
+    println!(
+        "| results and measures | values | `strata report` HTML wall | HTML size | HTML peak RSS | markdown wall | markdown size |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for measures in measures {
+        let dir = root.join(format!("report{measures}"));
+        write(&dir, &strata::synth::data_workspace(measures, 60, 42));
+        let html_args = ["report", ".", "-o", "report.html"];
+        let html = median(runs, || run(Command::new(binary).args(html_args).current_dir(&dir)));
+        let md_args = ["report", ".", "--format", "markdown", "-o", "report.md"];
+        let md = median(runs, || run(Command::new(binary).args(md_args).current_dir(&dir)));
+        let size = |name: &str| std::fs::metadata(dir.join(name)).map_or(0, |m| m.len()) as f64 / 1e6;
+        println!(
+            "| {measures} | {} | **{}** | **{:.2} MB** | {} | {} | {:.2} MB |",
+            measures * 60,
+            ms(html),
+            size("report.html"),
+            peak_rss(binary, &html_args, &dir),
+            ms(md),
+            size("report.md"),
+        );
+    }
 }
 
 /// Workspaces with measure data (issue 18): one CSV of 60 monthly values per measure,

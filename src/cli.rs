@@ -13,6 +13,7 @@ use strata::source::{FileId, SourceFile};
 use strata::workspace::{self, LoadError, Loaded};
 
 mod init;
+mod serve;
 
 #[derive(Parser)]
 #[command(name = "strata", version, about = "Strategy maps as code: check, lint, format and export .strata files")]
@@ -33,6 +34,9 @@ enum Command {
     Export(ExportArgs),
     /// Print the long explanation of a diagnostic code.
     Explain(ExplainArgs),
+    /// Write the performance report: the map, each result with its measures' XmR charts
+    /// and signals, the story, and the open diagnostics (HTML, markdown or text).
+    Report(ReportArgs),
     /// Tell the map as a story of cause and effect: "if … then …", "because …", "so that …".
     Story(StoryArgs),
     /// Compare the map at two git revisions or in two directories, item by item
@@ -164,6 +168,7 @@ pub fn run() -> i32 {
         Command::Export(args) => export(&args, color),
         Command::Explain(args) => explain(&args),
         Command::Story(args) => story(&args, color),
+        Command::Report(args) => report(&args, color),
         Command::Fmt(args) => fmt(&args, color),
         Command::Init(args) => init::init(&args),
         Command::Diff(args) => diff(&args),
@@ -697,6 +702,138 @@ fn explain(args: &ExplainArgs) -> Result<i32, ToolError> {
 }
 
 #[derive(clap::Args)]
+struct ReportArgs {
+    /// Files or directories of one workspace (directories are walked; default `.`).
+    paths: Vec<PathBuf>,
+    /// How to write the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Use this `strata.toml` instead of the one found beside the workspace.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Serve the HTML report on 127.0.0.1 and rebuild it when a `.strata` file, a data
+    /// file or `strata.toml` changes; the page reloads itself.
+    #[arg(long, conflicts_with = "output")]
+    watch: bool,
+    /// With `--watch`: the port to serve on (0: any free port).
+    #[arg(long, requires = "watch", default_value_t = 7273, value_name = "PORT")]
+    port: u16,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML file: the map, XmR charts, links between sections.
+    Html,
+    /// CommonMark, for a pull request or a wiki (no pictures).
+    Markdown,
+    /// Plain text, wrapped at 100 columns, for a terminal (no pictures).
+    Text,
+}
+
+/// `strata report`: made from what resolved, errors and all (they are in the report's
+/// diagnostics and on stderr); the exit code is `check`'s (1 when there are errors).
+fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
+    let format = match args.format {
+        ReportFormat::Html => strata::report::Format::Html,
+        ReportFormat::Markdown => strata::report::Format::Markdown,
+        ReportFormat::Text => strata::report::Format::Text,
+    };
+    if args.watch {
+        if format != strata::report::Format::Html {
+            return Err(ToolError("`--watch` serves the HTML report: leave out `--format`".to_owned()));
+        }
+        let build = |last: Option<u64>| match report_workspace(args) {
+            Ok((item, asts, diags)) => {
+                let fingerprint = workspace_fingerprint(&item.workspace);
+                if last == Some(fingerprint) {
+                    return None;
+                }
+                let analysis = strata::check_parsed(&item.workspace, asts, diags);
+                let text = make_report(&item, &analysis, format);
+                Some((fingerprint, Ok(text)))
+            }
+            Err(ToolError(message)) => {
+                let fingerprint = serve::fingerprint(&mut std::iter::once(message.as_bytes()));
+                (last != Some(fingerprint)).then_some((fingerprint, Err(message)))
+            }
+        };
+        serve::watch(args.port, build).map_err(ToolError)?;
+        return Ok(0);
+    }
+    let (item, asts, diags) = report_workspace(args)?;
+    let analysis = strata::check_parsed(&item.workspace, asts, diags);
+    let text = make_report(&item, &analysis, format);
+    write_output(args.output.as_ref(), &text, false)?;
+    report_errors(&item.workspace, &analysis.diagnostics, color)
+}
+
+/// The one workspace the report's paths make, parsed, with its data read.
+fn report_workspace(args: &ReportArgs) -> Result<(Loaded, Vec<strata::syntax::ast::Ast>, Vec<Diagnostic>), ToolError> {
+    let mut loaded = workspace::load(&args.paths)?;
+    if let Some(config) = &args.config {
+        use_config(&mut loaded, config)?;
+    }
+    if loaded.len() != 1 {
+        let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
+        return Err(ToolError(format!(
+            "the paths hold {} workspaces ({}); report on them one at a time",
+            loaded.len(),
+            roots.join(", ")
+        )));
+    }
+    let mut item = loaded.remove(0);
+    let (asts, diags) = workspace::parse_and_read_data(&mut item);
+    Ok((item, asts, diags))
+}
+
+fn make_report(item: &Loaded, analysis: &strata::Analysis, format: strata::report::Format) -> String {
+    let input = strata::report::Input {
+        model: &analysis.model,
+        asts: &analysis.asts,
+        evidence: &analysis.evidence,
+        diagnostics: &analysis.diagnostics,
+        sources: &item.workspace,
+    };
+    strata::report::report(&input, format)
+}
+
+/// What a workspace was read as: its files' paths and texts, `strata.toml` and the data
+/// files' bytes (or why they could not be read).
+fn workspace_fingerprint(ws: &strata::Workspace) -> u64 {
+    let files = ws.files.iter().flat_map(|f| [f.path.as_bytes(), f.text.as_bytes()]);
+    let config = ws.config.iter().flat_map(|f| [f.path.as_bytes(), f.text.as_bytes()]);
+    let data = ws.data.iter().flat_map(|d| {
+        let bytes: &[u8] = match &d.bytes {
+            Ok(bytes) => bytes,
+            Err(_) => b"\0unreadable",
+        };
+        [d.path.as_bytes(), bytes]
+    });
+    serve::fingerprint(&mut files.chain(config).chain(data))
+}
+
+/// The errors among `diagnostics` on stderr, as `check` shows them, and the exit code:
+/// 1 when there are any.
+fn report_errors(
+    workspace: &strata::Workspace,
+    diagnostics: &[Diagnostic],
+    color: ColorChoice,
+) -> Result<i32, ToolError> {
+    let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    if errors.is_empty() {
+        return Ok(0);
+    }
+    let mut report = render::human(workspace, &errors, color.stderr(false), 100);
+    report.push_str(&render::summary(&errors, workspace.files.len()));
+    report.push('\n');
+    write_output(None, &report, true)?;
+    Ok(1)
+}
+
+#[derive(clap::Args)]
 struct StoryArgs {
     /// Files or directories of one workspace (directories are walked; default `.`).
     paths: Vec<PathBuf>,
@@ -745,16 +882,7 @@ fn story(args: &StoryArgs, color: ColorChoice) -> Result<i32, ToolError> {
     };
     let text = strata::story::story(&analysis.model, &analysis.evidence, format);
     write_output(args.output.as_ref(), &text, false)?;
-    let errors: Vec<Diagnostic> =
-        analysis.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-    if errors.is_empty() {
-        return Ok(0);
-    }
-    let mut report = render::human(&item.workspace, &errors, color.stderr(false), 100);
-    report.push_str(&render::summary(&errors, item.workspace.files.len()));
-    report.push('\n');
-    write_output(None, &report, true)?;
-    Ok(1)
+    report_errors(&item.workspace, &analysis.diagnostics, color)
 }
 
 #[derive(clap::Args)]

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod lints;
 pub mod lsp;
 pub(crate) mod parallel;
+pub mod report;
 pub mod sema;
 pub mod source;
 pub mod story;

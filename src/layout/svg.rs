@@ -21,6 +21,16 @@ const ACTION: &str = "#a16207";
 
 /// The SVG text of the map; `center` (a focused export's centre) is drawn bold.
 pub fn export(model: &Model, center: Option<NodeRef>) -> String {
+    draw(model, center, None)
+}
+
+/// The SVG text of the map with each result's box a link to `#` and what `anchor`
+/// makes of its id (the report's sections).
+pub fn linked(model: &Model, anchor: &dyn Fn(&str) -> String) -> String {
+    draw(model, None, Some(anchor))
+}
+
+fn draw(model: &Model, center: Option<NodeRef>, anchor: Option<&dyn Fn(&str) -> String>) -> String {
     let layout = layout(model, center);
     let mut out = String::with_capacity(1_000 + 900 * layout.nodes.len());
     let (w, h) = (num(layout.width), num(layout.height));
@@ -165,6 +175,15 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
         };
         let stroke = if node.center { "#0f172a" } else { stroke };
         let stroke_width = if node.center { "3" } else { "1.2" };
+        let link = match (anchor, node.what) {
+            (Some(anchor), NodeRef::Result(r)) => model.results.get(r).map(|result| anchor(&result.id)),
+            _ => None,
+        };
+        if let Some(link) = &link {
+            out.push_str("<a href=\"#");
+            escape(&mut out, link);
+            out.push_str("\">");
+        }
         let _ = write!(out, "<g class=\"node {class}\" data-id=\"");
         escape(&mut out, model.id(node.what));
         if let NodeRef::Result(r) = node.what
@@ -205,7 +224,7 @@ pub fn export(model: &Model, center: Option<NodeRef>) -> String {
                 text_line(&mut out, left, y - 3.0, line, "start");
             }
         }
-        out.push_str("</g>\n");
+        out.push_str(if link.is_some() { "</g></a>\n" } else { "</g>\n" });
     }
 
     for label in layout.edges.iter().filter_map(|e| e.label.as_ref()) {

@@ -185,6 +185,10 @@ pub fn node(model: &Model, evidence: &[Option<std::sync::Arc<MeasureData>>], nod
             line("caused by", ids(model, causes));
             let effects = lookup::effects(model, node).into_iter().map(|(n, _)| n);
             line("causes", ids(model, effects));
+            // The story's words (spec 10.2): "because …" and "so that …".
+            let (because, so_that) = crate::story::because_and_so_that(model, i);
+            line("because", escape(&because));
+            line("so that", escape(&so_that));
             if let Some(note) = &result.note {
                 line("note", escape(note));
             }

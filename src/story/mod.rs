@@ -39,50 +39,19 @@ pub fn story(model: &Model, evidence: &[Option<Arc<MeasureData>>], format: Forma
         out.paragraph(&[Piece::Plain("Purpose: "), Piece::User(purpose)]);
     }
 
-    // Effects of each node, in link order, and whether each result has a cause.
-    let mut effects: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
-    let mut action_effects: Vec<Vec<usize>> = vec![Vec::new(); model.actions.len()];
-    let mut causes: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
-    for (i, link) in model.links.iter().enumerate() {
-        if link.to >= model.results.len() {
-            continue;
-        }
-        match link.from {
-            NodeRef::Result(r) if r < model.results.len() => {
-                effects[r].push(i);
-                causes[link.to].push(i);
-            }
-            NodeRef::Action(a) if a < model.actions.len() => {
-                action_effects[a].push(i);
-                causes[link.to].push(i);
-            }
+    let links = Links::of(model);
+    let (causes, effects) = (&links.causes, &links.effects);
+
+    out.heading(2, "If … then …");
+    let chains = chains(model, &links);
+    for chain in &chains {
+        match chain.start {
+            NodeRef::Action(a) => out.chain(&model.actions[a].title, model, &chain.results),
+            NodeRef::Result(r) => out.chain(&model.results[r].statement.value, model, &chain.results),
             _ => {}
         }
     }
-    let next = next_steps(model, &effects);
-
-    out.heading(2, "If … then …");
-    let mut any = false;
-    for (a, action) in model.actions.iter().enumerate() {
-        for &l in &action_effects[a] {
-            let chain = climb(model.links[l].to, &next);
-            out.chain(&action.title, model, &chain);
-            any = true;
-        }
-    }
-    for r in in_layer_order(model) {
-        if causes[r].is_empty() && !effects[r].is_empty() && !is_top(model, r) {
-            // A foundation: it starts a chain through each of its effects.
-            for &l in &effects[r] {
-                let mut chain = vec![r];
-                chain.extend(climb(model.links[l].to, &next));
-                let (first, rest) = chain.split_at(1);
-                out.chain(&model.results[first[0]].statement.value, model, rest);
-                any = true;
-            }
-        }
-    }
-    if !any {
+    if chains.is_empty() {
         out.paragraph(&[Piece::Plain("No action or foundation result is linked to an effect yet.")]);
     }
 
@@ -117,6 +86,90 @@ pub fn story(model: &Model, evidence: &[Option<Arc<MeasureData>>], format: Forma
         out.item_list("Measures", &measures, "none yet");
     }
     out.text
+}
+
+/// The links seen from each end: for each result the links that cause it and those it
+/// causes, for each action the links it causes, each in link order.
+pub struct Links {
+    pub causes: Vec<Vec<usize>>,
+    pub effects: Vec<Vec<usize>>,
+    pub action_effects: Vec<Vec<usize>>,
+}
+
+impl Links {
+    pub fn of(model: &Model) -> Links {
+        let mut effects: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
+        let mut action_effects: Vec<Vec<usize>> = vec![Vec::new(); model.actions.len()];
+        let mut causes: Vec<Vec<usize>> = vec![Vec::new(); model.results.len()];
+        for (i, link) in model.links.iter().enumerate() {
+            if link.to >= model.results.len() {
+                continue;
+            }
+            match link.from {
+                NodeRef::Result(r) if r < model.results.len() => {
+                    effects[r].push(i);
+                    causes[link.to].push(i);
+                }
+                NodeRef::Action(a) if a < model.actions.len() => {
+                    action_effects[a].push(i);
+                    causes[link.to].push(i);
+                }
+                _ => {}
+            }
+        }
+        Links { causes, effects, action_effects }
+    }
+}
+
+/// One "if … then …" chain: an action or a foundation result, then the results it
+/// leads to, up to the first layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub start: NodeRef,
+    pub results: Vec<usize>,
+}
+
+/// The chains of the story, in its order: from each action through each result it
+/// moves, then from each foundation result (in layer order) through each of its effects.
+pub fn chains(model: &Model, links: &Links) -> Vec<Chain> {
+    let next = next_steps(model, &links.effects);
+    let mut chains = Vec::new();
+    for (a, list) in links.action_effects.iter().enumerate() {
+        for &l in list {
+            chains.push(Chain { start: NodeRef::Action(a), results: climb(model.links[l].to, &next) });
+        }
+    }
+    for r in in_layer_order(model) {
+        if links.causes[r].is_empty() && !links.effects[r].is_empty() && !is_top(model, r) {
+            for &l in &links.effects[r] {
+                chains.push(Chain { start: NodeRef::Result(r), results: climb(model.links[l].to, &next) });
+            }
+        }
+    }
+    chains
+}
+
+/// Result `r`'s causes and effects as the story tells them, each one line: the causes'
+/// statements (or actions' titles) joined by `; `, or what stands in for none; the same
+/// for the effects. For the language server's hover.
+pub fn because_and_so_that(model: &Model, r: usize) -> (String, String) {
+    let mut because = Vec::new();
+    let mut so_that = Vec::new();
+    for (l, link) in model.links.iter().enumerate() {
+        if link.to == r && matches!(link.from, NodeRef::Result(_) | NodeRef::Action(_)) {
+            because.push(link_phrase(model, l, true));
+        }
+        if link.from == NodeRef::Result(r) && link.to < model.results.len() {
+            so_that.push(link_phrase(model, l, false));
+        }
+    }
+    let because = if because.is_empty() { "nothing on the map causes it yet".to_owned() } else { because.join("; ") };
+    let so_that = match (so_that.is_empty(), is_top(model, r)) {
+        (false, _) => so_that.join("; "),
+        (true, true) => "it is an ultimate result".to_owned(),
+        (true, false) => "nothing on the map follows from it yet".to_owned(),
+    };
+    (because, so_that)
 }
 
 /// Each result's next step towards the first layer: the effect fewest links from a
@@ -165,12 +218,12 @@ fn climb(start: usize, next: &[Option<usize>]) -> Vec<usize> {
 }
 
 /// Whether result `r` is in the first layer (the ultimate results).
-fn is_top(model: &Model, r: usize) -> bool {
+pub fn is_top(model: &Model, r: usize) -> bool {
     model.results.get(r).is_some_and(|result| result.layer == Some(0))
 }
 
 /// The results in layer order, then source order; those without a layer last.
-fn in_layer_order(model: &Model) -> Vec<usize> {
+pub fn in_layer_order(model: &Model) -> Vec<usize> {
     let mut order: Vec<usize> = (0..model.results.len()).collect();
     order.sort_by_key(|&r| (model.results[r].layer.unwrap_or(usize::MAX), r));
     order
@@ -178,7 +231,7 @@ fn in_layer_order(model: &Model) -> Vec<usize> {
 
 /// A link seen from one end: the other end's statement (or action title), with the
 /// link's label and polarity.
-fn link_phrase(model: &Model, l: usize, cause: bool) -> String {
+pub(crate) fn link_phrase(model: &Model, l: usize, cause: bool) -> String {
     let link = &model.links[l];
     let other = if cause {
         match link.from {
@@ -200,7 +253,7 @@ fn link_phrase(model: &Model, l: usize, cause: bool) -> String {
 }
 
 /// `: latest 4.2 (2027-03); signals: …` from a measure's data.
-fn latest(data: &MeasureData) -> String {
+pub(crate) fn latest(data: &MeasureData) -> String {
     let mut text = String::new();
     match data.series.points.last() {
         Some(point) => {
@@ -353,7 +406,7 @@ impl Doc {
 /// A string as CommonMark text that shows as itself: the characters that make emphasis,
 /// code, links, HTML, entities, tables, strikethrough and math backslash-escaped anywhere, and
 /// what would start a heading, quote or list escaped at the start.
-fn escape_markdown(text: &str) -> String {
+pub(crate) fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     // A run of digits and `.` or `)` starts an ordered list.
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();

@@ -483,7 +483,7 @@ type GeneratedResult = (String, Option<usize>, Option<(String, String)>);
 type GeneratedLink = (usize, usize, Option<String>, Option<usize>, bool);
 
 #[derive(Debug, Clone)]
-struct GeneratedMap {
+pub(crate) struct GeneratedMap {
     title: Option<(String, String)>,
     layers: Vec<String>,
     groups: Vec<(String, String)>,
@@ -493,7 +493,7 @@ struct GeneratedMap {
     ids: Vec<&'static str>,
 }
 
-fn generated_map() -> impl Strategy<Value = GeneratedMap> {
+pub(crate) fn generated_map() -> impl Strategy<Value = GeneratedMap> {
     (
         prop::option::of((awkward_string(), awkward_string())),
         prop::collection::vec(awkward_string(), 0..4),
@@ -535,7 +535,7 @@ fn literal(text: &str) -> String {
     out
 }
 
-fn source(map: &GeneratedMap) -> String {
+pub(crate) fn source(map: &GeneratedMap) -> String {
     let mut ids = map.ids.iter();
     let mut next = || ids.next().copied().unwrap_or("spare");
     let mut out = String::new();

@@ -363,8 +363,16 @@ async fn hover_shows_nodes_attributes_keywords_and_codes() {
         "measure: `margin` Gross margin: 31.5% at 2026-09 → 35% by 2027-12 (up is better)",
         "caused by: `loyal` Regulars come back every working day",
         "causes: none",
+        "because: Regulars come back every working day\n",
+        "so that: it is an ultimate result",
     ] {
         assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+    }
+    // A result in the middle: what causes it and what follows, in the story's words.
+    let (line, character) = at16(CUSTOMERS, "result loyal", 7);
+    let loyal = text_of(&client.ok("textDocument/hover", client.pos("customers.strata", line, character)).await);
+    for needle in ["because: Our service is world", "so that: Profit grows year on year"] {
+        assert!(loyal.contains(needle), "{needle:?} not in:\n{loyal}");
     }
     assert_eq!(
         at_decl["range"],

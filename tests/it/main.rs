@@ -17,6 +17,7 @@ mod incremental;
 mod lsp;
 mod lsp_abuse;
 mod props;
+mod report;
 mod server_diff;
 mod shapes;
 mod story;

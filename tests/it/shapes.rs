@@ -210,6 +210,26 @@ fn every_stage(name: &str, text: &str, focus: Option<&str>) {
             assert!(part.is_ok_and(|part| !part.is_empty()), "{name}");
         }
     }
+    for format in [strata::story::Format::Markdown, strata::story::Format::Text] {
+        let story = timed(name, || strata::story::story(&analysis.model, &analysis.evidence, format));
+        assert!(!story.is_empty(), "{name}");
+    }
+    let input = strata::report::Input {
+        model: &analysis.model,
+        asts: &analysis.asts,
+        evidence: &analysis.evidence,
+        diagnostics: diags,
+        sources: &workspace,
+    };
+    for format in [strata::report::Format::Html, strata::report::Format::Markdown, strata::report::Format::Text] {
+        let report = timed(name, || strata::report::report(&input, format));
+        // Every result has its section.
+        let sections = match format {
+            strata::report::Format::Html => report.matches("<article class=\"result\"").count(),
+            _ => analysis.model.results.len(),
+        };
+        assert_eq!(sections, analysis.model.results.len(), "{name}");
+    }
     match timed(name, || strata::fmt::format(text)) {
         Ok(formatted) => {
             let again = strata::fmt::format(&formatted).expect("formatted text formats");
