@@ -20,7 +20,7 @@ a { color: #1d4ed8; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0; }
 dl.facts dt { font-weight: bold; color: #475569; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-nav ol { columns: 2; }
+nav ol { columns: 2; column-gap: 3.5em; } nav li { break-inside: avoid; }
 .map { overflow: auto; max-height: 85vh; border: 1px solid #e2e8f0; }
 .map svg { display: block; }
 article.result, article.action { border-top: 1px solid #e2e8f0; padding-top: 8px; margin-top: 20px; }
