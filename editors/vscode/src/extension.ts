@@ -1,13 +1,16 @@
-// The Strata extension: starts `strata lsp` through vscode-languageclient, and offers
-// the map preview, export and restart commands.
+// The Strata extension: starts `strata lsp` through vscode-languageclient (which binary:
+// src/server.ts; the status bar and the Strata output channel say which one runs, or why
+// none could start), and offers the map preview, export and restart commands.
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, State, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { MapPreview, type GraphResponse, type GraphSource } from "./preview";
-import { findServer } from "./server";
+import { bundledPath, findServer, SOURCE_TEXT } from "./server";
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
+let status: vscode.StatusBarItem;
 let starting: Promise<void> | undefined;
 
 const source: GraphSource = {
@@ -34,23 +37,51 @@ function workspaceFolder(): string | undefined {
   return folder?.uri.scheme === "file" ? folder.uri.fsPath : undefined;
 }
 
+/** `strata --version`, or why the binary could not be run. */
+function serverVersion(file: string): Promise<{ version: string } | { error: string }> {
+  return new Promise((resolve) => {
+    execFile(file, ["--version"], { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) resolve({ error: `${file} --version failed: ${(stderr || err.message).trim()}` });
+      else resolve({ version: stdout.trim() });
+    });
+  });
+}
+
+/** The status bar says which server runs, or that none does; the tooltip says why. */
+function showStatus(state: "starting" | "running" | "failed", text: string, tooltip: string) {
+  const icon = state === "starting" ? "$(sync~spin)" : state === "running" ? "$(check)" : "$(error)";
+  status.text = `${icon} ${text}`;
+  status.tooltip = `${tooltip}\n\nClick to show the Strata output.`;
+  status.backgroundColor = state === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  status.show();
+}
+
+async function notStarted(reason: string) {
+  output.appendLine(`No language server: ${reason}`);
+  showStatus("failed", "Strata: no server", reason);
+  void vscode.commands.executeCommand("setContext", "strata.active", false);
+  const choice = await vscode.window.showErrorMessage(
+    `Strata: ${reason} Set \`strata.server.path\` to a \`strata\` binary, or install one ` +
+      "(from the Strata repository: `cargo install --locked --path .`) so that `strata` is on PATH, then restart the server.",
+    "Set Server Path",
+    "Restart Server",
+    "Show Output",
+  );
+  if (choice === "Set Server Path") void vscode.commands.executeCommand("workbench.action.openSettings", "strata.server.path");
+  if (choice === "Restart Server") void vscode.commands.executeCommand("strata.restartServer");
+  if (choice === "Show Output") output.show();
+}
+
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const config = vscode.workspace.getConfiguration("strata");
-  const found = findServer(config.get<string>("server.path", ""), workspaceFolder());
-  if (found.path === null) {
-    output.appendLine(found.reason);
-    void vscode.commands.executeCommand("setContext", "strata.active", false);
-    const choice = await vscode.window.showErrorMessage(
-      `Strata: ${found.reason} Install it (from the Strata repository: \`cargo install --path .\`) ` +
-        "so that `strata` is on PATH, or set `strata.server.path` to the binary, then restart the server.",
-      "Set Server Path",
-      "Restart Server",
-    );
-    if (choice === "Set Server Path") void vscode.commands.executeCommand("workbench.action.openSettings", "strata.server.path");
-    if (choice === "Restart Server") void vscode.commands.executeCommand("strata.restartServer");
-    return;
-  }
-  output.appendLine(`Starting ${found.path} lsp (found via ${found.from})`);
+  showStatus("starting", "Strata: starting", "Looking for the Strata language server.");
+  const found = findServer(config.get<string>("server.path", ""), workspaceFolder(), process.env, bundledPath(context.extensionUri.fsPath));
+  if (found.path === null) return notStarted(found.reason);
+  const how = SOURCE_TEXT[found.from];
+  const ran = await serverVersion(found.path);
+  if ("error" in ran) return notStarted(`The server ${how} could not be run. ${ran.error}`);
+  const which = `${ran.version} (${found.path}, ${how})`;
+  output.appendLine(`Starting the language server: ${which}`);
   const env = { ...process.env, ...config.get<Record<string, string>>("server.extraEnv", {}) };
   const serverOptions: ServerOptions = {
     run: { command: found.path, args: ["lsp"], options: { env } },
@@ -64,17 +95,26 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.strata,strata.toml}") },
     outputChannel: output,
   };
-  client = new LanguageClient("strata", "Strata", serverOptions, clientOptions);
+  const started = new LanguageClient("strata", "Strata", serverOptions, clientOptions);
+  client = started;
+  started.onDidChangeState((e) => {
+    if (client !== started) return;
+    if (e.newState === State.Stopped && e.oldState === State.Running) {
+      output.appendLine(`The language server stopped: ${which}`);
+      showStatus("failed", "Strata: server stopped", `The language server stopped: ${which}. Run "Strata: Restart Language Server".`);
+    }
+  });
   try {
-    await client.start();
+    await started.start();
+    output.appendLine(`Running: ${which}`);
+    showStatus("running", `Strata ${ran.version.replace(/^strata\s+/, "")}`, `Running ${which}.`);
     void vscode.commands.executeCommand("setContext", "strata.active", true);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    void vscode.window.showErrorMessage(`Strata: the language server (${found.path} lsp) failed to start: ${message}`, "Show Output").then((c) => {
-      if (c) output.show();
-    });
+    client = undefined;
+    return notStarted(`The server ${found.path} lsp (${how}) failed to start: ${message}`);
   }
-  context.subscriptions.push({ dispose: () => void client?.stop() });
+  context.subscriptions.push({ dispose: () => void started.stop() });
 }
 
 async function restart(context: vscode.ExtensionContext) {
@@ -142,8 +182,13 @@ function activeStrataUri(): vscode.Uri | undefined {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("Strata");
+  status = vscode.window.createStatusBarItem("strata.server", vscode.StatusBarAlignment.Left, 0);
+  status.name = "Strata Language Server";
+  status.command = "strata.showOutput";
   context.subscriptions.push(
     output,
+    status,
+    vscode.commands.registerCommand("strata.showOutput", () => output.show()),
     vscode.commands.registerCommand("strata.restartServer", () => restart(context)),
     vscode.commands.registerCommand("strata.openPreview", () => MapPreview.show(context, source, activeStrataUri())),
     vscode.commands.registerCommand("strata.exportMap", () => exportMap(context)),
@@ -158,6 +203,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  const running = client;
   client = undefined;
+  if (running?.isRunning()) await running.stop();
 }

@@ -1,10 +1,31 @@
-// Finding the `strata` binary: the `strata.server.path` setting, then PATH, then
-// Cargo's default install directory.
+// Finding the `strata` binary, in this order (the first that exists wins):
+//   1. the `strata.server.path` setting, when set: an absolute path, a path relative to
+//      the workspace folder, or a bare name (such as "strata") looked up on PATH; when
+//      it names nothing executable the server does not start (no silent fallback);
+//   2. the binary bundled in a platform-specific .vsix: `server/strata` (`strata.exe`
+//      on Windows) inside the extension;
+//   3. `strata` on PATH;
+//   4. Cargo's default install directory (`$CARGO_HOME/bin`, `~/.cargo/bin`), where
+//      `cargo install` puts it even when that is not on the PATH VS Code was given.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export type Found = { path: string; from: "setting" | "PATH" | "cargo" } | { path: null; reason: string };
+export type Source = "setting" | "bundled" | "PATH" | "cargo";
+export type Found = { path: string; from: Source } | { path: null; reason: string };
+
+/** How the output channel and the status bar name each source. */
+export const SOURCE_TEXT: Record<Source, string> = {
+  setting: "from the `strata.server.path` setting",
+  bundled: "bundled with the extension",
+  PATH: "found on PATH",
+  cargo: "found in Cargo's bin directory",
+};
+
+/** The bundled binary's path inside an extension folder. */
+export function bundledPath(extensionDir: string, platform = process.platform): string {
+  return path.join(extensionDir, "server", platform === "win32" ? "strata.exe" : "strata");
+}
 
 function isExecutable(file: string): boolean {
   try {
@@ -33,7 +54,8 @@ export function expandSetting(value: string, workspaceFolder: string | undefined
   return p;
 }
 
-export function findServer(setting: string, workspaceFolder: string | undefined, env = process.env): Found {
+/** `bundled`: the path `bundledPath` gives, or undefined when the extension has no folder. */
+export function findServer(setting: string, workspaceFolder: string | undefined, env = process.env, bundled?: string): Found {
   if (setting.trim()) {
     const p = expandSetting(setting, workspaceFolder);
     if (path.isAbsolute(p)) {
@@ -41,16 +63,32 @@ export function findServer(setting: string, workspaceFolder: string | undefined,
         ? { path: p, from: "setting" }
         : { path: null, reason: `\`strata.server.path\` is set to "${setting}", but ${p} is not an executable file.` };
     }
-    // A bare name such as "strata-nightly": look it up on PATH below.
-    return lookUp(p, env) ?? { path: null, reason: `\`strata.server.path\` is "${setting}", which is not on PATH.` };
+    // A bare name: "strata" (the one on PATH rather than the bundled one), "strata-nightly".
+    const named = lookUp(p, env);
+    return named?.path ? { path: named.path, from: "setting" } : { path: null, reason: `\`strata.server.path\` is "${setting}", which is not on PATH.` };
   }
+  // A .vsix unpacked by a tool that dropped the executable bit: put it back.
+  if (bundled && process.platform !== "win32" && fs.existsSync(bundled) && !isExecutable(bundled)) {
+    try {
+      fs.chmodSync(bundled, 0o755);
+    } catch {
+      // reported below as missing
+    }
+  }
+  if (bundled && isExecutable(bundled)) return { path: bundled, from: "bundled" };
   const onPath = lookUp("strata", env);
   if (onPath) return onPath;
   const cargoHome = env.CARGO_HOME || path.join(os.homedir(), ".cargo");
   for (const c of candidates(path.join(cargoHome, "bin"), "strata")) {
     if (isExecutable(c)) return { path: c, from: "cargo" };
   }
-  return { path: null, reason: "The Strata language server (the `strata` binary) was not found on PATH." };
+  const notFound = "the Strata language server (the `strata` binary) was not found on PATH";
+  return {
+    path: null,
+    reason: bundled
+      ? `This extension has no bundled server (${bundled} is missing: the .vsix was not built for this platform), and ${notFound}.`
+      : `The ${notFound.slice(4)}.`,
+  };
 }
 
 function lookUp(name: string, env: NodeJS.ProcessEnv): Found | undefined {

@@ -1,6 +1,7 @@
 // Loads the bundled extension (dist/extension.js) with a stand-in for the `vscode`
 // module and activates it: it must register every command package.json declares, and
-// when the server is missing say what to do instead of failing.
+// when the server is missing say what to do instead of failing, in the error message,
+// the output channel and the status bar.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -25,6 +26,8 @@ function stub(name) {
 test("activates, registers its commands and explains a missing server", async () => {
   const registered = [];
   const errors = [];
+  const lines = [];
+  const status = { text: "", tooltip: "", show() {}, dispose() {} };
   const contexts = {};
   const disposable = { dispose() {} };
   const config = { get: (_key, fallback) => fallback };
@@ -37,10 +40,13 @@ test("activates, registers its commands and explains a missing server", async ()
         },
       },
       window: {
-        createOutputChannel: () => ({ appendLine() {}, append() {}, show() {}, dispose() {} }),
+        createOutputChannel: () => ({ appendLine: (l) => lines.push(l), append() {}, show() {}, dispose() {} }),
+        createStatusBarItem: () => status,
         showErrorMessage: async (message) => (errors.push(message), undefined),
         activeTextEditor: undefined,
       },
+      StatusBarAlignment: { Left: 1, Right: 2 },
+      ThemeColor: class {},
       workspace: {
         getConfiguration: () => config,
         onDidChangeConfiguration: () => disposable,
@@ -60,12 +66,16 @@ test("activates, registers its commands and explains a missing server", async ()
   process.env.CARGO_HOME = "/nonexistent";
   try {
     const ext = require(path.join(root, "dist/extension.js"));
-    const context = { subscriptions: [], extensionUri: { fsPath: root } };
+    // A folder with no server/ in it: an extension packaged for no platform.
+    const context = { subscriptions: [], extensionUri: { fsPath: path.join(root, "test") } };
     await ext.activate(context);
     const declared = pkg.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual([...registered].sort(), declared);
     assert.equal(errors.length, 1);
-    assert.match(errors[0], /not found on PATH/);
+    assert.match(errors[0], /no bundled server .*test[\\/]server[\\/]strata is missing.* not found on PATH/);
+    assert.ok(lines.some((l) => l.startsWith("No language server: This extension has no bundled server")), lines.join("\n"));
+    assert.equal(status.text, "$(error) Strata: no server");
+    assert.match(status.tooltip, /not found on PATH/);
     assert.match(errors[0], /strata\.server\.path/);
     assert.equal(contexts["strata.active"], false);
     await ext.deactivate();

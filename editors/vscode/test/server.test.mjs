@@ -4,7 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +14,7 @@ import { chromium } from "playwright-core";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repo = path.resolve(root, "../..");
 const require = createRequire(import.meta.url);
-const { findServer } = require(path.join(root, "out/server.cjs"));
+const { bundledPath, findServer } = require(path.join(root, "out/server.cjs"));
 const { previewHtml } = require(path.join(root, "out/previewHtml.cjs"));
 const rpc = require("vscode-jsonrpc/node");
 const bin = process.env.STRATA_BIN || path.join(repo, "target/debug/strata");
@@ -39,6 +39,32 @@ test("findServer: the setting first, then PATH, and a clear reason when missing"
   assert.match(badSetting.reason, /strata\.server\.path.*not an executable/);
   writeFileSync(path.join(tmp, "plain"), "");
   assert.equal(findServer(path.join(tmp, "plain"), undefined, env).path, null, "a file that is not executable is not the server");
+});
+
+test("findServer: the setting, then the bundled server, then PATH", () => {
+  const ext = path.join(tmp, "ext");
+  const onPath = path.join(tmp, "bin");
+  mkdirSync(path.join(ext, "server"), { recursive: true });
+  mkdirSync(onPath);
+  const bundled = bundledPath(ext);
+  assert.equal(bundled, path.join(ext, "server", "strata"));
+  for (const f of [bundled, path.join(onPath, "strata")]) {
+    writeFileSync(f, "#!/bin/sh\n");
+    chmodSync(f, 0o755);
+  }
+  const env = { PATH: onPath, CARGO_HOME: path.join(tmp, "no-cargo") };
+  assert.deepEqual(findServer("", undefined, env, bundled), { path: bundled, from: "bundled" }, "bundled before PATH");
+  assert.deepEqual(findServer("strata", undefined, env, bundled), { path: path.join(onPath, "strata"), from: "setting" }, '"strata": the one on PATH');
+  const other = path.join(tmp, "strata");
+  assert.deepEqual(findServer(other, undefined, env, bundled), { path: other, from: "setting" });
+  assert.equal(findServer("/no/such/strata", undefined, env, bundled).path, null, "a broken setting does not fall back to the bundled server");
+  chmodSync(bundled, 0o644);
+  assert.deepEqual(findServer("", undefined, env, bundled), { path: bundled, from: "bundled" }, "the executable bit put back");
+  rmSync(bundled);
+  assert.deepEqual(findServer("", undefined, env, bundled), { path: path.join(onPath, "strata"), from: "PATH" });
+  const none = findServer("", undefined, { PATH: "", CARGO_HOME: env.CARGO_HOME }, bundled);
+  assert.equal(none.path, null);
+  assert.match(none.reason, /no bundled server \(.*server[\\/]strata is missing.*\), and the Strata language server .* not found on PATH/);
 });
 
 async function withServer(workspace, fn) {
