@@ -176,8 +176,15 @@ pub fn load_with_stdin(paths: &[PathBuf], stdin: Option<StdinFile<'_>>) -> Resul
     let mut roots: Vec<(PathBuf, Vec<(PathBuf, SourceFile)>)> = vec![(main_root, Vec::new())];
     roots.extend(nested_roots.into_iter().map(|r| (r, Vec::new())));
     for file in files {
-        // The deepest nested root holding the file, else the main one.
-        let index = (1..roots.len()).rev().find(|&i| file.0.starts_with(&roots[i].0)).unwrap_or(0);
+        // The deepest nested root holding the file, else the main one: the file's
+        // folders looked up, deepest first, among the roots (sorted), not every root
+        // tried for every file (10,000 nested roots took 45 s, issue 17).
+        let index = file
+            .0
+            .ancestors()
+            .skip(1)
+            .find_map(|folder| roots[1..].binary_search_by(|(root, _)| root.as_path().cmp(folder)).ok())
+            .map_or(0, |i| i + 1);
         roots[index].1.push(file);
     }
 

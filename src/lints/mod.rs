@@ -232,7 +232,7 @@ pub fn run_keeping(
     diags: &mut Vec<Diagnostic>,
     before: Option<(&[Diagnostic], &[FileId])>,
 ) -> Vec<Diagnostic> {
-    let vocabularies = wording::Vocabularies::new(config);
+    let vocabularies = wording::Vocabularies::shared(config);
     let wording = || {
         let mut lints = Lints { workspace, model, doubt: &Doubt::default(), found: Vec::new() };
         let Some((kept, changed)) = before else {
