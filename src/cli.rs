@@ -286,6 +286,20 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
         key(a).cmp(&key(b))
     });
     let to_file = args.output.is_some();
+    let streamed = match args.format {
+        _ if args.statistics => None,
+        Format::Json => {
+            Some(write_to(args.output.as_ref(), false, |out| render::write_json(&all, &diagnostics, file_count, out)))
+        }
+        Format::Sarif => {
+            Some(write_to(args.output.as_ref(), false, |out| render::write_sarif(&all, &diagnostics, out)))
+        }
+        _ => None,
+    };
+    if let Some(written) = streamed {
+        written?;
+        return Ok(i32::from(diagnostics.iter().any(|d| d.severity == Severity::Error)));
+    }
     let text = if args.statistics {
         let mut text = statistics(&diagnostics);
         text.push_str(&render::summary(&diagnostics, file_count));
@@ -301,8 +315,8 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
                 text
             }
             Format::Short => render::short(&all, &diagnostics),
-            Format::Json => render::json(&all, &diagnostics, file_count),
-            Format::Sarif => render::sarif(&all, &diagnostics),
+            // Streamed above.
+            Format::Json | Format::Sarif => String::new(),
             Format::Github => render::github(&all, &diagnostics),
             Format::Gitlab => render::gitlab(&all, &diagnostics),
             Format::Junit => render::junit(&all, &diagnostics, all_paths(&loaded, only)),
