@@ -167,7 +167,6 @@ fn entry_span(entry: &Entry) -> Span {
 /// and entries, recovering from errors or not) whose spans may reach `line`: everything
 /// ending before it or starting after it is left out, as `covering` would pass over it.
 fn near<T>(all: &[T], line: Span, span: impl Fn(&T) -> Span) -> &[T] {
-    debug_assert!(all.is_sorted_by(|a, b| span(a).end <= span(b).start), "items out of order");
     let first = all.partition_point(|t| span(t).end < line.start);
     let last = first + all[first..].partition_point(|t| span(t).start <= line.end);
     &all[first..last]
