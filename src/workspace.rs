@@ -188,7 +188,9 @@ pub fn load_with_stdin(paths: &[PathBuf], stdin: Option<StdinFile<'_>>) -> Resul
         roots[index].1.push(file);
     }
 
-    let roots: Vec<(PathBuf, Vec<(PathBuf, SourceFile)>, Option<PathBuf>)> = roots
+    // Each root, its files and where its `strata.toml` is.
+    type Root = (PathBuf, Vec<(PathBuf, SourceFile)>, Option<PathBuf>);
+    let roots: Vec<Root> = roots
         .into_iter()
         .enumerate()
         .filter(|(i, (_, files))| *i == 0 || !files.is_empty())

@@ -3,11 +3,11 @@
 were quadratic or heavy, each run through the release binary under GNU `time`.
 
     python3 tests/tools/shapes_bench.py gen DIR            # write every input under DIR
-    python3 tests/tools/shapes_bench.py run DIR BINARY [NAME...]   # a Markdown table
+    python3 tests/tools/shapes_bench.py run DIR BINARY[,BINARY...] [NAME...]   # a Markdown table
 
-`run` measures each row once (wall and peak RSS from `/usr/bin/time -f "%e %M"`), with
-its `cat` floor (reading the same files) in the same minute, and the bytes the command
-wrote. A run is stopped after `SHAPES_BENCH_TIMEOUT` seconds (default 120: exit 124). NAME picks rows whose name starts with it. Deterministic: no randomness.
+`run` measures each row once per binary (wall and peak RSS from `/usr/bin/time -f "%e
+%M"`), with its `cat` floor (reading the same files) in the same minute, and the bytes
+the command wrote. A run is stopped after `SHAPES_BENCH_TIMEOUT` seconds (default 120: exit 124). NAME picks rows whose name starts with it. Deterministic: no randomness.
 """
 import os, shutil, subprocess, sys, time
 
@@ -106,8 +106,9 @@ def inputs():
     for n in (10_000, 30_000, 100_000):
         out.append((f"one-line-{n}", lambda r, n=n: one_line(r, n)))
     out.append(("for-list-100000", lambda r: for_list(r, 100_000)))
-    out.append(("loop-20000", lambda r: loop(r, 20_000)))
-    out.append(("chain-statement-10000", lambda r: chain_statement(r, 10_000)))
+    for n in (5_000, 10_000, 20_000, 40_000):
+        out.append((f"loop-{n}", lambda r, n=n: loop(r, n)))
+        out.append((f"chain-statement-{n}", lambda r, n=n: chain_statement(r, n)))
     out.append(("wide-line-1000", lambda r: wide_line(r, 1_000)))
     for n in (10_000, 20_000):
         out.append((f"nested-{n}", lambda r, n=n: nested(r, n, True)))
@@ -131,8 +132,10 @@ def rows():
     for n in (10_000, 30_000, 100_000):
         out.append((f"one-line {n} fmt", f"one-line-{n}", ["fmt", "-"]))
     out.append(("for-list 100000 fmt", "for-list-100000", ["fmt", "-"]))
-    out.append(("loop 20000 check human", "loop-20000", ["check", "--color", "never"]))
-    out.append(("chain-statement 10000 check human", "chain-statement-10000", ["check", "--color", "never"]))
+    for n in (5_000, 10_000, 20_000, 40_000):
+        out.append((f"loop {n} check human", f"loop-{n}", ["check", "--color", "never"]))
+    for n in (5_000, 10_000, 20_000, 40_000):
+        out.append((f"chain-statement {n} check human", f"chain-statement-{n}", ["check", "--color", "never"]))
     out.append(("wide-line 1000 check human", "wide-line-1000", ["check", "--color", "never"]))
     for n in (10_000, 20_000):
         out.append((f"nested {n} check", f"nested-{n}", ["check", "--format", "short"]))
@@ -157,10 +160,14 @@ def timed(cmd, cwd, stdin_path, out_path):
     return float(wall), int(rss), os.path.getsize(out_path), p.returncode
 
 
-def run(root, binary, picks):
-    binary = os.path.abspath(binary)
-    print("| row | MB in | cat (floor) | wall | peak RSS | output | exit |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+def run(root, binaries, picks):
+    """One table row per input and command; each binary (comma-separated) run in turn,
+    in the same minute as the row's `cat` floor."""
+    binaries = [os.path.abspath(b) for b in binaries.split(",")]
+    heads = "".join(f" wall {k + 1} | peak RSS {k + 1} |" for k in range(len(binaries)))
+    print(f"| row | MB in | cat (floor) |{heads} output | exit |")
+    print("|---|---:|---:|" + "---:|---:|" * len(binaries) + "---:|---:|")
+    out_path = f"/tmp/shapes_bench.{os.getpid()}.out"
     for name, folder, args in rows():
         if picks and not any(name.startswith(p) for p in picks):
             continue
@@ -173,9 +180,17 @@ def run(root, binary, picks):
                 f.read()
         cat = time.monotonic() - start
         stdin = paths[0] if args[-1] == "-" else None
-        wall, rss, written, code = timed([binary] + args, where, stdin, f"/tmp/shapes_bench.{os.getpid()}.out")
-        print(f"| {name} | {size / 1e6:.1f} | {cat * 1000:.0f} ms | {wall:.2f} s | {rss // 1024} MB "
-              f"| {written / 1e6:.1f} MB | {code} |", flush=True)
+        cells, written, codes = "", [], []
+        for binary in binaries:
+            wall, rss, size_out, code = timed([binary] + args, where, stdin, out_path)
+            if code == 124:
+                cells += f" stopped after {wall:.0f} s | |"
+            else:
+                cells += f" {wall:.2f} s | {rss // 1024:,} MB |"
+            written.append(f"{size_out / 1e6:.1f} MB")
+            codes.append(str(code))
+        print(f"| {name} | {size / 1e6:.1f} | {cat * 1000:.0f} ms |{cells} {' / '.join(dict.fromkeys(written))} "
+              f"| {' / '.join(dict.fromkeys(codes))} |", flush=True)
 
 
 def main():
