@@ -875,11 +875,11 @@ fn points_at(code: Code, role: Role) -> bool {
 
 /// A token or comment a diagnostic may point into, in source order: the same list, one
 /// for one, before and after formatting (the safety net checks that).
-struct Unit {
+struct Unit<'a> {
     span: Span,
     role: Role,
     /// How a message names it: `` `r0` ``, ``the statement of `r0` ``.
-    name: String,
+    name: Name<'a>,
 }
 
 /// One suppression comment and the units it covers: (unit, first and last byte offset
@@ -896,23 +896,44 @@ struct Covers {
 
 /// Every suppression comment of a tree, and what it covers (nothing to do for a file
 /// without one).
-fn suppressions(text: &str, ast: &Ast) -> (Vec<Unit>, Vec<Covers>) {
+fn suppressions<'a>(text: &'a str, ast: &'a Ast) -> (Vec<Unit<'a>>, Vec<Covers>) {
     let mut found = Vec::new();
     if !ast.comments.iter().any(|c| suppress::allowed_lints(&text[c.range()]).is_some()) {
         return (Vec::new(), found);
     }
     let units = units(text, ast);
     let line_index = LineIndex::new(text);
+    let last =
+        |unit: &Unit| if unit.role == Role::Statement { unit.span.end.saturating_sub(1) } else { unit.span.start };
+    // The units by where they start, with the furthest any of them up to there reaches:
+    // each comment looks only at the units its scope can touch, not at every token
+    // (quadratic with a comment on each of 100,000 results, issue 17).
+    let mut by_start: Vec<usize> = (0..units.len()).collect();
+    by_start.sort_by_key(|&i| (units[i].span.start, i));
+    let reach: Vec<u32> = by_start
+        .iter()
+        .scan(0, |furthest, &i| {
+            *furthest = last(&units[i]).max(*furthest);
+            Some(*furthest)
+        })
+        .collect();
     for (comment, &span) in ast.comments.iter().enumerate() {
         let Some(codes) = suppress::allowed_lints(&text[span.range()]).filter(|c| !c.is_empty()) else { continue };
         let scope = suppress::scope(text, &line_index, ast, span);
-        let covered = units.iter().enumerate().filter_map(|(i, unit)| {
-            let last = if unit.role == Role::Statement { unit.span.end.saturating_sub(1) } else { unit.span.start };
-            let (lo, hi) = (unit.span.start.max(scope.start), last.min(scope.end));
-            (lo <= hi).then(|| (i, lo - unit.span.start, hi - unit.span.start))
-        });
+        // Before `first` every unit ends before the scope; from `end` on, starts after it.
+        let first = reach.partition_point(|&r| r < scope.start);
+        let end = first + by_start[first..].partition_point(|&i| units[i].span.start <= scope.end);
+        let mut covered: Vec<(usize, u32, u32)> = by_start[first..end]
+            .iter()
+            .filter_map(|&i| {
+                let unit = &units[i];
+                let (lo, hi) = (unit.span.start.max(scope.start), last(unit).min(scope.end));
+                (lo <= hi).then(|| (i, lo - unit.span.start, hi - unit.span.start))
+            })
+            .collect();
+        covered.sort_unstable();
         let trailing = code_before_on_line(text, span.start as usize);
-        found.push(Covers { comment, span, trailing, codes, units: covered.collect() });
+        found.push(Covers { comment, span, trailing, codes, units: covered });
     }
     (units, found)
 }
@@ -935,7 +956,7 @@ fn changed_suppressions(
         }
         let names = |from: &[(usize, u32, u32)], not_in: &[(usize, u32, u32)]| -> Vec<String> {
             let mut names: Vec<String> =
-                from.iter().filter(|u| !not_in.contains(u)).map(|&(i, ..)| units[i].name.clone()).collect();
+                from.iter().filter(|u| !not_in.contains(u)).map(|&(i, ..)| units[i].name.to_string()).collect();
             names.dedup();
             names
         };
@@ -965,91 +986,130 @@ fn changed_suppressions(
 }
 
 /// Every unit of a tree, in source order: the tokens of the items, then the comments.
-fn units(text: &str, ast: &Ast) -> Vec<Unit> {
+fn units<'a>(text: &'a str, ast: &'a Ast) -> Vec<Unit<'a>> {
     let mut units = Units { text, out: Vec::new() };
     for item in &ast.items {
         match item {
             Item::Decl(decl) => units.decl(decl),
             Item::Link(link) => {
                 for node in &link.nodes {
-                    units.push(node.span, Role::Node, format!("`{}` in a link", node.name));
+                    units.push(node.span, Role::Node, Name::Node(node.name.as_str()));
                 }
                 if let Some(label) = &link.label {
-                    units.push(label.span, Role::Other, "a link's label".to_owned());
+                    units.push(label.span, Role::Other, Name::Plain("a link's label"));
                 }
                 if let Some(block) = &link.block {
-                    units.block(block, "a link");
+                    units.block(block, Owner::Link);
                 }
             }
         }
     }
     for &comment in &ast.comments {
-        units.push(comment, Role::Comment, "a comment".to_owned());
+        units.push(comment, Role::Comment, Name::Plain("a comment"));
     }
     units.out
 }
 
-struct Units<'t> {
-    text: &'t str,
-    out: Vec<Unit>,
+/// How a message names a unit: written out only for the few a refusal names, not for
+/// every token of the file (a tenth of formatting 100,000 suppressions, issue 17).
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Plain(&'static str),
+    /// `` `a` in a link ``.
+    Node(&'a str),
+    /// The owner itself: `` `r0` ``.
+    Owner(Owner<'a>),
+    /// ``the statement of `r0` ``: the words, then the owner.
+    Of(&'static str, Owner<'a>),
+    /// ``the `target` of `m0` ``.
+    Attribute(&'a str, Owner<'a>),
 }
 
-impl Units<'_> {
-    fn push(&mut self, span: Span, role: Role, name: String) {
+/// What a unit belongs to: an item by its id (or title), or a link.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Decl(&'a str),
+    Link,
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Decl(name) => write!(f, "`{name}`"),
+            Owner::Link => f.write_str("a link"),
+        }
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Name::Plain(text) => f.write_str(text),
+            Name::Node(name) => write!(f, "`{name}` in a link"),
+            Name::Owner(owner) => write!(f, "{owner}"),
+            Name::Of(what, owner) => write!(f, "{what} {owner}"),
+            Name::Attribute(name, owner) => write!(f, "the `{name}` of {owner}"),
+        }
+    }
+}
+
+struct Units<'a> {
+    text: &'a str,
+    out: Vec<Unit<'a>>,
+}
+
+impl<'a> Units<'a> {
+    fn push(&mut self, span: Span, role: Role, name: Name<'a>) {
         self.out.push(Unit { span, role, name });
     }
 
-    fn decl(&mut self, decl: &Decl) {
-        let name = self.text.get(decl.name_span().range()).unwrap_or_default().to_owned();
-        let owner = format!("`{name}`");
-        self.push(decl.keyword, Role::Other, format!("the keyword of {owner}"));
+    fn decl(&mut self, decl: &'a Decl) {
+        let owner = Owner::Decl(self.text.get(decl.name_span().range()).unwrap_or_default());
+        self.push(decl.keyword, Role::Other, Name::Of("the keyword of", owner));
         if let Some(id) = &decl.id {
-            self.push(id.span, Role::Id, owner.clone());
+            self.push(id.span, Role::Id, Name::Owner(owner));
         }
         let (role, what) = match decl.kind {
-            DeclKind::Map => (Role::Id, "the map's title".to_owned()),
-            DeclKind::Result => (Role::Statement, format!("the statement of {owner}")),
-            _ => (Role::Other, format!("the title of {owner}")),
+            DeclKind::Map => (Role::Id, Name::Plain("the map's title")),
+            DeclKind::Result => (Role::Statement, Name::Of("the statement of", owner)),
+            _ => (Role::Other, Name::Of("the title of", owner)),
         };
         self.push(decl.title.span, role, what);
         if let Some(block) = &decl.block {
-            self.block(block, &owner);
+            self.block(block, owner);
         }
     }
 
-    fn block(&mut self, block: &Block, owner: &str) {
-        self.push(block.open, Role::Other, format!("the block of {owner}"));
+    fn block(&mut self, block: &'a Block, owner: Owner<'a>) {
+        self.push(block.open, Role::Other, Name::Of("the block of", owner));
         for entry in &block.entries {
             match entry {
                 Entry::Attribute(attribute) => {
-                    let name = &attribute.name.name;
-                    let what = format!("the `{name}` of {owner}");
-                    self.push(attribute.name.span, Role::Other, what.clone());
-                    let role =
-                        if matches!(name.as_str(), "target" | "baseline" | "for") { Role::Value } else { Role::Other };
-                    self.value(&attribute.value, role, &what);
+                    let name = attribute.name.name.as_str();
+                    let what = Name::Attribute(name, owner);
+                    self.push(attribute.name.span, Role::Other, what);
+                    let role = if matches!(name, "target" | "baseline" | "for") { Role::Value } else { Role::Other };
+                    self.value(&attribute.value, role, what);
                 }
                 Entry::Decl(decl) => self.decl(decl),
             }
         }
         if let Some(close) = block.close {
-            self.push(close, Role::Other, format!("the block of {owner}"));
+            self.push(close, Role::Other, Name::Of("the block of", owner));
         }
     }
 
-    fn value(&mut self, value: &Value, role: Role, what: &str) {
+    fn value(&mut self, value: &Value, role: Role, what: Name<'a>) {
         match &value.kind {
             ValueKind::List(items) => items.iter().for_each(|item| self.value(item, role, what)),
             ValueKind::Quantity(quantity) => {
-                self.push(quantity.number.span, role, what.to_owned());
+                self.push(quantity.number.span, role, what);
                 if let Some(when) = &quantity.when {
-                    self.push(when.keyword, role, what.to_owned());
+                    self.push(when.keyword, role, what);
                     self.value(&when.value, role, what);
                 }
             }
-            ValueKind::Str(_) | ValueKind::Ident(_) | ValueKind::Period(_) => {
-                self.push(value.span, role, what.to_owned())
-            }
+            ValueKind::Str(_) | ValueKind::Ident(_) | ValueKind::Period(_) => self.push(value.span, role, what),
         }
     }
 }

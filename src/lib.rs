@@ -150,7 +150,7 @@ pub fn check(workspace: &Workspace) -> Analysis {
 pub fn parse_all(files: &[SourceFile]) -> (Vec<Ast>, Vec<Diagnostic>) {
     const PARALLEL_BYTES: usize = 256 * 1024;
     let total: usize = files.iter().map(|f| f.text.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(files.len());
+    let threads = crate::parallel::threads().min(files.len());
     let parse_range = |range: std::ops::Range<usize>| {
         let mut diags = Vec::new();
         let asts: Vec<Ast> = range.map(|i| parse_file(FileId(i as u32), &files[i], &mut diags)).collect();

@@ -176,21 +176,38 @@ pub fn load_with_stdin(paths: &[PathBuf], stdin: Option<StdinFile<'_>>) -> Resul
     let mut roots: Vec<(PathBuf, Vec<(PathBuf, SourceFile)>)> = vec![(main_root, Vec::new())];
     roots.extend(nested_roots.into_iter().map(|r| (r, Vec::new())));
     for file in files {
-        // The deepest nested root holding the file, else the main one.
-        let index = (1..roots.len()).rev().find(|&i| file.0.starts_with(&roots[i].0)).unwrap_or(0);
+        // The deepest nested root holding the file, else the main one: the file's
+        // folders looked up, deepest first, among the roots (sorted), not every root
+        // tried for every file (10,000 nested roots took 45 s, issue 17).
+        let index = file
+            .0
+            .ancestors()
+            .skip(1)
+            .find_map(|folder| roots[1..].binary_search_by(|(root, _)| root.as_path().cmp(folder)).ok())
+            .map_or(0, |i| i + 1);
         roots[index].1.push(file);
     }
 
+    // Each root, its files and where its `strata.toml` is.
+    type Root = (PathBuf, Vec<(PathBuf, SourceFile)>, Option<PathBuf>);
+    let roots: Vec<Root> = roots
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (_, files))| *i == 0 || !files.is_empty())
+        .map(|(i, (root, files))| {
+            let config_path = if i == 0 { find_config(&root) } else { Some(root.join(CONFIG_FILE)) };
+            (root, files, config_path)
+        })
+        .collect();
+    // Every workspace's `strata.toml`, read on several threads like the `.strata` files
+    // (10,000 nested workspaces read theirs one by one, issue 17); the first error in
+    // the workspaces' order is the one reported, as before.
+    let configs = crate::parallel::in_runs(&roots, 64, |run| {
+        run.iter().map(|(_, _, path)| path.as_deref().map(read).transpose()).collect::<Vec<_>>()
+    });
     let mut loaded = Vec::new();
-    for (i, (root, files)) in roots.into_iter().enumerate() {
-        if i > 0 && files.is_empty() {
-            continue;
-        }
-        let config_path = if i == 0 { find_config(&root) } else { Some(root.join(CONFIG_FILE)) };
-        let config = match &config_path {
-            Some(path) => Some(read(path)?),
-            None => None,
-        };
+    for ((root, files, config_path), config) in roots.into_iter().zip(configs.into_iter().flatten()) {
+        let config = config?;
         let data_root = config_path.as_deref().and_then(Path::parent).map_or_else(|| root.clone(), Path::to_path_buf);
         let (disk_paths, mut sources): (Vec<PathBuf>, Vec<SourceFile>) = files.into_iter().unzip();
         place_in_root(&data_root, &disk_paths, &mut sources);

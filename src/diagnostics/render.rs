@@ -2,13 +2,16 @@
 //! (2.1.0) and `github` (workflow commands). Pure functions: the CLI prints.
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use super::{Diagnostic, Label, Severity};
+use crate::export::Output;
 use crate::source::{ColumnUnit, LineCol, Loc, SourceFile};
 
 /// Where diagnostics point: a file by id.
@@ -45,46 +48,174 @@ pub fn short(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
 
 /// The JSON object of spec section 7.1.
 pub fn json(sources: &dyn Sources, diagnostics: &[Diagnostic], files: usize) -> String {
-    let list: Vec<Json> = diagnostics.iter().map(|d| json_diagnostic(sources, d)).collect();
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let report = json!({
-        "diagnostics": list,
-        "summary": { "files": files, "errors": errors, "warnings": diagnostics.len() - errors },
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
+    let mut text = String::new();
+    let _ = write_json(sources, diagnostics, files, &mut text);
     text
+}
+
+/// `json`, written to `out` as it is made: no tree of the whole report is held (500,000
+/// diagnostics as `serde_json::Value`s took 2.5 GB, issue 17).
+pub fn write_json(
+    sources: &dyn Sources,
+    diagnostics: &[Diagnostic],
+    files: usize,
+    out: &mut dyn Output,
+) -> io::Result<()> {
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let report = JsonReport {
+        diagnostics: Seq(|| diagnostics.iter().map(|d| JsonDiagnostic::new(sources, d))),
+        summary: JsonSummary { files, errors, warnings: diagnostics.len() - errors },
+    };
+    write_pretty(&report, out)
 }
 
 /// One diagnostic as an object of `--format json` (spec 7.1); `strata diff` lists its
 /// introduced and fixed diagnostics in the same shape.
 pub fn json_diagnostic(sources: &dyn Sources, d: &Diagnostic) -> Json {
-    let (start, end) = range(sources, d.loc());
-    let related: Vec<Json> = d
-        .secondary
-        .iter()
-        .map(|label| {
-            let (start, _) = range(sources, label.loc);
-            json!({
-                "file": sources.source(label.loc.file).path,
-                "line": start.line + 1,
-                "column": start.col + 1,
-                "message": label.message.clone().unwrap_or_default(),
+    serde_json::to_value(JsonDiagnostic::new(sources, d)).unwrap_or_default()
+}
+
+/// Serializes `value` as pretty JSON (two spaces, as `serde_json::to_string_pretty`)
+/// and a line break, to `out` in pieces as it goes.
+fn write_pretty(value: &impl Serialize, out: &mut dyn Output) -> io::Result<()> {
+    let mut pieces = Pieces { out, buffer: Vec::with_capacity(2 * Pieces::SIZE) };
+    // serde writes a few bytes at a time: gathered first, then checked and handed on.
+    let mut buffered = io::BufWriter::with_capacity(Pieces::SIZE, &mut pieces);
+    value.serialize(&mut serde_json::Serializer::pretty(&mut buffered))?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()?;
+    drop(buffered);
+    pieces.flush_all()
+}
+
+/// The bytes serde writes, handed to an `Output` (which takes text) in pieces of about
+/// `SIZE` that end on a character boundary.
+struct Pieces<'o> {
+    out: &'o mut dyn Output,
+    buffer: Vec<u8>,
+}
+
+impl Pieces<'_> {
+    const SIZE: usize = 64 * 1024;
+
+    fn flush_all(&mut self) -> io::Result<()> {
+        let text = std::str::from_utf8(&self.buffer).map_err(invalid)?;
+        self.out.put(text)?;
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+impl io::Write for Pieces<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::SIZE {
+            // serde writes whole characters, but maybe not in one call: keep a partial one.
+            match std::str::from_utf8(&self.buffer) {
+                Ok(text) => {
+                    self.out.put(text)?;
+                    self.buffer.clear();
+                }
+                Err(e) if e.error_len().is_none() => {
+                    let whole = e.valid_up_to();
+                    let text = std::str::from_utf8(&self.buffer[..whole]).map_err(invalid)?;
+                    self.out.put(text)?;
+                    self.buffer.drain(..whole);
+                }
+                Err(e) => return Err(invalid(e)),
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn invalid(e: std::str::Utf8Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// A JSON array serialized from an iterator made when it is written, never collected.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<D> {
+    diagnostics: D,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+/// The fields in the order spec 7.1 lists them (and the output always had).
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(sources: &'a dyn Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+        let (start, end) = range(sources, d.loc());
+        let related = d
+            .secondary
+            .iter()
+            .map(|label| {
+                let (start, _) = range(sources, label.loc);
+                JsonRelated {
+                    file: &sources.source(label.loc.file).path,
+                    line: start.line + 1,
+                    column: start.col + 1,
+                    message: label.message.as_deref().unwrap_or_default(),
+                }
             })
-        })
-        .collect();
-    json!({
-        "code": d.code.name(),
-        "severity": d.severity.as_str(),
-        "message": d.message,
-        "file": sources.source(d.loc().file).path,
-        "line": start.line + 1,
-        "column": start.col + 1,
-        "end_line": end.line + 1,
-        "end_column": end.col + 1,
-        "help": d.help,
-        "related": related,
-    })
+            .collect();
+        JsonDiagnostic {
+            code: d.code.name(),
+            severity: d.severity.as_str(),
+            message: &d.message,
+            file: &sources.source(d.loc().file).path,
+            line: start.line + 1,
+            column: start.col + 1,
+            end_line: end.line + 1,
+            end_column: end.col + 1,
+            help: d.help.as_deref(),
+            related,
+        }
+    }
 }
 
 /// GitHub Actions workflow commands, one per diagnostic.
@@ -125,6 +256,13 @@ fn escape_property(text: &str) -> String {
 
 /// SARIF 2.1.0: one run, one rule per code, one result per diagnostic.
 pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
+    let mut text = String::new();
+    let _ = write_sarif(sources, diagnostics, &mut text);
+    text
+}
+
+/// `sarif`, written to `out` as it is made (as `write_json`).
+pub fn write_sarif(sources: &dyn Sources, diagnostics: &[Diagnostic], out: &mut dyn Output) -> io::Result<()> {
     let rules: Vec<Json> = super::Code::ALL
         .iter()
         .map(|code| {
@@ -144,68 +282,116 @@ pub fn sarif(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> String {
             })
         })
         .collect();
-    let region = |loc: Loc| {
-        let (start, end) = range(sources, loc);
-        json!({
-            "startLine": start.line + 1,
-            "startColumn": start.col + 1,
-            "endLine": end.line + 1,
-            "endColumn": end.col + 1,
-        })
+    let tool = json!({ "driver": {
+        "name": "strata",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    }});
+    let results = Seq(|| diagnostics.iter().map(|d| SarifResult::new(sources, d)));
+    let report = Sarif {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [SarifRun { tool, column_kind: "unicodeCodePoints", results }],
     };
-    let location = |label: &Label, id: Option<usize>| {
-        let mut value = json!({
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri_path(&sources.source(label.loc.file).path) },
-                "region": region(label.loc),
+    write_pretty(&report, out)
+}
+
+#[derive(Serialize)]
+struct Sarif<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<R>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRun<R> {
+    tool: Json,
+    column_kind: &'static str,
+    results: R,
+}
+
+/// A result's fields in the order the report always had them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: SarifText<'a>,
+    locations: [SarifLocation<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifText<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: SarifPhysical,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<SarifText<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysical {
+    artifact_location: SarifArtifact,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+struct SarifArtifact {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+impl<'a> SarifResult<'a> {
+    fn new(sources: &'a dyn Sources, d: &'a Diagnostic) -> SarifResult<'a> {
+        let location = |label: &'a Label, id: Option<usize>| {
+            let (start, end) = range(sources, label.loc);
+            SarifLocation {
+                physical_location: SarifPhysical {
+                    artifact_location: SarifArtifact { uri: uri_path(&sources.source(label.loc.file).path) },
+                    region: SarifRegion {
+                        start_line: start.line + 1,
+                        start_column: start.col + 1,
+                        end_line: end.line + 1,
+                        end_column: end.col + 1,
+                    },
+                },
+                id,
+                message: label.message.as_deref().map(|text| SarifText { text: text.into() }),
             }
-        });
-        if let Some(id) = id {
-            value["id"] = json!(id);
+        };
+        let text = match &d.help {
+            Some(help) => format!("{}\nhelp: {help}", d.message).into(),
+            None => d.message.as_str().into(),
+        };
+        SarifResult {
+            rule_id: d.code.name(),
+            rule_index: super::Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0),
+            level: d.severity.as_str(),
+            message: SarifText { text },
+            locations: [location(&d.primary, None)],
+            related_locations: d.secondary.iter().enumerate().map(|(i, l)| location(l, Some(i))).collect(),
         }
-        if let Some(message) = &label.message {
-            value["message"] = json!({ "text": message });
-        }
-        value
-    };
-    let results: Vec<Json> = diagnostics
-        .iter()
-        .map(|d| {
-            let rule_index = super::Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0);
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text = format!("{text}\nhelp: {help}");
-            }
-            let mut result = json!({
-                "ruleId": d.code.name(),
-                "ruleIndex": rule_index,
-                "level": d.severity.as_str(),
-                "message": { "text": text },
-                "locations": [location(&d.primary, None)],
-            });
-            if !d.secondary.is_empty() {
-                let related: Vec<Json> = d.secondary.iter().enumerate().map(|(i, l)| location(l, Some(i))).collect();
-                result["relatedLocations"] = json!(related);
-            }
-            result
-        })
-        .collect();
-    let report = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "strata",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    }
 }
 
 /// A GitLab Code Quality report: a JSON array, one issue per diagnostic, with the
@@ -723,5 +909,25 @@ impl miette::Diagnostic for MietteReport<'_> {
             return None;
         }
         Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed report is `to_string_pretty` of the same value, however its pieces
+    /// fall: strings of characters of one to four bytes, long enough to cross many
+    /// `Pieces::SIZE` boundaries at every offset inside a character.
+    #[test]
+    fn pieces_end_on_character_boundaries() {
+        for ch in ['a', 'é', '顧', '😀'] {
+            let long: String = std::iter::repeat_n(ch, 3 * Pieces::SIZE / ch.len_utf8() + 7).collect();
+            let value = json!({ "a": [long.clone(), "\"\n\u{1}", long], "b": { "c": null, "d": [] } });
+            let mut streamed = String::new();
+            write_pretty(&value, &mut streamed).expect("written");
+            let whole = serde_json::to_string_pretty(&value).expect("serialized") + "\n";
+            assert!(streamed == whole, "{ch}: {} bytes against {}", streamed.len(), whole.len());
+        }
     }
 }

@@ -124,6 +124,10 @@ fn allow_list(comment: &str) -> Option<&str> {
 }
 
 /// The span of the item, nested item or attribute that starts on `line`.
+///
+/// Items and block entries are in source order, so only those that reach `line` are
+/// looked at, found by binary search: scanning every item for every comment made a
+/// comment on each of 100,000 results quadratic (issue 17).
 fn covering(ast: &Ast, line: Span) -> Option<Span> {
     fn in_decl(decl: &Decl, line: Span) -> Option<Span> {
         if decl.span.start >= line.start && decl.span.start <= line.end {
@@ -133,13 +137,13 @@ fn covering(ast: &Ast, line: Span) -> Option<Span> {
             return None;
         }
         let block = decl.block.as_ref()?;
-        block.entries.iter().find_map(|entry| match entry {
+        near(&block.entries, line, entry_span).iter().find_map(|entry| match entry {
             Entry::Decl(nested) => in_decl(nested, line),
             Entry::Attribute(a) if a.span.start >= line.start && a.span.start <= line.end => Some(a.span),
             Entry::Attribute(_) => None,
         })
     }
-    ast.items.iter().find_map(|item| match item {
+    near(&ast.items, line, Item::span).iter().find_map(|item| match item {
         Item::Decl(decl) => in_decl(decl, line),
         Item::Link(link) if link.span.start >= line.start && link.span.start <= line.end => Some(link.span),
         Item::Link(link) if link.span.start < line.start && link.span.end > line.start => {
@@ -152,28 +156,64 @@ fn covering(ast: &Ast, line: Span) -> Option<Span> {
     })
 }
 
+fn entry_span(entry: &Entry) -> Span {
+    match entry {
+        Entry::Attribute(a) => a.span,
+        Entry::Decl(d) => d.span,
+    }
+}
+
+/// The run of `all` (in source order and not overlapping, as the parser makes items
+/// and entries, recovering from errors or not) whose spans may reach `line`: everything
+/// ending before it or starting after it is left out, as `covering` would pass over it.
+fn near<T>(all: &[T], line: Span, span: impl Fn(&T) -> Span) -> &[T] {
+    let first = all.partition_point(|t| span(t).end < line.start);
+    let last = first + all[first..].partition_point(|t| span(t).start <= line.end);
+    &all[first..last]
+}
+
 /// Drops the lint diagnostics a suppression covers, marking those suppressions used.
+///
+/// A diagnostic is suppressed by the first suppression (in the order collected) that
+/// covers its start and names its code. The diagnostics are visited in order of
+/// position with the suppressions whose scope holds that position kept at hand, so
+/// each diagnostic looks only at the few scopes around it (nested items), not at every
+/// suppression of the workspace.
 pub fn apply(suppressions: &mut [Suppression], diags: &mut Vec<Diagnostic>) {
     if suppressions.is_empty() {
         return;
     }
-    diags.retain(|d| {
-        if d.code.is_error() {
-            return true;
+    let key = |s: &Suppression| (s.comment.file, s.scope.start);
+    let mut starts: Vec<usize> = (0..suppressions.len()).collect();
+    starts.sort_by_key(|&i| key(&suppressions[i]));
+    let mut order: Vec<usize> = (0..diags.len()).filter(|&i| !diags[i].code.is_error()).collect();
+    order.sort_by_key(|&i| {
+        let loc = diags[i].loc();
+        (loc.file, loc.span.start)
+    });
+    let mut dropped = vec![false; diags.len()];
+    let mut next = 0;
+    let mut open: Vec<usize> = Vec::new();
+    for i in order {
+        let loc = diags[i].loc();
+        while next < starts.len() && key(&suppressions[starts[next]]) <= (loc.file, loc.span.start) {
+            open.push(starts[next]);
+            next += 1;
         }
-        let loc = d.loc();
-        let covering = suppressions.iter_mut().find_map(|s| {
-            let covers = s.comment.file == loc.file && s.scope.start <= loc.span.start && loc.span.start <= s.scope.end;
-            let k = s.codes.iter().position(|c| *c == d.code).filter(|_| covers)?;
-            Some((s, k))
-        });
-        match covering {
-            Some((s, k)) => {
-                s.used[k] = true;
-                false
-            }
-            None => true,
+        open.retain(|&s| suppressions[s].comment.file == loc.file && loc.span.start <= suppressions[s].scope.end);
+        let covering = open
+            .iter()
+            .filter_map(|&s| Some((s, suppressions[s].codes.iter().position(|c| *c == diags[i].code)?)))
+            .min();
+        if let Some((s, k)) = covering {
+            suppressions[s].used[k] = true;
+            dropped[i] = true;
         }
+    }
+    let mut at = 0;
+    diags.retain(|_| {
+        at += 1;
+        !dropped[at - 1]
     });
 }
 

@@ -20,6 +20,30 @@ pub struct Vocabularies {
 }
 
 impl Vocabularies {
+    /// The vocabularies of `config`, built once for as long as the word lists stay the
+    /// same: every workspace of a run (10,000 nested ones, issue 17) and every analysis
+    /// of the language server mostly have the same lists, and building the matchers (every
+    /// inflection of every word) was a tenth of checking 10,000 one-result workspaces.
+    pub fn shared(config: &crate::config::Config) -> std::sync::Arc<Vocabularies> {
+        type Lists = [Vec<String>; 3];
+        static LAST: std::sync::Mutex<Option<(Lists, std::sync::Arc<Vocabularies>)>> = std::sync::Mutex::new(None);
+        let same = |lists: &Lists| {
+            lists[0] == config.weasel_words && lists[1] == config.action_verbs && lists[2] == config.direction_verbs
+        };
+        if let Ok(last) = LAST.lock()
+            && let Some((lists, built)) = last.as_ref()
+            && same(lists)
+        {
+            return built.clone();
+        }
+        let built = std::sync::Arc::new(Vocabularies::new(config));
+        if let Ok(mut last) = LAST.lock() {
+            let lists = [config.weasel_words.clone(), config.action_verbs.clone(), config.direction_verbs.clone()];
+            *last = Some((lists, built.clone()));
+        }
+        built
+    }
+
     pub fn new(config: &crate::config::Config) -> Vocabularies {
         let objective_verbs: Vec<String> =
             ACTION_VERBS.iter().filter(|verb| !PROJECT_VERBS.contains(verb)).map(|verb| entry_key(verb)).collect();

@@ -521,3 +521,74 @@ fn a_map_of_100_000_results_is_drawn_on_a_small_stack() {
         assert_eq!(svg.matches("<g class=\"edge\"").count(), model.links.len());
     });
 }
+
+/// Issue 17: a suppression comment before every result, suppressing its warning or
+/// nothing, through `check` and `fmt`. Each comment's scope was found by scanning every
+/// item, each diagnostic's suppression by scanning every comment, and the formatter
+/// looked at every token for every comment: quadratic, minutes at this size.
+#[test]
+fn a_suppression_on_every_result_stays_linear() {
+    let n = 30_000;
+    for (code, used) in [("result-without-measure", true), ("weasel-word", false)] {
+        let mut text = String::with_capacity(n * 80);
+        for i in 0..n {
+            let _ = writeln!(text, "# strata: allow({code})");
+            result(&mut text, &format!("r{i}"));
+            if i > 0 {
+                let _ = writeln!(text, "r{i} -> r{}", i - 1);
+            }
+        }
+        let found = timed(code, || codes(&text));
+        assert_eq!(found.get("result-without-measure"), if used { None } else { Some(&n) }, "{code}");
+        assert_eq!(found.get("unused-suppression"), if used { None } else { Some(&n) }, "{code}");
+        let formatted = timed(code, || strata::fmt::format(&text)).unwrap_or_else(|e| panic!("{code}: {e:?}"));
+        assert_eq!(formatted, text, "{code}: the text is formatted already");
+    }
+}
+
+/// Issue 17: a `strata.toml` adding 20,000 weasel words; each was compared with every
+/// word before it (minutes). The last one added is a weasel word like the defaults.
+#[test]
+fn a_vocabulary_of_many_words_stays_linear() {
+    let words: Vec<String> = (0..20_000).map(|i| format!("\"word{i}\"")).collect();
+    let config = format!("[vocabulary]\nweasel-words = {{ add = [{}] }}\n", words.join(", "));
+    let text = "result a \"Regulars find word19999 every day\"\nresult b \"Regulars stay robust\"\na -> b\n";
+    let workspace = Workspace {
+        files: vec![SourceFile::new("shape.strata", text)],
+        config: Some(SourceFile::new("strata.toml", config)),
+        data: Vec::new(),
+    };
+    let analysis = timed("vocabulary", || strata::check(&workspace));
+    let weasels: Vec<&str> =
+        analysis.diagnostics.iter().filter(|d| d.code.name() == "weasel-word").map(|d| d.message.as_str()).collect();
+    assert_eq!(weasels.len(), 2, "{weasels:?}");
+    assert!(weasels.iter().any(|m| m.contains("`word19999`")), "{weasels:?}");
+    assert!(!analysis.diagnostics.iter().any(|d| d.code.name() == "invalid-config"));
+}
+
+/// Issue 17: 10,000 folders, each its own workspace (a `strata.toml`); every root was
+/// tried for every file (45 s in a release build at this size). Each file lands in its
+/// own folder's workspace, and the folders whose names only start alike stay apart.
+#[test]
+fn many_nested_workspaces_are_grouped_in_one_walk() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for d in 0..n {
+        let folder = dir.path().join(format!("d{d}"));
+        std::fs::create_dir(&folder).expect("a folder");
+        std::fs::write(folder.join("map.strata"), format!("result r{d} \"Regulars come back every day\"\n"))
+            .expect("a file");
+        std::fs::write(folder.join("strata.toml"), "").expect("a file");
+    }
+    let loaded = timed("nested", || strata::workspace::load(&[dir.path().to_path_buf()])).expect("loaded");
+    // The folder given is a workspace too, of no files here (sorted first).
+    assert_eq!(loaded.len(), n + 1, "one workspace per folder");
+    assert!(loaded[0].workspace.files.is_empty(), "{}", loaded[0].root);
+    for item in &loaded[1..] {
+        let [file] = item.workspace.files.as_slice() else {
+            panic!("{}: {} files", item.root, item.workspace.files.len())
+        };
+        let folder = std::path::Path::new(&item.root).file_name().and_then(|f| f.to_str()).unwrap_or_default();
+        assert_eq!(file.text, format!("result r{} \"Regulars come back every day\"\n", &folder[1..]), "{}", item.root);
+    }
+}
