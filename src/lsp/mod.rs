@@ -440,6 +440,10 @@ struct Sent {
     seen: u64,
 }
 
+/// A list to publish: where the file is ((unit, file id); `None` for a file gone), its
+/// URI and version, and the list.
+type Publication = (Option<(usize, u32)>, Uri, Option<i32>, Vec<lsp::Diagnostic>);
+
 /// Publishes the diagnostics of every file whose list changed, and clears the files
 /// that have none left (or are gone). Only the files with diagnostics, now or last
 /// time, are visited: on a workspace of 10,000 files with a handful of diagnostics, a
@@ -447,8 +451,7 @@ struct Sent {
 /// even converted again.
 async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<Uri, Sent>) {
     let round = snapshot.generation;
-    // (unit, file id) of a file still in the snapshot; `None` for a file gone.
-    let mut changed: Vec<(Option<(usize, u32)>, Uri, Option<i32>, Vec<lsp::Diagnostic>)> = Vec::new();
+    let mut changed: Vec<Publication> = Vec::new();
     for (u, unit) in snapshot.units.iter().enumerate() {
         let all = &unit.analysis.diagnostics;
         let mut by_file: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
