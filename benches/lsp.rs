@@ -406,10 +406,16 @@ fn main() {
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| if bench { vec![10_000] } else { vec![100] });
     let format_runs = number("STRATA_BENCH_FORMAT_RUNS").unwrap_or(if bench { 10 } else { 2 });
+    // `STRATA_BENCH_SHAPES` picks some of them: `one-plain`, `one-allow`, `many-plain`,
+    // `many-allow` (comma-separated).
+    let picked =
+        |name: &str| std::env::var("STRATA_BENCH_SHAPES").map_or(true, |s| s.split(',').any(|w| w.trim() == name));
     for results in shape_sizes.into_iter().filter(|_| wanted("shapes")) {
-        for per_file in [results, results / 100] {
-            for suppressed in [false, true] {
-                run_shape(&binary, results, per_file.max(1), suppressed, runs, format_runs);
+        for (files, per_file) in [("one", results), ("many", results / 100)] {
+            for (kind, suppressed) in [("plain", false), ("allow", true)] {
+                if picked(&format!("{files}-{kind}")) {
+                    run_shape(&binary, results, per_file.max(1), suppressed, runs, format_runs);
+                }
             }
         }
     }

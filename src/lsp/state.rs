@@ -1064,7 +1064,11 @@ fn changed_files(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u6
     }
     let changed: Vec<FileId> =
         (0..strata).filter(|&i| before.edits.get(i) != edits.get(i)).map(|i| FileId(i as u32)).collect();
-    (changed.len() <= (strata / 4).max(1)).then_some(changed)
+    // An edited file holding most of the workspace is read again whole either way; the
+    // whole analysis then saves copying the model (and runs its passes on every core).
+    let size = |files: &mut dyn Iterator<Item = usize>| files.map(|i| workspace.files[i].text.len()).sum::<usize>();
+    let most = 2 * size(&mut changed.iter().map(|f| f.0 as usize)) > size(&mut (0..strata));
+    (changed.len() <= (strata / 4).max(1) && !most).then_some(changed)
 }
 
 #[cfg(test)]
