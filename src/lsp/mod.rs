@@ -429,15 +429,28 @@ async fn analyse(shared: Arc<Shared>, client: Client) {
 /// What was last published for a file that has diagnostics (a file with none has no
 /// entry), and what it was made from.
 struct Sent {
-    /// The unit's diagnostics in the file, as published.
-    core: Vec<crate::diagnostics::Diagnostic>,
-    /// The unit's URIs by file id when they were published (shared with its snapshot).
-    uris: Arc<Vec<Uri>>,
+    /// The last snapshot published (every entry is moved on to it, so no older one is
+    /// kept alive), and the file's unit there.
+    snapshot: Arc<Snapshot>,
+    unit: usize,
+    /// Indexes into the unit's diagnostics.
+    diagnostics: Vec<usize>,
     /// The files those diagnostics point into (ids in the unit), with their edit counts.
     stamps: Vec<(u32, u64)>,
     published: Vec<lsp::Diagnostic>,
     /// The generation of the snapshot that last had diagnostics in the file.
     seen: u64,
+}
+
+impl Sent {
+    fn unit(&self) -> &state::Unit {
+        &self.snapshot.units[self.unit]
+    }
+
+    fn core(&self) -> impl Iterator<Item = &crate::diagnostics::Diagnostic> {
+        let all = &self.unit().analysis.diagnostics;
+        self.diagnostics.iter().map(move |&i| &all[i])
+    }
 }
 
 /// A list to publish: where the file is ((unit, file id); `None` for a file gone), its
@@ -474,14 +487,15 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
             let core = || indexes.iter().map(|&i| &all[i]);
             // The same files (by id, under the same URIs) with the same texts, and the same list.
             let same = sent.get(uri).is_some_and(|b| {
+                let old = &b.unit().uris;
                 b.stamps == stamps
-                    && (Arc::ptr_eq(&b.uris, &unit.uris)
-                        || stamps.iter().all(|&(i, _)| b.uris.get(i as usize) == unit.uris.get(i as usize)))
-                    && b.core.iter().eq(core())
+                    && (Arc::ptr_eq(old, &unit.uris)
+                        || stamps.iter().all(|&(i, _)| old.get(i as usize) == unit.uris.get(i as usize)))
+                    && b.core().eq(core())
             });
             if same {
                 if let Some(entry) = sent.get_mut(uri) {
-                    entry.seen = round;
+                    (entry.snapshot, entry.unit, entry.diagnostics, entry.seen) = (snapshot.clone(), u, indexes, round);
                 }
                 continue;
             }
@@ -495,8 +509,14 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
                     list.clone(),
                 ));
             }
-            let entry =
-                Sent { core: core().cloned().collect(), uris: unit.uris.clone(), stamps, published: list, seen: round };
+            let entry = Sent {
+                snapshot: snapshot.clone(),
+                unit: u,
+                diagnostics: indexes,
+                stamps,
+                published: list,
+                seen: round,
+            };
             sent.insert(uri.clone(), entry);
         }
     }
