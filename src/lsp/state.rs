@@ -543,8 +543,8 @@ impl State {
         Input { generation: self.generation, encoding: self.encoding, layout: self.layout, units }
     }
 
-    /// What changed since `last` (the last snapshot), when that is only the texts (or
-    /// versions) of data files its workspaces read: then the next snapshot is `last` with
+    /// What changed since `last` (the last snapshot), when that is only the texts of data
+    /// files its workspaces read, or the versions of any files: then the next snapshot is `last` with
     /// those files read again (`analyze_data`), and nothing is done per document. On
     /// 10,000 CSV files, handing every document to the analysis and indexing them again
     /// took several times as long as re-checking the one edited. `None` when anything
@@ -572,8 +572,9 @@ impl State {
             if same_text && same_uri && unit.versions.get(i) == Some(&doc.version) {
                 continue;
             }
+            // A new version of the same text (a file opened, say) changes no analysis.
             let data = i.checked_sub(unit.workspace.files.len() + 1).filter(|&d| d < unit.workspace.data.len());
-            if doc.kind != DocKind::Data || data.is_none() || !same_uri {
+            if !same_uri || (!same_text && (doc.kind != DocKind::Data || data.is_none())) {
                 return None;
             }
             let source = (!same_text).then(|| doc.source.clone());
@@ -622,8 +623,8 @@ pub fn run(work: Work, trees: &mut Trees, last: Option<&Snapshot>, again: impl F
     quick.unwrap_or_else(|| analyze(again(), trees, last))
 }
 
-/// Data files whose texts (or versions) changed since a snapshot, nothing else
-/// (`State::data_edit`).
+/// Data files whose texts changed since a snapshot, and files whose versions did,
+/// nothing else (`State::data_edit`).
 pub struct DataEdit {
     pub generation: u64,
     changes: Vec<DataChange>,

@@ -351,7 +351,7 @@ fn data_edit() -> impl Strategy<Value = DataEdit> {
         3 => (1..4usize, 0..10usize).prop_map(|(file, line)| DataEdit::Delete { file, line }),
         1 => edit().prop_map(DataEdit::Map),
         1 => (0..10usize, 0..CSV_LINES.len()).prop_map(|(line, text)| DataEdit::Both { line, text }),
-        1 => (1..4usize).prop_map(|file| DataEdit::Reopen { file }),
+        1 => (0..4usize).prop_map(|file| DataEdit::Reopen { file }),
     ]
 }
 
