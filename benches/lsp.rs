@@ -80,6 +80,9 @@ fn uri(path: &Path) -> String {
 
 /// `samples | median | p95 | max`, in milliseconds.
 fn stats(samples: &mut [Duration]) -> String {
+    if samples.is_empty() {
+        return "0 | | |".to_owned();
+    }
     samples.sort();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
@@ -334,7 +337,8 @@ fn run_data(binary: &Path, measures: usize, runs: usize, request_runs: usize) {
     let first = edited.text.lines().nth(1).unwrap_or_default();
     let value = first.split(',').nth(1).unwrap_or_default().to_owned();
     let mut version = 1;
-    let mut csv = time_toggles(&mut server, &doc, &mut version, (1, 8), &value, "n/a", runs);
+    let csv_runs = if wanted("data-csv") { runs } else { 0 };
+    let mut csv = time_toggles(&mut server, &doc, &mut version, (1, 8), &value, "n/a", csv_runs);
     // The measure's `data:` path, broken and mended, in its `.strata` file.
     server.notify(
         "textDocument/didOpen",
@@ -348,8 +352,9 @@ fn run_data(binary: &Path, measures: usize, runs: usize, request_runs: usize) {
         .find_map(|(i, l)| Some((i, l.find("data: \"")? + 7)))
         .unwrap_or_else(|| panic!("no data line"));
     let mut map_version = 1;
+    let path_runs = if wanted("data-path") { runs } else { 0 };
     let mut path_edit =
-        time_toggles(&mut server, &map_doc, &mut map_version, (data_line, data_col), "../", "../../", runs);
+        time_toggles(&mut server, &map_doc, &mut map_version, (data_line, data_col), "../", "../../", path_runs);
     let mut hovers = time_requests(&mut server, request_runs, "textDocument/hover", &at, Value::is_object);
     server.call("shutdown", Value::Null);
     server.notify("exit", Value::Null);
@@ -361,6 +366,12 @@ fn run_data(binary: &Path, measures: usize, runs: usize, request_runs: usize) {
     println!("| CSV `didChange` (a value) -> `publishDiagnostics` of that version | {} |", stats(&mut csv));
     println!("| `.strata` `didChange` (a `data:` path) -> `publishDiagnostics` | {} |", stats(&mut path_edit));
     println!("| hover on a measure with data, settled | {} |\n", stats(&mut hovers));
+}
+
+/// Whether `section` is to run: `STRATA_BENCH_SECTIONS` (comma-separated: `edits`,
+/// `data-csv`, `data-path`, `shapes`) lists those wanted; every one when it is unset.
+fn wanted(section: &str) -> bool {
+    std::env::var("STRATA_BENCH_SECTIONS").map_or(true, |s| s.split(',').any(|w| w.trim() == section))
 }
 
 fn main() {
@@ -375,15 +386,135 @@ fn main() {
         .unwrap_or_else(|| if bench { vec![1_000, 10_000] } else { vec![100] });
     let runs = number("STRATA_BENCH_RUNS").unwrap_or(if bench { 30 } else { 2 });
     let request_runs = if bench { runs.max(100) } else { runs };
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
-    for results in sizes {
+    // Another build of `strata` (the code before a change, say) can be measured instead.
+    let binary = std::env::var_os("STRATA_BENCH_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_strata")), PathBuf::from);
+    for &results in sizes.iter().filter(|_| wanted("edits")) {
         run(&binary, results, runs, request_runs);
     }
     let data_sizes: Vec<usize> = std::env::var("STRATA_BENCH_DATA_MEASURES")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| if bench { vec![1_000, 10_000] } else { vec![100] });
-    for measures in data_sizes {
+    for measures in data_sizes.into_iter().filter(|_| wanted("data-csv") || wanted("data-path")) {
         run_data(&binary, measures, runs, request_runs);
     }
+    // Issue 17's server shapes: 10,000 results in one file and in 100 files, each
+    // without and with a suppression comment on every result.
+    let shape_sizes: Vec<usize> = std::env::var("STRATA_BENCH_SHAPE_RESULTS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| if bench { vec![10_000] } else { vec![100] });
+    let format_runs = number("STRATA_BENCH_FORMAT_RUNS").unwrap_or(if bench { 10 } else { 2 });
+    // `STRATA_BENCH_SHAPES` picks some of them: `one-plain`, `one-allow`, `many-plain`,
+    // `many-allow` (comma-separated).
+    let picked =
+        |name: &str| std::env::var("STRATA_BENCH_SHAPES").map_or(true, |s| s.split(',').any(|w| w.trim() == name));
+    for results in shape_sizes.into_iter().filter(|_| wanted("shapes")) {
+        for (files, per_file) in [("one", results), ("many", results / 100)] {
+            for (kind, suppressed) in [("plain", false), ("allow", true)] {
+                if picked(&format!("{files}-{kind}")) {
+                    run_shape(&binary, results, per_file.max(1), suppressed, runs, format_runs);
+                }
+            }
+        }
+    }
+}
+
+/// `strata::synth::workspace(results, per_file, 42)` with, when `suppressed`, a lint on
+/// every result that a suppression comment on the line before allows (a year in its
+/// statement: `target-in-result`), as a legacy map quietened result by result would be.
+fn shape_files(results: usize, per_file: usize, suppressed: bool) -> Vec<strata::synth::SynthFile> {
+    let mut files = strata::synth::workspace(results, per_file, 42);
+    if !suppressed {
+        return files;
+    }
+    for file in files.iter_mut().filter(|f| f.path.starts_with("results/")) {
+        let mut text = String::with_capacity(file.text.len() * 2);
+        for line in file.text.split_inclusive('\n') {
+            match line.strip_suffix("\" {\n").filter(|_| line.starts_with("result ")) {
+                Some(head) => {
+                    text.push_str("# strata: allow(target-in-result)\n");
+                    text.push_str(head);
+                    text.push_str(" by 2027\" {\n");
+                }
+                None => text.push_str(line),
+            }
+        }
+        file.text = text;
+    }
+    files
+}
+
+/// Issue 17's server shapes: `results` results in files of `per_file` (one file of
+/// 10,000 or 100 of 100), with or without a suppression comment on every result. One
+/// file in the middle is opened and the first `layer:` value in it broken and mended
+/// in turn, timing each `didChange` to the `publishDiagnostics` of that version; then a
+/// `textDocument/formatting` of that file (settled), `format_runs` times.
+fn run_shape(binary: &Path, results: usize, per_file: usize, suppressed: bool, runs: usize, format_runs: usize) {
+    let name = format!("lsp-bench-shape-{results}-{per_file}-{}", if suppressed { "allow" } else { "plain" });
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = shape_files(results, per_file, suppressed);
+    for file in &files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+        }
+        std::fs::write(&path, &file.text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let result_files: Vec<_> = files.iter().filter(|f| f.path.starts_with("results/")).collect();
+    let edited = result_files.get(result_files.len() / 2).unwrap_or_else(|| panic!("no results file"));
+    let text = edited.text.clone();
+    let doc = uri(&dir.join(&edited.path));
+    let comments = text.matches("# strata: allow(").count();
+    let mut server = Server::start(binary);
+    let start = Instant::now();
+    server.call(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(&dir), "capabilities": {},
+                "workspaceFolders": [{ "uri": uri(&dir), "name": "bench" }] }),
+    );
+    server.notify("initialized", json!({}));
+    let at = json!({ "textDocument": { "uri": doc }, "position": { "line": 0, "character": 0 } });
+    server.call("textDocument/hover", at);
+    let first_analysis = start.elapsed();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": doc, "languageId": "strata", "version": 1, "text": text } }),
+    );
+    let (layer_line, layer_col, layer_len) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| {
+            let at = line.find("layer: ")?;
+            Some((i, at + 7, line.len() - at - 7))
+        })
+        .unwrap_or_else(|| panic!("no layer in the edited file"));
+    let original = text.lines().nth(layer_line).map(|l| l[layer_col..layer_col + layer_len].to_owned());
+    let original = original.unwrap_or_default();
+    let mut version = 1;
+    let mut change =
+        time_toggles(&mut server, &doc, &mut version, (layer_line, layer_col), &original, "nowhere_layer", runs);
+    let params = json!({ "textDocument": { "uri": doc }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let mut format = time_requests(&mut server, format_runs, "textDocument/formatting", &params, Value::is_array);
+    server.call("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    let _ = server.child.wait();
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
+    let shape = format!(
+        "{results} results in {} file(s) of {per_file}, {}",
+        results.div_ceil(per_file),
+        if suppressed { "a suppression comment on each" } else { "no suppression comments" }
+    );
+    println!(
+        "shape: {shape}; edited `{}` ({} lines, {comments} suppression comments)\n",
+        edited.path,
+        text.lines().count()
+    );
+    println!("| what ({shape}) | samples | median | p95 | max |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| first hover answered (first analysis) | 1 | {} | | |", ms(first_analysis));
+    println!("| `didChange` (an attribute's value) -> `publishDiagnostics` of that version | {} |", stats(&mut change));
+    println!("| `textDocument/formatting` of the edited file, settled | {} |\n", stats(&mut format));
 }

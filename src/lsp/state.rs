@@ -80,6 +80,10 @@ pub struct State {
     /// The last plan, with what it was made from: on 10,000 files, planning again after
     /// every keystroke cost more than re-checking an edited CSV file.
     pub planned: std::sync::Mutex<Option<Planned>>,
+    /// The keys of the documents set, changed, opened or closed since `data_edit` last
+    /// looked (some may have come back to what the last snapshot holds): what it compares
+    /// with the last snapshot instead of every document.
+    pub touched: Vec<String>,
 }
 
 /// A plan and what it was made from.
@@ -103,6 +107,7 @@ impl Default for State {
             docs: BTreeMap::new(),
             layout: 0,
             planned: std::sync::Mutex::new(None),
+            touched: Vec::new(),
         }
     }
 }
@@ -229,10 +234,11 @@ impl State {
             None => {
                 let path = Some(path.to_path_buf());
                 let doc = Doc { uri, path, kind, source, version: None, member: true, edits: stamp };
-                self.docs.insert(name, doc);
+                self.docs.insert(name.clone(), doc);
                 self.layout += 1;
             }
         }
+        self.touched.push(name);
         self.bump();
     }
 
@@ -241,6 +247,7 @@ impl State {
         if self.docs.get(key).is_some_and(|doc| doc.version.is_none()) {
             self.docs.remove(key);
             self.layout += 1;
+            self.touched.push(key.to_owned());
             self.bump();
         }
     }
@@ -262,10 +269,11 @@ impl State {
             }
             None => {
                 let doc = Doc { uri, path, kind, source, version: Some(version), member: false, edits: stamp };
-                self.docs.insert(key, doc);
+                self.docs.insert(key.clone(), doc);
                 self.layout += 1;
             }
         }
+        self.touched.push(key);
         self.bump();
     }
 
@@ -303,6 +311,7 @@ impl State {
         };
         doc.version = Some(version);
         doc.edits = stamp;
+        self.touched.push(key);
         self.bump();
         Ok(())
     }
@@ -331,6 +340,7 @@ impl State {
                 self.layout += 1;
             }
         }
+        self.touched.push(key);
         self.bump();
     }
 
@@ -530,8 +540,158 @@ impl State {
                 UnitInput { root, files: plan.files.iter().filter_map(file).collect(), config, data, csv }
             })
             .collect();
-        Input { generation: self.generation, encoding: self.encoding, units }
+        Input { generation: self.generation, encoding: self.encoding, layout: self.layout, units }
     }
+
+    /// What changed since `last` (the last snapshot), when that is only the texts of data
+    /// files its workspaces read, or the versions of any files: then the next snapshot is `last` with
+    /// those files read again (`analyze_data`), and nothing is done per document. On
+    /// 10,000 CSV files, handing every document to the analysis and indexing them again
+    /// took several times as long as re-checking the one edited. `None` when anything
+    /// else changed: a `.strata` file, `strata.toml`, which documents there are, the
+    /// folders. Forgets what was touched: call it before each analysis.
+    pub fn data_edit(&mut self, last: Option<&Snapshot>) -> Option<DataEdit> {
+        let mut touched = std::mem::take(&mut self.touched);
+        let last = last.filter(|l| !l.failed && l.layout == self.layout && l.encoding == self.encoding)?;
+        touched.sort();
+        touched.dedup();
+        let mut changes = Vec::new();
+        for key in &touched {
+            let doc = self.docs.get(key)?;
+            let Some(&(u, id)) = last.index.get(key) else {
+                // A CSV file no measure reads: its text changes nothing.
+                if doc.kind == DocKind::Data {
+                    continue;
+                }
+                return None;
+            };
+            let unit = last.units.get(u)?;
+            let i = id.0 as usize;
+            let same_text = unit.edits.get(i) == Some(&doc.edits);
+            let same_uri = unit.uris.get(i) == Some(&doc.uri);
+            if same_text && same_uri && unit.versions.get(i) == Some(&doc.version) {
+                continue;
+            }
+            // A new version of the same text (a file opened, say) changes no analysis.
+            let data = i.checked_sub(unit.workspace.files.len() + 1).filter(|&d| d < unit.workspace.data.len());
+            if !same_uri || (!same_text && (doc.kind != DocKind::Data || data.is_none())) {
+                return None;
+            }
+            let source = (!same_text).then(|| doc.source.clone());
+            changes.push(DataChange { unit: u, id, version: doc.version, edits: doc.edits, source });
+        }
+        Some(DataEdit { generation: self.generation, changes })
+    }
+}
+
+/// What the analysis is to do next: re-read a few data files into the last snapshot,
+/// or analyse the documents (from the last snapshot where it can).
+pub enum Work {
+    Data(DataEdit),
+    Whole(Input),
+}
+
+impl Work {
+    /// The generation of the state it was made from.
+    pub fn generation(&self) -> u64 {
+        match self {
+            Work::Data(edit) => edit.generation,
+            Work::Whole(input) => input.generation,
+        }
+    }
+}
+
+impl State {
+    /// The work to bring `last` (the last snapshot) up to this state: `data_edit` when
+    /// it applies, else `input_after`.
+    pub fn work_after(&mut self, last: Option<&Snapshot>) -> Work {
+        match self.data_edit(last) {
+            Some(edit) => Work::Data(edit),
+            None => Work::Whole(self.input_after(last)),
+        }
+    }
+}
+
+/// Does `work` from `last` (the snapshot it was made against), as the server's analysis
+/// task does: a data edit the quick path cannot take is analysed as any other edit, from
+/// `again` (the state's input as it is then).
+pub fn run(work: Work, trees: &mut Trees, last: Option<&Snapshot>, again: impl FnOnce() -> Input) -> Snapshot {
+    let quick = match work {
+        Work::Data(edit) => last.and_then(|last| analyze_data(edit, trees, last)),
+        Work::Whole(input) => return analyze(input, trees, last),
+    };
+    quick.unwrap_or_else(|| analyze(again(), trees, last))
+}
+
+/// Data files whose texts changed since a snapshot, and files whose versions did,
+/// nothing else (`State::data_edit`).
+pub struct DataEdit {
+    pub generation: u64,
+    changes: Vec<DataChange>,
+}
+
+struct DataChange {
+    unit: usize,
+    id: FileId,
+    version: Option<i32>,
+    edits: u64,
+    /// The new text, when it changed.
+    source: Option<SourceFile>,
+}
+
+/// The snapshot after `edit`, from `last`, the snapshot it was made against: each unit
+/// whose data files changed shares `last`'s model, trees and untouched data files, and
+/// only the measures reading the changed files are judged again (`crate::recheck_data`);
+/// the other units are `last`'s. `None` when that is not the whole analysis's answer
+/// (a suppression comment covers one of those lints, a file unreadable): then the
+/// workspace is analysed as after any other edit.
+pub fn analyze_data(edit: DataEdit, trees: &mut Trees, last: &Snapshot) -> Option<Snapshot> {
+    let mut units = last.units.clone();
+    for (u, unit) in units.iter_mut().enumerate() {
+        let changes: Vec<&DataChange> = edit.changes.iter().filter(|c| c.unit == u).collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let first = unit.workspace.files.len() + 1;
+        let mut data = unit.workspace.data.clone();
+        let mut changed = Vec::new();
+        for change in changes {
+            let i = change.id.0 as usize;
+            *unit.versions.get_mut(i)? = change.version;
+            *unit.edits.get_mut(i)? = change.edits;
+            if let Some(source) = &change.source {
+                let d = i.checked_sub(first)?;
+                let mut source = source.clone();
+                source.path = data.get(d)?.path.clone();
+                data[d] = Arc::new(data_file(source));
+                changed.push(d);
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let workspace = Workspace { files: unit.workspace.files.clone(), config: unit.workspace.config.clone(), data };
+        // The trees, lent by the analysis task, in file order.
+        let mut lent: Vec<(&String, Tree)> = Vec::with_capacity(unit.keys.len());
+        for key in unit.keys.iter() {
+            match trees.by_key.remove(key) {
+                Some(tree) => lent.push((key, tree)),
+                None => break,
+            }
+        }
+        let complete = lent.len() == unit.keys.len();
+        let asts: Vec<Ast> = lent.iter_mut().map(|(_, tree)| std::mem::take(&mut tree.ast)).collect();
+        let analysis = complete.then(|| crate::recheck_data(&workspace, &asts, &unit.analysis, &changed)).flatten();
+        for ((key, mut tree), ast) in lent.into_iter().zip(asts) {
+            tree.ast = ast;
+            trees.by_key.insert(key.clone(), tree);
+        }
+        unit.analysis = Arc::new(analysis?);
+        unit.workspace = Arc::new(workspace);
+    }
+    let index = last.index.clone();
+    let (generation, encoding, layout) = (edit.generation, last.encoding, last.layout);
+    Some(Snapshot { generation, encoding, layout, units, index, failed: false, data_only: true })
 }
 
 /// One workspace to check: its root, its `.strata` files (relative path, key) and its
@@ -554,6 +714,8 @@ impl Plan {
 pub struct Input {
     pub generation: u64,
     pub encoding: ColumnUnit,
+    /// `State::layout` when it was made.
+    pub layout: u64,
     pub units: Vec<UnitInput>,
 }
 
@@ -584,28 +746,36 @@ pub struct FileInput {
 pub struct Snapshot {
     pub generation: u64,
     pub encoding: ColumnUnit,
+    /// `State::layout` of the state analysed: which documents there were.
+    pub layout: u64,
     pub units: Vec<Unit>,
-    /// Where each document is: its unit and its file id there.
-    index: HashMap<String, (usize, FileId)>,
+    /// Where each document is: its unit and its file id there (shared by the snapshots
+    /// of one layout).
+    index: Arc<HashMap<String, (usize, FileId)>>,
     /// Set when the analysis itself failed (a bug): requests answer with an error.
     pub failed: bool,
+    /// Made from the snapshot before by re-reading data files only (`analyze_data`).
+    pub data_only: bool,
 }
 
 /// What `check` learned about a workspace (its trees are in `Unit::asts`), and what the
 /// next analysis can start from.
 pub type Analysis = crate::Rechecked;
 
-/// One workspace and what `check` learned about it.
-#[derive(Debug)]
+/// One workspace and what `check` learned about it. Cheap to clone: what is large is
+/// shared.
+#[derive(Clone, Debug)]
 pub struct Unit {
     pub root: Option<PathBuf>,
-    pub workspace: Workspace,
-    pub analysis: Analysis,
+    pub workspace: Arc<Workspace>,
+    pub analysis: Arc<Analysis>,
     /// By file id: the tree of each `.strata` file, shared with the analysis task.
     pub asts: Vec<Arc<Ast>>,
     /// By file id: the `.strata` files, then `strata.toml` (its place held, when there
     /// is none, by the URI it would have), then the data files.
-    pub uris: Vec<Uri>,
+    pub uris: Arc<Vec<Uri>>,
+    /// By file id: the document keys of the `.strata` files.
+    pub keys: Arc<Vec<String>>,
     pub versions: Vec<Option<i32>>,
     /// How many times each file's text had changed: equal counts, equal text.
     pub edits: Vec<u64>,
@@ -620,7 +790,7 @@ impl Unit {
     }
 
     pub fn files(&self) -> Files<'_> {
-        Files { sources: &self.workspace, uris: &self.uris }
+        Files { sources: &*self.workspace, uris: &self.uris }
     }
 
     pub fn location(&self, loc: crate::source::Loc, encoding: ColumnUnit) -> Option<lsp::Location> {
@@ -648,7 +818,15 @@ pub struct FileRef<'a> {
 
 impl Snapshot {
     pub fn empty(generation: u64) -> Snapshot {
-        Snapshot { generation, encoding: ColumnUnit::Utf16, units: Vec::new(), index: HashMap::new(), failed: false }
+        Snapshot {
+            generation,
+            encoding: ColumnUnit::Utf16,
+            layout: 0,
+            units: Vec::new(),
+            index: Arc::new(HashMap::new()),
+            failed: false,
+            data_only: false,
+        }
     }
 
     pub fn file(&self, uri: &Uri) -> Option<FileRef<'_>> {
@@ -681,6 +859,10 @@ struct Tree {
     ast: Ast,
     shared: Arc<Ast>,
     diags: Vec<Diagnostic>,
+    /// The data files its measures name (`sema::attributes::data_paths` of this file):
+    /// walking every tree for them after each keystroke cost a quarter of an edit on
+    /// 100 files.
+    data: Vec<String>,
 }
 
 /// The trees of the last analysis, by document key. Only a file whose text changed
@@ -688,6 +870,20 @@ struct Tree {
 #[derive(Default)]
 pub struct Trees {
     by_key: HashMap<String, Tree>,
+    /// Trees replaced by the last analysis, for the caller to free off the path to the
+    /// diagnostics (`Trees::stale`): the tree of a file of 10,000 results is ~200,000
+    /// allocations.
+    stale: Vec<Tree>,
+}
+
+/// Trees no analysis needs any more (`Trees::stale`), to be dropped.
+pub struct Stale(#[allow(dead_code)] Vec<Tree>);
+
+impl Trees {
+    /// The trees the last analyses replaced.
+    pub fn stale(&mut self) -> Stale {
+        Stale(std::mem::take(&mut self.stale))
+    }
 }
 
 /// Analyses every workspace of `input` (no IO; runs on a blocking thread), reusing and
@@ -695,9 +891,13 @@ pub struct Trees {
 /// with a few texts changed, and the same `strata.toml`, starts from its analysis there
 /// (`crate::recheck_trees`).
 pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> Snapshot {
+    // What the last analysis replaced and no caller took (`Trees::stale`).
+    trees.stale.clear();
     let mut kept = HashMap::with_capacity(trees.by_key.len());
     let mut snapshot = Snapshot::empty(input.generation);
     snapshot.encoding = input.encoding;
+    snapshot.layout = input.layout;
+    let mut index_of: HashMap<String, (usize, FileId)> = HashMap::new();
     for unit in input.units {
         let index = snapshot.units.len();
         let count = unit.files.len() + 1;
@@ -713,12 +913,20 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
         let mut diags = Vec::new();
         for (i, file) in unit.files.into_iter().enumerate() {
             let id = FileId(i as u32);
-            let reuse = trees.by_key.remove(&file.key).filter(|t| t.edits == file.edits && t.path == file.source.path);
+            let reuse = match trees.by_key.remove(&file.key) {
+                Some(tree) if tree.edits == file.edits && tree.path == file.source.path => Some(tree),
+                old => {
+                    trees.stale.extend(old);
+                    None
+                }
+            };
             let mut tree = reuse.unwrap_or_else(|| {
                 let mut own = Vec::new();
                 let ast = crate::parse_file(FileId(0), &file.source, &mut own);
                 let shared = Arc::new(ast.clone());
-                Tree { edits: file.edits, path: file.source.path.clone(), ast, shared, diags: own }
+                let data =
+                    crate::sema::attributes::data_paths(std::slice::from_ref(&file.source), std::slice::from_ref(&ast));
+                Tree { edits: file.edits, path: file.source.path.clone(), ast, shared, diags: own, data }
             });
             asts.push(std::mem::take(&mut tree.ast));
             shared.push(tree.shared.clone());
@@ -729,7 +937,7 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
                 }
                 d
             }));
-            snapshot.index.insert(file.key.clone(), (index, id));
+            index_of.insert(file.key.clone(), (index, id));
             owned.push((file.key, tree));
             uris.push(file.uri);
             versions.push(file.version);
@@ -737,14 +945,16 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             files.push(file.source);
         }
         let config = unit.config.map(|config| {
-            snapshot.index.insert(config.key, (index, FileId(files.len() as u32)));
+            index_of.insert(config.key, (index, FileId(files.len() as u32)));
             uris.push(config.uri);
             versions.push(config.version);
             edits.push(config.edits);
             config.source
         });
         // The data files the measures name, as `strata check` reads them (each once).
-        let wanted = crate::sema::attributes::data_paths(&files, &asts);
+        let mut wanted: Vec<&str> = owned.iter().flat_map(|(_, tree)| tree.data.iter().map(String::as_str)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         let mut data = Vec::new();
         // Without `strata.toml`, its id is held by the URI it would have (never published
         // to: nothing points there).
@@ -762,8 +972,8 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
                 versions.push(None);
                 edits.push(0);
             }
-            for file in unit.data.into_iter().filter(|f| wanted.binary_search(&f.source.path).is_ok()) {
-                snapshot.index.insert(file.key, (index, FileId((files.len() + 1 + data.len()) as u32)));
+            for file in unit.data.into_iter().filter(|f| wanted.binary_search(&f.source.path.as_str()).is_ok()) {
+                index_of.insert(file.key, (index, FileId((files.len() + 1 + data.len()) as u32)));
                 uris.push(file.uri);
                 versions.push(file.version);
                 edits.push(file.edits);
@@ -785,15 +995,27 @@ pub fn analyze(input: Input, trees: &mut Trees, previous: Option<&Snapshot>) -> 
             });
             crate::recheck_trees(&workspace, &asts, diags, start)
         });
+        let mut keys = Vec::with_capacity(owned.len());
         for ((key, mut tree), ast) in owned.into_iter().zip(asts) {
             tree.ast = ast;
+            keys.push(key.clone());
             kept.insert(key, tree);
         }
-        let csv = unit.csv;
-        snapshot.units.push(Unit { root: unit.root, workspace, analysis, asts: shared, uris, versions, edits, csv });
+        snapshot.units.push(Unit {
+            root: unit.root,
+            workspace: Arc::new(workspace),
+            analysis: Arc::new(analysis),
+            asts: shared,
+            uris: Arc::new(uris),
+            keys: Arc::new(keys),
+            versions,
+            edits,
+            csv: unit.csv,
+        });
     }
     // Trees of documents gone since are dropped with the old map.
     trees.by_key = kept;
+    snapshot.index = Arc::new(index_of);
     snapshot
 }
 
@@ -823,7 +1045,7 @@ fn data_file(source: SourceFile) -> crate::DataFile {
 /// nothing else did: the same files (and data files) under the same names, with the
 /// same texts, and the same `strata.toml`.
 fn changed_data(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u64]) -> Option<Vec<usize>> {
-    let same_files = before.uris == uris
+    let same_files = *before.uris == uris
         && before.workspace.config.is_some() == workspace.config.is_some()
         && before.workspace.files.len() == workspace.files.len()
         && before.workspace.data.len() == workspace.data.len()
@@ -842,7 +1064,7 @@ fn changed_data(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u64
 /// the same (the same files in the same order, the same `strata.toml`) and one file, or
 /// at most a quarter of them, changed: past that, analysing it all is as quick.
 fn changed_files(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u64]) -> Option<Vec<FileId>> {
-    let same_files = before.uris == uris
+    let same_files = *before.uris == uris
         && before.workspace.config.is_some() == workspace.config.is_some()
         && before.workspace.files.iter().zip(&workspace.files).all(|(a, b)| a.path == b.path);
     let strata = workspace.files.len();
@@ -851,7 +1073,11 @@ fn changed_files(before: &Unit, workspace: &Workspace, uris: &[Uri], edits: &[u6
     }
     let changed: Vec<FileId> =
         (0..strata).filter(|&i| before.edits.get(i) != edits.get(i)).map(|i| FileId(i as u32)).collect();
-    (changed.len() <= (strata / 4).max(1)).then_some(changed)
+    // An edited file holding most of the workspace is read again whole either way; the
+    // whole analysis then saves copying the model (and runs its passes on every core).
+    let size = |files: &mut dyn Iterator<Item = usize>| files.map(|i| workspace.files[i].text.len()).sum::<usize>();
+    let most = 2 * size(&mut changed.iter().map(|f| f.0 as usize)) > size(&mut (0..strata));
+    (changed.len() <= (strata / 4).max(1) && !most).then_some(changed)
 }
 
 #[cfg(test)]

@@ -129,6 +129,13 @@ impl Server {
         self.texts[file] = text;
     }
 
+    /// `didOpen` again with the text the server has: a new version only.
+    pub(crate) fn reopen(&mut self, file: usize) {
+        self.version += 1;
+        let uri = file_uri(&self.path(file));
+        self.state.open(uri, self.texts[file].clone(), self.version);
+    }
+
     /// `strata.toml` changed on disk (created, changed or deleted).
     pub(crate) fn set_config(&mut self, config: Option<&str>) {
         let path = self.root.join("strata.toml");
@@ -141,7 +148,9 @@ impl Server {
 
     /// Analyses the state from the last snapshot, as the server's analysis task does.
     pub(crate) fn analyze(&mut self) -> &Snapshot {
-        let next = state::analyze(self.state.input_after(self.last.as_ref()), &mut self.trees, self.last.as_ref());
+        let last = self.last.as_ref();
+        let work = self.state.work_after(last);
+        let next = state::run(work, &mut self.trees, last, || self.state.input_after(last));
         self.last.insert(next)
     }
 
@@ -281,7 +290,7 @@ fn common_edits_take_the_incremental_path() {
 
 /// A map whose measures read two CSV files (one shared by two measures), with
 /// baselines and targets the evidence lints judge, and one of them suppressed.
-const DATA_FILES: [(&str, &str); 3] = [
+const DATA_FILES: [(&str, &str); 4] = [
     (
         "e.strata",
         "result r \"Orders are on time\" {\n  measure m1 \"On time\" {\n    unit: \"%\"\n    direction: up\n    frequency: monthly\n    baseline: 50% at 2025-03\n    target: 60% by 2027-01\n    data: \"e1.csv\"\n  }\n  # strata: allow(target-within-limits)\n  measure m2 \"Late\" {\n    unit: \"%\"\n    direction: down\n    frequency: monthly\n    target: 45% by 2027-01\n    data: \"e1.csv\"\n  }\n  measure m3 \"Spills\" {\n    unit: \"cups\"\n    direction: down\n    frequency: quarterly\n    target: 2 by 2027-01\n    data: \"e2.csv\"\n  }\n}\n",
@@ -291,6 +300,8 @@ const DATA_FILES: [(&str, &str); 3] = [
         "period,value,m2,limits\n2025-01,50%,40%,\n2025-02,52%,41%,\n2025-03,49%,43%,\n2025-04,51%,44%,\n2025-05,50%,42%,\n2025-06,53%,40%,\n",
     ),
     ("e2.csv", "period,value\n2025-Q1,3\n2025-Q2,4\n2025-Q3,2\n2025-Q4,5\n2026-Q1,3\n"),
+    // No measure reads it: its edits change nothing.
+    ("f.csv", "period,value\n2025-01,1\n"),
 ];
 
 /// Lines an edit may put in a CSV file.
@@ -322,14 +333,25 @@ enum DataEdit {
     },
     /// An edit of the map (`Edit` on `e.strata`).
     Map(Edit),
+    /// The same line edit in both files read, analysed once.
+    Both {
+        line: usize,
+        text: usize,
+    },
+    /// The editor opens a file again with the text it has: a new version, the same text.
+    Reopen {
+        file: usize,
+    },
 }
 
 fn data_edit() -> impl Strategy<Value = DataEdit> {
     prop_oneof![
-        4 => (1..3usize, 0..10usize, 0..CSV_LINES.len())
+        4 => (1..4usize, 0..10usize, 0..CSV_LINES.len())
             .prop_map(|(file, line, text)| DataEdit::Insert { file, line, text }),
-        3 => (1..3usize, 0..10usize).prop_map(|(file, line)| DataEdit::Delete { file, line }),
+        3 => (1..4usize, 0..10usize).prop_map(|(file, line)| DataEdit::Delete { file, line }),
         1 => edit().prop_map(DataEdit::Map),
+        1 => (0..10usize, 0..CSV_LINES.len()).prop_map(|(line, text)| DataEdit::Both { line, text }),
+        1 => (0..4usize).prop_map(|file| DataEdit::Reopen { file }),
     ]
 }
 
@@ -337,7 +359,9 @@ fn data_edit() -> impl Strategy<Value = DataEdit> {
 fn csv_edited(text: &str, edit: &DataEdit) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     match *edit {
-        DataEdit::Insert { line, text, .. } => lines.insert(line % (lines.len() + 1), CSV_LINES[text].to_owned()),
+        DataEdit::Insert { line, text, .. } | DataEdit::Both { line, text } => {
+            lines.insert(line % (lines.len() + 1), CSV_LINES[text].to_owned())
+        }
         DataEdit::Delete { line, .. } if !lines.is_empty() => drop(lines.remove(line % lines.len())),
         _ => {}
     }
@@ -352,8 +376,10 @@ fn shared_model(before: &std::sync::Arc<strata::sema::model::Model>, server: &Se
 proptest! {
     #![proptest_config(crate::props::config(64))]
 
-    /// Edits of the CSV files (values, periods, recalculations, broken rows) and of the
-    /// map that reads them: after each, the server is `check`.
+    /// Edits of the CSV files (values, periods, recalculations, broken rows; one file,
+    /// both, one no measure reads, a file opened again) and of the map that reads them:
+    /// after each, the server is `check`; a map edit never takes the quick path
+    /// (`analyze_data`), and an edit that changes nothing the analysis reads always does.
     #[test]
     fn the_server_is_check_after_random_edits_to_data_files(edits in prop::collection::vec(data_edit(), 1..30)) {
         let mut server = Server::new(&DATA_FILES, None);
@@ -368,8 +394,20 @@ proptest! {
                     let text = csv_edited(&server.texts[*file], edit);
                     server.change(*file, text);
                 }
+                DataEdit::Both { .. } => {
+                    for file in [1, 2] {
+                        let text = csv_edited(&server.texts[file], edit);
+                        server.change(file, text);
+                    }
+                }
+                DataEdit::Reopen { file } => server.reopen(*file),
             }
             compare(&mut server)?;
+            let data_only = server.last.as_ref().is_some_and(|last| last.data_only);
+            prop_assert!(!data_only || !matches!(edit, DataEdit::Map(_)), "a map edit taken as a data edit");
+            // A new version, or a file no measure reads: nothing to re-check, always quick.
+            let nothing = matches!(edit, DataEdit::Reopen { .. } | DataEdit::Insert { file: 3, .. } | DataEdit::Delete { file: 3, .. });
+            prop_assert!(data_only || !nothing, "{:?} not taken as a data edit", edit);
         }
     }
 }
@@ -396,6 +434,7 @@ fn a_csv_edit_redoes_only_the_data() {
         let fresh = server.fresh();
         server.analyze();
         assert_eq!(shared_model(&model, &server), shared, "{to}");
+        assert_eq!(server.last.as_ref().is_some_and(|last| last.data_only), shared, "{to}");
         let last = server.last.as_ref().expect("analysed");
         assert!(std::sync::Arc::ptr_eq(&untouched, &last.units[0].workspace.data[1 - (file - 1)]), "{to}");
         assert_eq!(last.units[0].analysis.diagnostics, fresh.diagnostics, "{to}");
