@@ -117,7 +117,8 @@ test("the packaged extension starts the server it carries", { skip: process.plat
       version: "1.82.0",
       env: { appName: "Visual Studio Code", appRoot: tmp, language: "en", machineId: "test", sessionId: "test", uiKind: 1, shell: "/bin/sh" },
       UIKind: { Desktop: 1, Web: 2 },
-      Uri: { file: fileUri },
+      // The server's diagnostics may arrive before the test ends: the client parses their URIs.
+      Uri: { file: fileUri, parse: (uri) => (uri.startsWith("file:") ? fileUri(fileURLToPath(uri)) : stub(`vscode.Uri(${uri})`)) },
       StatusBarAlignment: { Left: 1, Right: 2 },
       ThemeColor: class {
         constructor(id) {
