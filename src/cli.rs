@@ -769,7 +769,7 @@ fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
         if format != strata::report::Format::Html {
             return Err(ToolError("`--watch` serves the HTML report: leave out `--format`".to_owned()));
         }
-        let build = |last: Option<u64>| match report_workspace(args) {
+        let build = |last: Option<u64>| match one_workspace(&args.paths, args.config.as_ref(), "report on") {
             Ok((item, asts, diags)) => {
                 let fingerprint = workspace_fingerprint(&item.workspace);
                 if last == Some(fingerprint) {
@@ -787,23 +787,28 @@ fn report(args: &ReportArgs, color: ColorChoice) -> Result<i32, ToolError> {
         serve::watch(args.port, build).map_err(ToolError)?;
         return Ok(0);
     }
-    let (item, asts, diags) = report_workspace(args)?;
+    let (item, asts, diags) = one_workspace(&args.paths, args.config.as_ref(), "report on")?;
     let analysis = strata::check_parsed(&item.workspace, asts, diags);
     let text = make_report(&item, &analysis, format);
     write_output(args.output.as_ref(), &text, false)?;
     report_errors(&item.workspace, &analysis.diagnostics, color)
 }
 
-/// The one workspace the report's paths make, parsed, with its data read.
-fn report_workspace(args: &ReportArgs) -> Result<(Loaded, Vec<strata::syntax::ast::Ast>, Vec<Diagnostic>), ToolError> {
-    let mut loaded = workspace::load(&args.paths)?;
-    if let Some(config) = &args.config {
+/// The one workspace `paths` make (`--config` applied), parsed, with its data read; more
+/// than one is an error that says to `verb` them one at a time.
+fn one_workspace(
+    paths: &[PathBuf],
+    config: Option<&PathBuf>,
+    verb: &str,
+) -> Result<(Loaded, Vec<strata::syntax::ast::Ast>, Vec<Diagnostic>), ToolError> {
+    let mut loaded = workspace::load(paths)?;
+    if let Some(config) = config {
         use_config(&mut loaded, config)?;
     }
     if loaded.len() != 1 {
         let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
         return Err(ToolError(format!(
-            "the paths hold {} workspaces ({}); report on them one at a time",
+            "the paths hold {} workspaces ({}); {verb} them one at a time",
             loaded.len(),
             roots.join(", ")
         )));
@@ -883,22 +888,7 @@ enum StoryFormat {
 /// `strata story`: told from what resolved, errors and all; the errors go to stderr and
 /// the exit code is `check`'s (1 when there are errors).
 fn story(args: &StoryArgs, color: ColorChoice) -> Result<i32, ToolError> {
-    let mut loaded = workspace::load(&args.paths)?;
-    if let Some(config) = &args.config {
-        use_config(&mut loaded, config)?;
-    }
-    let item = match loaded.as_mut_slice() {
-        [item] => item,
-        _ => {
-            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
-            return Err(ToolError(format!(
-                "the paths hold {} workspaces ({}); tell them one at a time",
-                loaded.len(),
-                roots.join(", ")
-            )));
-        }
-    };
-    let (asts, diags) = workspace::parse_and_read_data(item);
+    let (item, asts, diags) = one_workspace(&args.paths, args.config.as_ref(), "tell")?;
     let analysis = strata::check_parsed(&item.workspace, asts, diags);
     let format = match args.format {
         StoryFormat::Markdown => strata::story::Format::Markdown,
@@ -944,22 +934,7 @@ enum ExportFormat {
 
 /// `strata export`: refuses (exit 1, diagnostics on stderr) when the workspace has errors.
 fn export(args: &ExportArgs, color: ColorChoice) -> Result<i32, ToolError> {
-    let mut loaded = workspace::load(&args.paths)?;
-    if let Some(config) = &args.config {
-        use_config(&mut loaded, config)?;
-    }
-    let item = match loaded.as_mut_slice() {
-        [item] => item,
-        _ => {
-            let roots: Vec<String> = loaded.iter().map(|l| format!("`{}`", l.root)).collect();
-            return Err(ToolError(format!(
-                "the paths hold {} workspaces ({}); export them one at a time",
-                loaded.len(),
-                roots.join(", ")
-            )));
-        }
-    };
-    let (asts, diags) = workspace::parse_and_read_data(item);
+    let (item, asts, diags) = one_workspace(&args.paths, args.config.as_ref(), "export")?;
     let analysis = strata::check_parsed_for_errors(&item.workspace, asts, diags);
     if analysis.has_errors() {
         let mut text = render::human(&item.workspace, &analysis.diagnostics, color.stderr(false), 100);
