@@ -4,13 +4,20 @@
 //! loaded bytes differ), and a small HTTP/1.1 server that answers three requests and
 //! nothing else: `GET /` (the report, with a script that reloads it when it changes),
 //! `GET /version` (the report's generation) and `HEAD` of either. It binds to 127.0.0.1
-//! only, reads at most 8 KiB of a request, and serves no file from disk.
+//! only, answers only requests whose `Host` is that address (or `localhost` at its port,
+//! so a web page cannot read the report by pointing its own name at 127.0.0.1: DNS
+//! rebinding), reads at most 8 KiB of a request within 5 seconds, holds at most
+//! `MAX_CONNECTIONS` at once, and serves no file from disk.
 
 use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Connections answered at once; past this, a new one is closed unanswered.
+const MAX_CONNECTIONS: usize = 32;
 
 /// What is served: the generation (1 for the first report, then one more per rebuild)
 /// and the page.
@@ -36,10 +43,19 @@ pub fn watch(port: u16, build: impl Fn(Option<u64>) -> Option<(u64, Result<Strin
     say(&format!("serving the report at http://{address}/ (rebuilt when a file changes; Ctrl-C stops)"));
     {
         let served = Arc::clone(&served);
+        let open = Arc::new(AtomicUsize::new(0));
+        let port = address.port();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let served = Arc::clone(&served);
-                std::thread::spawn(move || answer(stream, &served));
+                if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    continue; // dropped: closed unanswered
+                }
+                let (served, open) = (Arc::clone(&served), Arc::clone(&open));
+                std::thread::spawn(move || {
+                    answer(stream, port, &served);
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
             }
         });
     }
@@ -122,43 +138,98 @@ fn error_page(message: &str) -> String {
     )
 }
 
-/// Answers one connection: one request, then close.
-fn answer(mut stream: TcpStream, served: &Mutex<Served>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut request = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => request.extend_from_slice(&buf[..n]),
-        }
-    }
-    let line = request.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
+/// What a request gets: status, content type and body.
+type Answer = (&'static str, &'static str, String);
+
+/// The answer to `request` (its bytes up to the blank line), on a server at 127.0.0.1
+/// `port`. Pure, for the tests: the `Host` header must name this server (DNS rebinding
+/// otherwise lets any web page read the report), then only `/` and `/version`.
+fn route(request: &[u8], port: u16, served: &Mutex<Served>) -> Answer {
+    let text = String::from_utf8_lossy(request);
+    let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
+    let line = lines.next().unwrap_or_default();
     let mut words = line.split_whitespace();
     let (method, target) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
-    let (status, kind, body) = match (method, target) {
+    let text_plain = "text/plain; charset=utf-8";
+    let host = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.trim().to_ascii_lowercase());
+    let allowed = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    match host {
+        None => return ("400 Bad Request", text_plain, "a Host header is required\n".to_owned()),
+        Some(host) if !allowed.contains(&host) => {
+            return ("403 Forbidden", text_plain, format!("only requests to {} are answered\n", allowed[0]));
+        }
+        Some(_) => {}
+    }
+    match (method, target) {
         ("GET" | "HEAD", "/" | "/index.html") => {
             let served = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             ("200 OK", "text/html; charset=utf-8", served.page.clone())
         }
         ("GET" | "HEAD", "/version") => {
             let served = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            ("200 OK", "text/plain; charset=utf-8", served.generation.to_string())
+            ("200 OK", text_plain, served.generation.to_string())
         }
-        ("GET" | "HEAD", _) => {
-            ("404 Not Found", "text/plain; charset=utf-8", "not found: only the report is served\n".to_owned())
+        ("GET" | "HEAD", _) => ("404 Not Found", text_plain, "not found: only the report is served\n".to_owned()),
+        _ => ("405 Method Not Allowed", text_plain, "only GET and HEAD\n".to_owned()),
+    }
+}
+
+/// Answers one connection: one request (at most 8 KiB, within 5 seconds), then close.
+fn answer(mut stream: TcpStream, port: u16, served: &Mutex<Served>) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
         }
-        _ => ("405 Method Not Allowed", "text/plain; charset=utf-8", "only GET and HEAD\n".to_owned()),
-    };
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let (status, kind, body) = route(&request, port, served);
+    let method = request.split(|&b| b == b' ').next().unwrap_or_default();
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\
          X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes());
-    if method != "HEAD" {
+    if method != b"HEAD" {
         let _ = stream.write_all(body.as_bytes());
     }
     let _ = stream.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served() -> Mutex<Served> {
+        Mutex::new(Served { generation: 3, page: "<p>report</p>".to_owned() })
+    }
+
+    #[test]
+    fn only_requests_naming_this_server_are_answered() {
+        let served = served();
+        let ask = |request: &str| route(request.as_bytes(), 7273, &served);
+        assert_eq!(ask("GET / HTTP/1.1\r\nHost: 127.0.0.1:7273\r\n\r\n").2, "<p>report</p>");
+        assert_eq!(ask("GET /version HTTP/1.1\r\nhost: LOCALHOST:7273\r\n\r\n").2, "3");
+        // DNS rebinding: a page's own name pointed at 127.0.0.1.
+        assert_eq!(ask("GET / HTTP/1.1\r\nHost: evil.example:7273\r\n\r\n").0, "403 Forbidden");
+        assert_eq!(ask("GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n").0, "403 Forbidden");
+        assert_eq!(ask("GET / HTTP/1.1\r\n\r\n").0, "400 Bad Request");
+        // A Host line after the blank line is body, not a header.
+        assert_eq!(ask("GET / HTTP/1.1\r\n\r\nHost: 127.0.0.1:7273\r\n").0, "400 Bad Request");
+        assert_eq!(ask("GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1:7273\r\n\r\n").0, "404 Not Found");
+        assert_eq!(ask("POST / HTTP/1.1\r\nHost: 127.0.0.1:7273\r\n\r\n").0, "405 Method Not Allowed");
+        assert_eq!(ask("\u{0}\u{ff}garbage").0, "400 Bad Request");
+    }
 }

@@ -310,14 +310,18 @@ fn watch_serves_and_rebuilds() {
     let map = dir.path().join("map.strata");
     write_map(&map, "Residents read every week");
     let served = serve(dir.path());
-    let get = |request: &str| -> String {
+    // Each request names the server in `Host`, as a browser does; `raw` sends it as is.
+    let raw = |request: &str| -> String {
         let mut stream = std::net::TcpStream::connect(&served.address).unwrap_or_else(|e| panic!("connect: {e}"));
         stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("send: {e}"));
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         answer
     };
-    let page = get("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let get = |request: &str| raw(&request.replacen("\r\n", &format!("\r\nHost: {}\r\n", served.address), 1));
+    // DNS rebinding: a page whose own name points at 127.0.0.1 is refused.
+    assert!(raw("GET / HTTP/1.1\r\nHost: evil.example:7273\r\n\r\n").starts_with("HTTP/1.1 403"));
+    let page = get("GET / HTTP/1.1\r\n\r\n");
     assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &page[..page.len().min(200)]);
     assert!(page.contains("Residents read every week"));
     assert!(page.contains("script-src 'nonce-") && page.contains("connect-src 'self'"), "the live page's policy");
