@@ -407,6 +407,9 @@ impl Doc {
 /// code, links, HTML, entities, tables, strikethrough and math backslash-escaped anywhere, and
 /// what would start a heading, quote or list escaped at the start.
 pub(crate) fn escape_markdown(text: &str) -> String {
+    // Leading blanks would let what follows start a block (`  # x` a heading after a
+    // list marker, four spaces a code block): they are left out, as HTML would show them.
+    let text = text.trim_start_matches([' ', '\t']);
     let mut out = String::with_capacity(text.len() + 8);
     // A run of digits and `.` or `)` starts an ordered list.
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
@@ -425,6 +428,14 @@ pub(crate) fn escape_markdown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_blanks_cannot_start_a_block() {
+        assert_eq!(escape_markdown("  # Boom"), "\\# Boom");
+        assert_eq!(escape_markdown("\t - x"), "\\- x");
+        assert_eq!(escape_markdown("   1. x"), "1\\. x");
+        assert_eq!(escape_markdown("    code"), "code");
+    }
 
     #[test]
     fn markdown_is_escaped() {
