@@ -319,10 +319,11 @@ fn text_line(out: &mut String, x: f64, y: f64, line: &Line, anchor: &str) {
     out.push_str("</text>");
 }
 
-/// `text` as XML character data or attribute value: `& < > " '` escaped. The text has
-/// been through `display_lines` (by `wrap`) or is an id, so it holds no character XML
-/// forbids.
-fn escape(out: &mut String, text: &str) {
+/// `text` as XML character data or attribute value: `& < > " '` escaped, and the
+/// characters XML forbids or HTML warns of (controls but the line break, DEL, and the
+/// noncharacters `U+FFFE`, `U+FFFF` and their kin) replaced by `U+FFFD`, so that any
+/// user string (a link's note is not wrapped first) keeps the file well-formed.
+pub(crate) fn escape(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -330,14 +331,15 @@ fn escape(out: &mut String, text: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' => out.push('\u{fffd}'),
+            '\n' => out.push('\n'),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || (c as u32) & 0xfffe == 0xfffe => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
 }
 
 /// A coordinate with at most one decimal.
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     let x = if x.is_finite() { (x * 10.0).round() / 10.0 } else { 0.0 };
     let x = if x == 0.0 { 0.0 } else { x };
     if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
@@ -357,5 +359,14 @@ mod tests {
         let mut out = String::new();
         escape(&mut out, "<script>\"a\" & 'b' ]]>");
         assert_eq!(out, "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39; ]]&gt;");
+    }
+
+    /// A link's note reaches the edge's `<title>` unwrapped: what XML forbids in it must
+    /// not make the SVG ill-formed.
+    #[test]
+    fn characters_xml_forbids_are_replaced() {
+        let mut out = String::new();
+        escape(&mut out, "a\u{ffff}b\u{fffe}c\u{1}d\u{7f}e\nf");
+        assert_eq!(out, "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e\nf");
     }
 }

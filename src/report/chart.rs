@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use crate::evidence::MeasureData;
 use crate::evidence::xmr::{Limits, Signal};
+use crate::layout::svg::{escape, num};
 use crate::sema::model::Measure;
 use crate::sema::period::Period;
 
@@ -306,28 +307,6 @@ pub fn value(x: f64) -> String {
     let text = format!("{x:.digits$}");
     let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text };
     if text == "-0" { "0".to_owned() } else { text }
-}
-
-/// `text` as XML character data: `& < > " '` escaped, control characters replaced.
-fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || (c as u32) & 0xfffe == 0xfffe => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
-
-/// A coordinate with at most one decimal.
-fn num(x: f64) -> String {
-    let x = if x.is_finite() { (x * 10.0).round() / 10.0 } else { 0.0 };
-    let x = if x == 0.0 { 0.0 } else { x };
-    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
 }
 
 #[cfg(test)]
