@@ -153,8 +153,19 @@ impl Repo {
 
         let mut roots: Vec<(String, Vec<String>)> = vec![(main_root.clone(), Vec::new())];
         roots.extend(nested.into_iter().map(|r| (r, Vec::new())));
+        // Each file goes to the deepest nested root above it: its folders looked up among
+        // the sorted roots, deepest first (not every root tried for every file).
         for name in names {
-            let index = (1..roots.len()).rev().find(|&i| under(&name, &roots[i].0)).unwrap_or(0);
+            let mut folder = parent(&name);
+            let index = loop {
+                if folder.is_empty() {
+                    break 0;
+                }
+                if let Ok(i) = roots[1..].binary_search_by(|(root, _)| root.as_str().cmp(folder)) {
+                    break i + 1;
+                }
+                folder = parent(folder);
+            };
             roots[index].1.push(name);
         }
         let mut out = Vec::new();
