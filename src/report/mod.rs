@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::diagnostics::render::Sources;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::evidence::MeasureData;
-use crate::export::{display_line, measure_values, wrap};
+use crate::export::{measure_values, wrap};
 use crate::sema::model::{Measure, Model, NodeRef};
 use crate::source::ColumnUnit;
 use crate::story::{Links, chains, escape_markdown, in_layer_order};
@@ -447,17 +447,8 @@ fn group_diagnostics<'d>(input: &Input<'d>, order: &[usize]) -> Vec<(Option<usiz
     groups
 }
 
-/// A user's string on one line (`display_line`); when it holds a bidirectional
-/// embedding, override or isolate, it is wrapped in an isolate (U+2068 … U+2069), so an
-/// override left open cannot reverse the report's own words after it.
-pub fn line(text: &str) -> String {
-    let text = display_line(text);
-    if text.chars().any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
-        format!("\u{2068}{text}\u{2069}")
-    } else {
-        text
-    }
-}
+/// A user's string on one line, isolated when it holds bidirectional controls.
+pub use crate::story::user_line as line;
 
 /// A measure's title: `▲ name (unit)`, each user string isolated (`line`).
 pub fn title_of(measure: &Measure) -> String {

@@ -33,7 +33,7 @@ const WIDTH: usize = 100;
 /// The story of `model`; `evidence` is aligned with `model.measures` (may be empty).
 pub fn story(model: &Model, evidence: &[Option<Arc<MeasureData>>], format: Format) -> String {
     let mut out = Doc { format, text: String::new() };
-    let title = model.map.as_ref().map_or("the map".to_owned(), |m| display_line(&m.title));
+    let title = model.map.as_ref().map_or("the map".to_owned(), |m| user_line(&m.title));
     out.heading(1, &format!("The story of {title}"));
     if let Some(purpose) = model.map.as_ref().and_then(|m| m.purpose.as_deref()) {
         out.paragraph(&[Piece::Plain("Purpose: "), Piece::User(purpose)]);
@@ -58,8 +58,8 @@ pub fn story(model: &Model, evidence: &[Option<Arc<MeasureData>>], format: Forma
     out.heading(2, "Results");
     for r in in_layer_order(model) {
         let result = &model.results[r];
-        let layer = result.layer.and_then(|l| model.layers.get(l)).map(|l| display_line(&l.title));
-        let mut heading = display_line(&result.statement.value);
+        let layer = result.layer.and_then(|l| model.layers.get(l)).map(|l| user_line(&l.title));
+        let mut heading = user_line(&result.statement.value);
         match &layer {
             Some(layer) => heading.push_str(&format!(" ({}, {layer})", result.id)),
             None => heading.push_str(&format!(" ({})", result.id)),
@@ -235,19 +235,19 @@ pub(crate) fn link_phrase(model: &Model, l: usize, cause: bool) -> String {
     let link = &model.links[l];
     let other = if cause {
         match link.from {
-            NodeRef::Result(r) => display_line(&model.results[r].statement.value),
-            NodeRef::Action(a) => format!("the action “{}”", display_line(&model.actions[a].title)),
+            NodeRef::Result(r) => user_line(&model.results[r].statement.value),
+            NodeRef::Action(a) => format!("the action “{}”", user_line(&model.actions[a].title)),
             _ => String::new(),
         }
     } else {
-        display_line(&model.results[link.to].statement.value)
+        user_line(&model.results[link.to].statement.value)
     };
     let mut phrase = other;
     if link.inverse {
         phrase.push_str(" (inversely: more of the cause, less of the effect)");
     }
     if let Some(label) = &link.label {
-        phrase.push_str(&format!(": {}", display_line(label)));
+        phrase.push_str(&format!(": {}", user_line(label)));
     }
     phrase
 }
@@ -330,8 +330,8 @@ impl Doc {
         for piece in pieces {
             match (piece, self.format) {
                 (Piece::Plain(text), _) => line.push_str(text),
-                (Piece::User(text), Format::Markdown) => line.push_str(&escape_markdown(&display_line(text))),
-                (Piece::User(text), Format::Text) => line.push_str(&display_line(text)),
+                (Piece::User(text), Format::Markdown) => line.push_str(&escape_markdown(&user_line(text))),
+                (Piece::User(text), Format::Text) => line.push_str(&user_line(text)),
             }
         }
         self.push_block(&line, "", "");
@@ -339,9 +339,9 @@ impl Doc {
 
     /// "If START, then A, then B …" as one item.
     fn chain(&mut self, start: &str, model: &Model, results: &[usize]) {
-        let mut parts = vec![format!("If {}", self.user(start))];
+        let mut parts = vec![format!("If {}", self.user(&user_line(start)))];
         for &r in results {
-            parts.push(format!("then {}", self.user(&model.results[r].statement.value)));
+            parts.push(format!("then {}", self.user(&user_line(&model.results[r].statement.value))));
         }
         let line = parts.join(", ") + ".";
         if !self.last_was_item() {
@@ -375,7 +375,8 @@ impl Doc {
         self.text.rsplit('\n').nth(1).is_some_and(|line| line.starts_with("- ") || line.starts_with("  "))
     }
 
-    /// A user's string as it goes into this format: one line, escaped in markdown.
+    /// A line made of user strings (each already through `user_line`) as it goes into
+    /// this format: one line, escaped in markdown.
     fn user(&self, text: &str) -> String {
         match self.format {
             Format::Markdown => escape_markdown(&display_line(text)),
@@ -400,6 +401,19 @@ impl Doc {
                 }
             }
         }
+    }
+}
+
+/// A user's string on one line (`display_line`); when it holds a bidirectional
+/// embedding, override or isolate, it is wrapped in an isolate (U+2068 … U+2069), so an
+/// override left open cannot reverse the tool's own words after it (in the story, the
+/// report and the hover).
+pub fn user_line(text: &str) -> String {
+    let text = display_line(text);
+    if text.chars().any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
+        format!("\u{2068}{text}\u{2069}")
+    } else {
+        text
     }
 }
 
@@ -435,6 +449,19 @@ mod tests {
         assert_eq!(escape_markdown("\t - x"), "\\- x");
         assert_eq!(escape_markdown("   1. x"), "1\\. x");
         assert_eq!(escape_markdown("    code"), "code");
+    }
+
+    /// An override left open in a statement is closed before the story's own words.
+    #[test]
+    fn bidirectional_overrides_are_isolated() {
+        let text = "result a \"Sales \u{202e}grow\"\nresult b \"Profit grows\"\na -> b\n";
+        let file = crate::source::SourceFile::new("m.strata", text);
+        let workspace = crate::Workspace { files: vec![file], config: None, data: Vec::new() };
+        let model = crate::check(&workspace).model;
+        let told = story(&model, &[], Format::Text);
+        assert!(told.contains("\u{2068}Sales \u{202e}grow\u{2069}"), "{told}");
+        assert!(!told.contains("Profit grows\u{2069}"), "{told}");
+        assert_eq!(user_line("plain"), "plain");
     }
 
     #[test]
