@@ -377,7 +377,10 @@ async fn analyse(shared: Arc<Shared>, client: Client) {
             Some(state.work_after(last.as_deref()))
         }))
         .unwrap_or_else(|_| {
-            // A bug in planning: report a failed analysis rather than stop analysing.
+            // A bug in planning: report a failed analysis rather than stop analysing. What
+            // was touched is forgotten with the plan, so the next analysis is whole, not
+            // one that starts from the last snapshot and could miss an earlier edit.
+            last = None;
             let state = shared.lock();
             done = state.generation;
             let mut snapshot = Snapshot::empty(state.generation);
