@@ -17,7 +17,7 @@ use crate::evidence::Evidence;
 use crate::graph::MapGraph;
 use crate::sema::model::NodeRef;
 use crate::sema::model::{Method, Model};
-use crate::source::{FileId, Loc, Span, by_file};
+use crate::source::{FileId, Loc, by_file};
 use crate::syntax::ast::{Ast, Decl, DeclKind, Item, ValueKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -121,29 +121,32 @@ impl Doubt {
     }
 }
 
-fn doubt(workspace: &Workspace, asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
+/// What an error leaves in doubt about the item whose block holds it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum InDoubt {
+    /// A syntax error: anything the broken line may have held.
+    Whole,
+    /// A misspelt attribute name whose "did you mean" is this asked-for name.
+    Named(&'static str),
+    /// An invalid value: the asked-for attribute that holds it, if any.
+    ValueOf,
+}
+
+fn doubt(asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
     let mut doubt = Doubt::default();
     let asked = |name: &str| ASKED.iter().copied().find(|a| *a == name);
-    // `None`: the whole item; `Some(name)`: one attribute.
-    let what = |d: &Diagnostic| -> Option<Option<&'static str>> {
+    let what = |d: &Diagnostic| -> Option<InDoubt> {
         match d.code {
-            Code::SyntaxError => Some(None),
+            Code::SyntaxError => Some(InDoubt::Whole),
             Code::UnknownAttribute => {
                 let name = d.help.as_deref()?.strip_prefix("did you mean `")?.split('`').next()?;
-                asked(name).map(Some)
+                asked(name).map(InDoubt::Named)
             }
-            Code::InvalidValue => {
-                // The attribute is named at the start of the value's line: `unit: 35`.
-                let loc = d.loc();
-                let file = workspace.files.get(loc.file.0 as usize)?;
-                let before = file.text.get(..loc.span.start as usize)?;
-                let line = before.rsplit(['\n', '\r']).next()?.trim_start();
-                asked(line.split_once(':')?.0.trim()).map(Some)
-            }
+            Code::InvalidValue => Some(InDoubt::ValueOf),
             _ => None,
         }
     };
-    let mut errors: Vec<(Loc, Option<&'static str>)> = diags.iter().filter_map(|d| Some((d.loc(), what(d)?))).collect();
+    let mut errors: Vec<(Loc, InDoubt)> = diags.iter().filter_map(|d| Some((d.loc(), what(d)?))).collect();
     if errors.is_empty() {
         return doubt;
     }
@@ -156,7 +159,7 @@ fn doubt(workspace: &Workspace, asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
             continue;
         }
         // Every block in source order (nested ones after their parent), without
-        // recursion: (where it opens, where it ends, the item's name).
+        // recursion: (where it opens, where it ends, the item).
         let mut blocks = Vec::new();
         let mut todo: Vec<&Decl> = ast
             .items
@@ -169,31 +172,39 @@ fn doubt(workspace: &Workspace, asts: &[Ast], diags: &[Diagnostic]) -> Doubt {
             .collect();
         while let Some(decl) = todo.pop() {
             if let Some(block) = &decl.block {
-                blocks.push((block.open.start, block.span.end, decl.name_span()));
+                blocks.push((block.open.start, block.span.end, decl));
             }
             let nested: Vec<&Decl> = decl.nested().collect();
             todo.extend(nested.into_iter().rev());
         }
         // Blocks nest, so the open ones at an offset form a stack; the innermost holds it.
-        let mut open: Vec<(u32, Span)> = Vec::new();
+        let mut open: Vec<(u32, &Decl)> = Vec::new();
         let mut next = 0;
-        for (error, name) in &errors[from..to] {
+        for &(error, what) in &errors[from..to] {
             let at = error.span.start;
-            while let Some(&(start, end, item)) = blocks.get(next).filter(|b| b.0 <= at) {
+            while let Some(&(start, end, decl)) = blocks.get(next).filter(|b| b.0 <= at) {
                 open.retain(|(e, _)| *e > start);
-                open.push((end, item));
+                open.push((end, decl));
                 next += 1;
             }
             open.retain(|(end, _)| *end > at);
-            if let Some(&(_, item)) = open.last() {
-                let item = Loc::new(file, item);
-                match name {
-                    None => {
-                        doubt.whole.insert(item);
-                    }
-                    Some(name) => doubt.attributes.entry(item).or_default().push(name),
+            let Some(&(_, decl)) = open.last() else { continue };
+            let item = Loc::new(file, decl.name_span());
+            let name = match what {
+                InDoubt::Whole => {
+                    doubt.whole.insert(item);
+                    continue;
                 }
-            }
+                InDoubt::Named(name) => name,
+                // The attribute whose value holds the error, however the block is laid
+                // out (`frequency: mohthly` on one line with the rest, or on its own).
+                InDoubt::ValueOf => {
+                    let holder = decl.attributes().find(|a| (a.value.span.start..=a.value.span.end).contains(&at));
+                    let Some(name) = holder.and_then(|a| asked(&a.name.name)) else { continue };
+                    name
+                }
+            };
+            doubt.attributes.entry(item).or_default().push(name);
         }
     }
     doubt
@@ -264,7 +275,7 @@ fn run_inner(
         }
         found
     };
-    let doubt = doubt(workspace, asts, diags);
+    let doubt = doubt(asts, diags);
     let the_rest = || {
         let mut lints = Lints { workspace, model, doubt: &doubt, found: Vec::new() };
         let meant = Meant::new(model, asts, diags);
