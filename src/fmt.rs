@@ -748,7 +748,7 @@ fn same_content(src: &str, ast: &Ast, formatted: &str) -> Option<Ast> {
 /// Every token of a tree in order, commas aside, as written.
 fn tokens<'t>(text: &'t str, ast: &Ast) -> Vec<&'t str> {
     let mut tokens = Tokens { text, out: Vec::new() };
-    for item in &ast.items {
+    for item in ast.items.iter() {
         match item {
             Item::Decl(decl) => tokens.decl(decl),
             Item::Link(link) => {
@@ -988,7 +988,7 @@ fn changed_suppressions(
 /// Every unit of a tree, in source order: the tokens of the items, then the comments.
 fn units<'a>(text: &'a str, ast: &'a Ast) -> Vec<Unit<'a>> {
     let mut units = Units { text, out: Vec::new() };
-    for item in &ast.items {
+    for item in ast.items.iter() {
         match item {
             Item::Decl(decl) => units.decl(decl),
             Item::Link(link) => {
@@ -1004,7 +1004,7 @@ fn units<'a>(text: &'a str, ast: &'a Ast) -> Vec<Unit<'a>> {
             }
         }
     }
-    for &comment in &ast.comments {
+    for &comment in ast.comments.iter() {
         units.push(comment, Role::Comment, Name::Plain("a comment"));
     }
     units.out

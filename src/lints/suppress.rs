@@ -25,7 +25,7 @@ pub fn collect(workspace: &Workspace, asts: &[Ast], out: &mut Vec<Diagnostic>) -
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
         let source = &workspace.files[i];
-        for &span in &ast.comments {
+        for &span in ast.comments.iter() {
             let text = source.slice(span);
             let Some(list) = allow_list(text) else { continue };
             let comment = Loc::new(file, span);

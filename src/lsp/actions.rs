@@ -230,7 +230,7 @@ fn to_action(builder: &mut Builder<'_>, ast: &Ast, diag: &Diagnostic) {
     }
     // Nor is the effect of a link (in any file, whether the link resolved or not): an
     // action there is an error.
-    let links = builder.file.unit.asts.iter().flat_map(|ast| &ast.items).filter_map(|item| match item {
+    let links = builder.file.unit.asts.iter().flat_map(|ast| ast.items.iter()).filter_map(|item| match item {
         Item::Link(link) => Some(link),
         Item::Decl(_) => None,
     });

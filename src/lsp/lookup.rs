@@ -70,12 +70,12 @@ fn touches(span: Span, offset: usize) -> bool {
 
 /// The token at `offset` (a cursor touching either end of a token counts).
 pub fn at<'a>(ast: &'a Ast, text: &'a str, offset: usize) -> Option<Hit<'a>> {
-    for &comment in &ast.comments {
+    for &comment in ast.comments.iter() {
         if touches(comment, offset) {
             return lint_code(text, comment, offset);
         }
     }
-    for item in &ast.items {
+    for item in ast.items.iter() {
         if !touches(item.span(), offset) {
             continue;
         }
@@ -212,7 +212,7 @@ pub fn effects(model: &Model, node: NodeRef) -> Vec<(NodeRef, Loc)> {
 /// as a chain from the top-level item down.
 pub fn enclosing<'a>(ast: &'a Ast, offset: usize) -> Vec<Enclosing<'a>> {
     let mut chain = Vec::new();
-    for item in &ast.items {
+    for item in ast.items.iter() {
         match item {
             Item::Decl(decl) if touches(decl.span, offset) => {
                 push_decl(decl, offset, &mut chain);

@@ -78,7 +78,7 @@ fn is_id(name: &str) -> bool {
     let mut diags = Vec::new();
     let ast = crate::syntax::parse(FileId(0), &format!("layer {name} \"x\"\n"), &mut diags);
     diags.is_empty()
-        && matches!(ast.items.as_slice(), [Item::Decl(decl)] if decl.id.as_ref().is_some_and(|id| id.name == name))
+        && matches!(&ast.items[..], [Item::Decl(decl)] if decl.id.as_ref().is_some_and(|id| id.name == name))
 }
 
 /// Why `new` cannot replace the id of `node`, if it cannot.

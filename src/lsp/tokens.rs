@@ -151,10 +151,10 @@ impl Collector<'_> {
 /// line breaks (a string may span lines).
 pub fn tokens(source: &SourceFile, ast: &Ast, model: &Model, encoding: ColumnUnit) -> Vec<lsp::SemanticToken> {
     let mut collector = Collector { text: &source.text, model, tokens: Vec::new() };
-    for item in &ast.items {
+    for item in ast.items.iter() {
         collector.item(item);
     }
-    for &comment in &ast.comments {
+    for &comment in ast.comments.iter() {
         collector.push(comment, COMMENT, 0);
     }
     let mut tokens = collector.tokens;
@@ -221,7 +221,7 @@ pub fn folding_ranges(snap: &Snapshot, params: &lsp::FoldingRangeParams) -> Opti
         }
     }
     let mut all = Vec::new();
-    for item in &ast.items {
+    for item in ast.items.iter() {
         match item {
             Item::Decl(decl) => blocks(decl, &mut all),
             Item::Link(link) => all.extend(link.block.as_ref()),
@@ -238,7 +238,7 @@ pub fn folding_ranges(snap: &Snapshot, params: &lsp::FoldingRangeParams) -> Opti
         fold(line(string.start), line(string.end), None);
     }
     let mut run: Option<(u32, u32)> = None;
-    for &comment in &ast.comments {
+    for &comment in ast.comments.iter() {
         let own_line = {
             let line_span = index.line_span(&file.source.text, line(comment.start) as usize);
             file.source.text.get(line_span.start as usize..comment.start as usize).is_some_and(|t| t.trim().is_empty())

@@ -267,7 +267,7 @@ impl<'a> Edited<'a> {
             edited.decls.push((decl, kind, parent));
             decl.nested().try_for_each(|nested| walk(edited, nested, Some(decl)))
         }
-        for item in &ast.items {
+        for item in ast.items.iter() {
             if let Item::Decl(decl) = item {
                 walk(&mut edited, decl, None)?;
             }
@@ -308,7 +308,7 @@ fn keep_declarations<'a>(
     let old = old_ranges(previous, file);
     let mut walk =
         Keep { previous, file, shift, ends: old.clone().map(|range| range.end), next: old.map(|r| r.start), pending };
-    for item in &ast.items {
+    for item in ast.items.iter() {
         if let Item::Decl(decl) = item {
             walk.decl(decl, None);
         }

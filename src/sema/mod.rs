@@ -193,7 +193,7 @@ fn analyze_in_runs(sources: &[SourceFile], asts: &[ast::Ast], config: &Config, p
     let mut links = Vec::new();
     for (i, ast) in asts.iter().enumerate() {
         let file = FileId(i as u32);
-        for item in &ast.items {
+        for item in ast.items.iter() {
             match item {
                 Item::Decl(decl) => first.declare(file, decl, None, &mut decls),
                 Item::Link(link) => links.push((file, link)),

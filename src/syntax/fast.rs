@@ -15,18 +15,97 @@ use super::escape;
 use super::parser::MAX_NESTING;
 use crate::source::Span;
 
-/// Parses a file that has no syntax errors, or returns `None`.
+/// A file of at least this many bytes per core is read in pieces, one per core.
+const PIECE: usize = 256 * 1024;
+
+/// Parses a file that has no syntax errors, or returns `None`. A big file is read in
+/// pieces on several cores (`parse_in_pieces`): the language server parses a file on
+/// every keystroke, and a 4 MB file took a third of one (issue 17).
 pub fn parse(text: &str) -> Option<Ast> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0, comments: Vec::new(), entries: Vec::new() };
+    let pieces = crate::parallel::threads().min(text.len() / PIECE);
+    if pieces >= 2
+        && let Some(ast) = parse_in_pieces(text, pieces)
+    {
+        return Some(ast);
+    }
+    let (items, comments) = items(text, 0, text.len())?;
+    Some(Ast { items: items.into(), comments: comments.into(), has_errors: false })
+}
+
+/// The items and comments of `text[start..end]`, read as if the text ended at `end`.
+fn items(text: &str, start: usize, end: usize) -> Option<(Vec<Item>, Vec<Span>)> {
+    let text = &text[..end];
+    let mut p = Parser { text, bytes: text.as_bytes(), pos: start, comments: Vec::new(), entries: Vec::new() };
     let mut items = Vec::new();
     p.skip();
     while p.pos < p.bytes.len() {
         items.push(p.item()?);
         p.skip();
     }
-    items.shrink_to_fit();
-    p.comments.shrink_to_fit();
-    Some(Ast { items, comments: p.comments, has_errors: false })
+    Some((items, p.comments))
+}
+
+/// `parse`'s tree, read in up to `pieces` pieces on as many threads; `None` when the
+/// text has no place to split it or a piece does not parse on its own (the caller then
+/// reads it whole).
+///
+/// A piece starts at a line that starts with a declaration's keyword and a blank. Where
+/// the piece before it parses on its own, that line starts an item of the whole file
+/// too: the piece before ends at the end of its last item (not inside a string, block
+/// or comment, which would not parse), and what ends an item there, a keyword or the
+/// end of the text, ends it the same way (after a title, a link's end or a block, the
+/// parser looks only for `{`, `->` or `:`). So the pieces' items and comments, one after
+/// the other, are the whole file's; `tests/it/syntax.rs` holds them equal on every
+/// fixture.
+pub fn parse_in_pieces(text: &str, pieces: usize) -> Option<Ast> {
+    let mut starts = vec![0];
+    for k in 1..pieces {
+        let from = (text.len() / pieces * k).max(starts[starts.len() - 1] + 1);
+        if let Some(at) = item_line(text, from) {
+            starts.push(at);
+        }
+    }
+    starts.dedup();
+    if starts.len() < 2 {
+        return None;
+    }
+    let ends: Vec<usize> = starts[1..].iter().copied().chain([text.len()]).collect();
+    let read: Vec<Option<(Vec<Item>, Vec<Span>)>> = std::thread::scope(|scope| {
+        let others: Vec<_> = starts[1..]
+            .iter()
+            .zip(&ends[1..])
+            .map(|(&start, &end)| scope.spawn(move || items(text, start, end)))
+            .collect();
+        let first = items(text, 0, ends[0]);
+        std::iter::once(first).chain(others.into_iter().map(|h| h.join().ok().flatten())).collect()
+    });
+    let (mut all_items, mut all_comments) = (Vec::new(), Vec::new());
+    for piece in read {
+        let (items, comments) = piece?;
+        all_items.extend(items);
+        all_comments.extend(comments);
+    }
+    Some(Ast { items: all_items.into(), comments: all_comments.into(), has_errors: false })
+}
+
+/// The first line starting at or after `from` that starts with a declaration's keyword
+/// and a blank.
+fn item_line(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        // The start of the next line (a line start is `from` itself after a line feed).
+        if at == 0 || bytes.get(at - 1) != Some(&b'\n') {
+            at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
+        }
+        let line = &bytes[at..];
+        let word = line.iter().position(|b| !b.is_ascii_lowercase()).unwrap_or(line.len());
+        let keyword = std::str::from_utf8(&line[..word]).ok().and_then(DeclKind::from_keyword);
+        if keyword.is_some() && matches!(line.get(word), Some(b' ' | b'\t')) {
+            return Some(at);
+        }
+        at += 1;
+    }
 }
 
 struct Parser<'a> {

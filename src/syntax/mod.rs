@@ -29,6 +29,13 @@ pub fn parse_fast(text: &str) -> Option<Ast> {
     fast::parse(text)
 }
 
+/// The hand-written parser reading the text in up to `pieces` pieces, on as many
+/// threads: `None` when it finds no place to split or a piece does not parse alone. For
+/// tests that hold it to `parse_fast`.
+pub fn parse_fast_in_pieces(text: &str, pieces: usize) -> Option<Ast> {
+    fast::parse_in_pieces(text, pieces)
+}
+
 /// The pest parser alone, the reference `parse_fast` is held to.
 pub fn parse_pest(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Ast {
     parser::parse(file, text, diags)

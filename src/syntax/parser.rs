@@ -45,33 +45,29 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Ast {
             return Ast { has_errors: true, ..Ast::default() };
         }
     };
-    let mut ast = Ast::default();
-    for pair in pairs.clone().flatten() {
-        if pair.as_rule() == Rule::COMMENT {
-            ast.comments.push(span_of(&pair));
-        }
-    }
+    let comments: Vec<Span> =
+        pairs.clone().flatten().filter(|pair| pair.as_rule() == Rule::COMMENT).map(|pair| span_of(&pair)).collect();
+    let mut items = Vec::new();
     let Some(file_pair) = pairs.into_iter().next() else {
-        return ast;
+        return Ast { comments: comments.into(), ..Ast::default() };
     };
     for pair in file_pair.into_inner() {
         match pair.as_rule() {
             Rule::map_decl | Rule::decl => {
                 if let Some(decl) = builder.decl(pair, 0) {
-                    ast.items.push(Item::Decl(decl));
+                    items.push(Item::Decl(decl));
                 }
             }
             Rule::link => {
                 if let Some(link) = builder.link(pair) {
-                    ast.items.push(Item::Link(link));
+                    items.push(Item::Link(link));
                 }
             }
             Rule::bad_item => builder.bad_chunk(span_of(&pair), false),
             _ => {}
         }
     }
-    ast.has_errors = builder.has_errors;
-    ast
+    Ast { items: items.into(), comments: comments.into(), has_errors: builder.has_errors }
 }
 
 /// Past this many open braces pest is not asked to read a file at all: its recursion

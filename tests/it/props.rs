@@ -798,7 +798,7 @@ fn strings(ast: &Ast) -> Vec<String> {
         d.block.iter().for_each(|b| block(b, out));
     }
     let mut out = Vec::new();
-    for item in &ast.items {
+    for item in ast.items.iter() {
         match item {
             Item::Decl(d) => decl(d, &mut out),
             Item::Link(link) => {

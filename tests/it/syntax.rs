@@ -7,7 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use strata::source::FileId;
-use strata::syntax::{parse_fast, parse_pest};
+use strata::syntax::{parse_fast, parse_fast_in_pieces, parse_pest};
 
 use crate::common::{files_below, root};
 
@@ -70,6 +70,31 @@ fn both_parsers_build_the_same_tree_for_every_file() {
     assert!(clean >= 50 && broken >= 5, "only {clean} clean and {broken} broken files compared");
 }
 
+/// Reading a file in pieces on several threads (what `parse_fast` does with a big file)
+/// gives its tree, wherever the pieces are cut: `Some` for a cut that reads, the same
+/// tree; `None` sends the file to the whole-file reading. Counts the texts cut.
+fn compare_pieces(name: &str, text: &str, cut: &mut usize) -> Result<(), String> {
+    for pieces in [2, 3, 5, 16] {
+        if let Some(pieced) = parse_fast_in_pieces(text, pieces) {
+            *cut += 1;
+            if parse_fast(text).as_ref() != Some(&pieced) {
+                return Err(format!("{name}: read in {pieces} pieces, the tree differs"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_file_read_in_pieces_has_the_tree_of_the_whole() {
+    let mut cut = 0;
+    let failures: Vec<String> =
+        corpus().iter().filter_map(|(name, text)| compare_pieces(name, text, &mut cut).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Most files with two declarations or more are cut somewhere, or this proves little.
+    assert!(cut >= 200, "only {cut} cuts read");
+}
+
 /// `PROPTEST_CASES` when set (for longer runs), else `default`.
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(default)
@@ -129,6 +154,8 @@ proptest! {
     #[test]
     fn both_parsers_agree_on_token_soup(tokens in prop::collection::vec(token(), 0..60)) {
         let text = tokens.concat();
+        let mut cut = 0;
+        prop_assert!(compare_pieces("token soup", &text, &mut cut).is_ok(), "text: {:?}", text);
         if let Err(failure) = compare("token soup", &text) {
             // Giving up on a clean file only costs speed; the fast path never does it on
             // real files (the test above), but random soup finds pest-only shapes.
@@ -156,6 +183,8 @@ proptest! {
                 _ => text.replace_range(cut..end, token),
             }
         }
+        let mut cut = 0;
+        prop_assert!(compare_pieces(name, &text, &mut cut).is_ok(), "{}: text: {:?}", name, text);
         if let Err(failure) = compare(name, &text) {
             prop_assert!(failure.contains("gave up"), "{}\ntext: {:?}", failure, text);
         }
