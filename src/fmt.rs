@@ -917,9 +917,10 @@ fn suppressions<'a>(text: &'a str, ast: &'a Ast) -> (Vec<Unit<'a>>, Vec<Covers>)
             Some(*furthest)
         })
         .collect();
+    let mut scopes = suppress::Scopes::new(text, &line_index, ast);
     for (comment, &span) in ast.comments.iter().enumerate() {
         let Some(codes) = suppress::allowed_lints(&text[span.range()]).filter(|c| !c.is_empty()) else { continue };
-        let scope = suppress::scope(text, &line_index, ast, span);
+        let scope = scopes.scope(span);
         // Before `first` every unit ends before the scope; from `end` on, starts after it.
         let first = reach.partition_point(|&r| r < scope.start);
         let end = first + by_start[first..].partition_point(|&i| units[i].span.start <= scope.end);
