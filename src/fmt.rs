@@ -918,12 +918,20 @@ fn suppressions<'a>(text: &'a str, ast: &'a Ast) -> (Vec<Unit<'a>>, Vec<Covers>)
         })
         .collect();
     let mut scopes = suppress::Scopes::new(text, &line_index, ast);
+    // Where the last comment's search stopped: the scopes come in order, so each search
+    // gallops on from there (restarting should one start before the last).
+    let (mut from, mut last_start) = (0, 0);
     for (comment, &span) in ast.comments.iter().enumerate() {
         let Some(codes) = suppress::allowed_lints(&text[span.range()]).filter(|c| !c.is_empty()) else { continue };
         let scope = scopes.scope(span);
+        if scope.start < last_start {
+            from = 0;
+        }
+        last_start = scope.start;
         // Before `first` every unit ends before the scope; from `end` on, starts after it.
-        let first = reach.partition_point(|&r| r < scope.start);
-        let end = first + by_start[first..].partition_point(|&i| units[i].span.start <= scope.end);
+        let first = suppress::gallop(&reach, from, |&r| r < scope.start);
+        let end = suppress::gallop(&by_start, first, |&i| units[i].span.start <= scope.end);
+        from = first;
         let mut covered: Vec<(usize, u32, u32)> = by_start[first..end]
             .iter()
             .filter_map(|&i| {
@@ -1118,6 +1126,24 @@ impl<'a> Units<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each suppression comment's covered units, by the names messages give them.
+    fn covered(text: &str) -> Vec<Vec<String>> {
+        let ast = crate::syntax::parse(FileId(0), text, &mut Vec::new());
+        let (units, found) = suppressions(text, &ast);
+        found.iter().map(|c| c.units.iter().map(|&(i, ..)| units[i].name.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn a_suppression_inside_another_ones_scope_covers_its_own_attribute() {
+        let text = "# strata: allow(missing-owner)\nresult a \"Regulars come back\" {\n  layer: customer\n  # strata: allow(weasel-word)\n  note: \"n\"\n}\n";
+        let covered = covered(text);
+        assert_eq!(covered.len(), 2);
+        // The outer one covers the whole result, the inner one's attribute among it.
+        assert!(covered[0].len() > covered[1].len() && !covered[1].is_empty(), "{covered:?}");
+        assert!(covered[1].iter().all(|name| covered[0].contains(name)), "{covered:?}");
+        assert!(covered[1].iter().any(|name| name.contains("note")), "{covered:?}");
+    }
 
     #[test]
     fn minimal_edit_keeps_common_ends() {

@@ -203,7 +203,7 @@ fn near<T>(all: &[T], from: usize, line: Span, span: impl Fn(&T) -> Span) -> std
 
 /// The first index at or after `from` where `before` stops holding (it holds for a
 /// leading run of `all[from..]` and for nothing after).
-fn gallop<T>(all: &[T], from: usize, before: impl Fn(&T) -> bool) -> usize {
+pub(crate) fn gallop<T>(all: &[T], from: usize, before: impl Fn(&T) -> bool) -> usize {
     let mut step = 1;
     let mut low = from;
     while low + step <= all.len() && before(&all[low + step - 1]) {
