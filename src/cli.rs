@@ -309,6 +309,9 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
         Format::Sarif => {
             Some(write_to(args.output.as_ref(), false, |out| render::write_sarif(&all, &diagnostics, out)))
         }
+        Format::Short => {
+            Some(write_to(args.output.as_ref(), false, |out| render::write_short(&all, &diagnostics, out)))
+        }
         _ => None,
     };
     if let Some(written) = streamed {
@@ -329,9 +332,8 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
                 text.push('\n');
                 text
             }
-            Format::Short => render::short(&all, &diagnostics),
             // Streamed above.
-            Format::Json | Format::Sarif => String::new(),
+            Format::Short | Format::Json | Format::Sarif => String::new(),
             Format::Github => render::github(&all, &diagnostics),
             Format::Gitlab => render::gitlab(&all, &diagnostics),
             Format::Junit => render::junit(&all, &diagnostics, all_paths(&loaded, only)),
