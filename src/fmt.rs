@@ -39,19 +39,29 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     if ast.has_errors || !diags.is_empty() {
         return Err(diags);
     }
-    let before = suppressions(text, &ast);
+    format_parsed(text, &ast)
+}
+
+/// `format`, given the tree `syntax::parse` made of `text`, without syntax errors (the
+/// language server holds it already: parsing 4 MB again, and freeing the tree, was a
+/// third of formatting such a file). A tree with errors gives the text back unchanged.
+pub fn format_parsed(text: &str, ast: &Ast) -> Result<String, Vec<Diagnostic>> {
+    if ast.has_errors {
+        return Ok(text.to_owned());
+    }
+    let before = suppressions(text, ast, 0);
     // First every trailing suppression may move up; those whose meaning that changes
     // stay where the walk writes them, and are refused if their meaning still changes.
     // A refusal tells what the first layout tried would change (moved up, if it could).
     let mut stay = Vec::new();
     let mut first: Vec<(usize, Diagnostic)> = Vec::new();
     loop {
-        let formatted = print(text, &ast, &stay);
-        let Some(after) = same_content(text, &ast, &formatted) else { return Ok(text.to_owned()) };
+        let formatted = print(text, ast, &stay);
+        let Some(after) = same_content(text, ast, &formatted) else { return Ok(text.to_owned()) };
         if before.1.is_empty() {
             return Ok(formatted);
         }
-        let changed = changed_suppressions(&before, &suppressions(&formatted, &after));
+        let changed = changed_suppressions(&before, &suppressions(&formatted, &after, before.0.len()));
         if changed.is_empty() {
             return Ok(formatted);
         }
@@ -741,13 +751,20 @@ fn same_content(src: &str, ast: &Ast, formatted: &str) -> Option<Ast> {
             })
             .collect()
     };
-    (comments(src, ast) == comments(formatted, &after) && tokens(src, ast) == tokens(formatted, &after))
-        .then_some(after)
+    if comments(src, ast) != comments(formatted, &after) {
+        return None;
+    }
+    // The second list, if it is the same, is as long as the first: grown once, not
+    // doubling (a tenth of formatting 10,000 results with suppressions went to copying
+    // and faulting in the growing lists, issue 17).
+    let before = tokens(src, ast, 0);
+    (before == tokens(formatted, &after, before.len())).then_some(after)
 }
 
-/// Every token of a tree in order, commas aside, as written.
-fn tokens<'t>(text: &'t str, ast: &Ast) -> Vec<&'t str> {
-    let mut tokens = Tokens { text, out: Vec::new() };
+/// Every token of a tree in order, commas aside, as written (`capacity`: how many are
+/// expected).
+fn tokens<'t>(text: &'t str, ast: &Ast, capacity: usize) -> Vec<&'t str> {
+    let mut tokens = Tokens { text, out: Vec::with_capacity(capacity) };
     for item in ast.items.iter() {
         match item {
             Item::Decl(decl) => tokens.decl(decl),
@@ -896,23 +913,27 @@ struct Covers {
 
 /// Every suppression comment of a tree, and what it covers (nothing to do for a file
 /// without one).
-fn suppressions<'a>(text: &'a str, ast: &'a Ast) -> (Vec<Unit<'a>>, Vec<Covers>) {
+/// `units`: how many units the tree has, when known (the formatted text has the same as
+/// the input), or 0 to count them first.
+fn suppressions<'a>(text: &'a str, ast: &'a Ast, units: usize) -> (Vec<Unit<'a>>, Vec<Covers>) {
     let mut found = Vec::new();
     if !ast.comments.iter().any(|c| suppress::allowed_lints(&text[c.range()]).is_some()) {
         return (Vec::new(), found);
     }
-    let units = units(text, ast);
+    let units = self::units(text, ast, units);
     let line_index = LineIndex::new(text);
     let last =
         |unit: &Unit| if unit.role == Role::Statement { unit.span.end.saturating_sub(1) } else { unit.span.start };
     // The units by where they start, with the furthest any of them up to there reaches:
     // each comment looks only at the units its scope can touch, not at every token
     // (quadratic with a comment on each of 100,000 results, issue 17).
-    let mut by_start: Vec<usize> = (0..units.len()).collect();
-    by_start.sort_by_key(|&i| (units[i].span.start, i));
+    // Sorted with their starts beside them: the tokens come in order, then the comments
+    // in order, two runs that the sort merges in one pass without looking up each unit.
+    let mut by_start: Vec<(u32, usize)> = units.iter().enumerate().map(|(i, unit)| (unit.span.start, i)).collect();
+    by_start.sort();
     let reach: Vec<u32> = by_start
         .iter()
-        .scan(0, |furthest, &i| {
+        .scan(0, |furthest, &(_, i)| {
             *furthest = last(&units[i]).max(*furthest);
             Some(*furthest)
         })
@@ -930,11 +951,11 @@ fn suppressions<'a>(text: &'a str, ast: &'a Ast) -> (Vec<Unit<'a>>, Vec<Covers>)
         last_start = scope.start;
         // Before `first` every unit ends before the scope; from `end` on, starts after it.
         let first = suppress::gallop(&reach, from, |&r| r < scope.start);
-        let end = suppress::gallop(&by_start, first, |&i| units[i].span.start <= scope.end);
+        let end = suppress::gallop(&by_start, first, |&(start, _)| start <= scope.end);
         from = first;
         let mut covered: Vec<(usize, u32, u32)> = by_start[first..end]
             .iter()
-            .filter_map(|&i| {
+            .filter_map(|&(_, i)| {
                 let unit = &units[i];
                 let (lo, hi) = (unit.span.start.max(scope.start), last(unit).min(scope.end));
                 (lo <= hi).then(|| (i, lo - unit.span.start, hi - unit.span.start))
@@ -995,28 +1016,46 @@ fn changed_suppressions(
 }
 
 /// Every unit of a tree, in source order: the tokens of the items, then the comments.
-fn units<'a>(text: &'a str, ast: &'a Ast) -> Vec<Unit<'a>> {
-    let mut units = Units { text, out: Vec::new() };
-    for item in ast.items.iter() {
-        match item {
-            Item::Decl(decl) => units.decl(decl),
-            Item::Link(link) => {
-                for node in &link.nodes {
-                    units.push(node.span, Role::Node, Name::Node(node.name.as_str()));
-                }
-                if let Some(label) = &link.label {
-                    units.push(label.span, Role::Other, Name::Plain("a link's label"));
-                }
-                if let Some(block) = &link.block {
-                    units.block(block, Owner::Link);
+/// `capacity`: how many there are, or 0 to count them first (a walk that only counts
+/// costs less than growing a list of 100,000 units by doubling: copying and faulting in
+/// the pages twice over).
+fn units<'a>(text: &'a str, ast: &'a Ast, capacity: usize) -> Vec<Unit<'a>> {
+    let capacity = match capacity {
+        0 => {
+            let mut counted = Units { text, out: Vec::new(), counting: true, count: 0 };
+            counted.walk(ast);
+            counted.count
+        }
+        known => known,
+    };
+    let mut units = Units { text, out: Vec::with_capacity(capacity), counting: false, count: 0 };
+    units.walk(ast);
+    units.out
+}
+
+impl<'a> Units<'a> {
+    fn walk(&mut self, ast: &'a Ast) {
+        let units = self;
+        for item in ast.items.iter() {
+            match item {
+                Item::Decl(decl) => units.decl(decl),
+                Item::Link(link) => {
+                    for node in &link.nodes {
+                        units.push(node.span, Role::Node, Name::Node(node.name.as_str()));
+                    }
+                    if let Some(label) = &link.label {
+                        units.push(label.span, Role::Other, Name::Plain("a link's label"));
+                    }
+                    if let Some(block) = &link.block {
+                        units.block(block, Owner::Link);
+                    }
                 }
             }
         }
+        for &comment in ast.comments.iter() {
+            units.push(comment, Role::Comment, Name::Plain("a comment"));
+        }
     }
-    for &comment in ast.comments.iter() {
-        units.push(comment, Role::Comment, Name::Plain("a comment"));
-    }
-    units.out
 }
 
 /// How a message names a unit: written out only for the few a refusal names, not for
@@ -1065,11 +1104,18 @@ impl std::fmt::Display for Name<'_> {
 struct Units<'a> {
     text: &'a str,
     out: Vec<Unit<'a>>,
+    /// Only count them (in `count`), leaving `out` empty.
+    counting: bool,
+    count: usize,
 }
 
 impl<'a> Units<'a> {
     fn push(&mut self, span: Span, role: Role, name: Name<'a>) {
-        self.out.push(Unit { span, role, name });
+        if self.counting {
+            self.count += 1;
+        } else {
+            self.out.push(Unit { span, role, name });
+        }
     }
 
     fn decl(&mut self, decl: &'a Decl) {
@@ -1130,7 +1176,7 @@ mod tests {
     /// Each suppression comment's covered units, by the names messages give them.
     fn covered(text: &str) -> Vec<Vec<String>> {
         let ast = crate::syntax::parse(FileId(0), text, &mut Vec::new());
-        let (units, found) = suppressions(text, &ast);
+        let (units, found) = suppressions(text, &ast, 0);
         found.iter().map(|c| c.units.iter().map(|&(i, ..)| units[i].name.to_string()).collect()).collect()
     }
 

@@ -14,11 +14,13 @@ use crate::diagnostics::Code;
 /// the request fails with the reason, which nothing else would show.
 pub fn format(snap: &Snapshot, params: &lsp::DocumentFormattingParams) -> Result<Option<Vec<lsp::TextEdit>>> {
     let Some(file) = snap.file(&params.text_document.uri) else { return Ok(None) };
-    if file.ast.is_none() || file.source.invalid_utf8_at.is_some() {
+    // The tree the analysis made of this text (`strata.toml` has none).
+    let Some(ast) = file.ast.filter(|ast| !ast.has_errors) else { return Ok(None) };
+    if file.source.invalid_utf8_at.is_some() {
         return Ok(None);
     }
     let text = &file.source.text;
-    let formatted = match crate::fmt::format(text) {
+    let formatted = match crate::fmt::format_parsed(text, ast) {
         Ok(formatted) => formatted,
         Err(diags) => {
             let Some(diag) = diags.iter().find(|d| d.code == Code::MisplacedSuppression) else { return Ok(None) };
