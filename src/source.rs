@@ -143,7 +143,7 @@ impl fmt::Display for LineCol {
 }
 
 /// The byte offset where each line starts. `\n`, `\r\n` and a lone `\r` all end a line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
     /// Whether each line is ASCII, where a column in any unit is a byte count: a
@@ -170,6 +170,54 @@ impl LineIndex {
             })
             .collect();
         LineIndex { line_starts, ascii }
+    }
+
+    /// The index of `text` made from this one, the index of the text before the bytes
+    /// `old` of it were replaced with `inserted` bytes: the same as `LineIndex::new(text)`.
+    /// Only the lines the edit touched (and the one before, where a `\r` may have met a
+    /// `\n`) are read again; the later ones move by the change in length. Indexing a 4 MB
+    /// document again took 3.4 ms of each keystroke in the language server, issue 17.
+    pub fn edit(&mut self, text: &str, old: std::ops::Range<usize>, inserted: usize) {
+        let bytes = text.as_bytes();
+        let (old_len, delta) = ((old.end - old.start.min(old.end)) as i64, inserted as i64);
+        let delta = delta - old_len;
+        // What the old text's end was: the edit must lie inside it, and the moved starts
+        // inside the new text; otherwise (a caller's mistake) the index is made afresh.
+        let old_total = bytes.len() as i64 - delta;
+        let last_start = self.line_starts.last().map_or(0, |&s| i64::from(s));
+        if self.line_starts.is_empty() || old.start > old.end || old.end as i64 > old_total || last_start > old_total {
+            *self = LineIndex::new(text);
+            return;
+        }
+        let from_line = self.line_of(old.start).saturating_sub(1);
+        let redo_from = self.line_starts[from_line] as usize;
+        // Line starts after the old range's first byte past it are made by bytes the
+        // edit left alone: kept, moved.
+        let kept = self.line_starts.partition_point(|&start| (start as usize) < old.end + 1);
+        // Where the bytes after the old range are now.
+        let tail_start = (old.end as i64 + delta) as usize;
+        let mut starts: Vec<u32> = Vec::new();
+        let region = bytes.get(redo_from..tail_start).unwrap_or_default();
+        for i in memchr::memchr2_iter(b'\n', b'\r', region) {
+            let at = redo_from + i;
+            if bytes[at] == b'\n' || bytes.get(at + 1) != Some(&b'\n') {
+                starts.push(to_u32(at + 1));
+            }
+        }
+        let moved = self.line_starts[kept..].iter().map(|&start| to_u32((i64::from(start) + delta) as usize));
+        let tail: Vec<u32> = moved.collect();
+        self.line_starts.truncate(from_line + 1);
+        self.line_starts.extend(starts);
+        let redone = self.line_starts.len();
+        self.line_starts.extend(tail);
+        let ascii_tail: Vec<bool> = self.ascii[kept..].to_vec();
+        self.ascii.truncate(from_line);
+        for line in from_line..redone {
+            let start = self.line_starts[line] as usize;
+            let end = self.line_starts.get(line + 1).map_or(bytes.len(), |&s| s as usize);
+            self.ascii.push(bytes.get(start..end).is_some_and(<[u8]>::is_ascii));
+        }
+        self.ascii.extend(ascii_tail);
     }
 
     pub fn line_count(&self) -> usize {
@@ -312,6 +360,46 @@ pub fn name_bytes(shown: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Texts of line breaks of every kind, ASCII and wider characters.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop_oneof!["\n", "\r", "\r\n", "a", "bc", "é", "😀", " "], 0..40)
+            .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// An index moved on by an edit is the index of the edited text made afresh:
+        /// wherever the edit falls (splitting a `\r\n`, joining a `\r` to a `\n`, at
+        /// either end), whatever it removes and inserts.
+        #[test]
+        fn an_index_moved_on_by_an_edit_is_the_new_texts(
+            before in text(),
+            inserted in text(),
+            a in 0usize..200,
+            b in 0usize..200,
+        ) {
+            let boundaries: Vec<usize> =
+                (0..=before.len()).filter(|&i| before.is_char_boundary(i)).collect();
+            let (a, b) = (boundaries[a % boundaries.len()], boundaries[b % boundaries.len()]);
+            let old = a.min(b)..a.max(b);
+            let mut after = before.clone();
+            after.replace_range(old.clone(), &inserted);
+            let mut index = LineIndex::new(&before);
+            index.edit(&after, old, inserted.len());
+            prop_assert_eq!(index, LineIndex::new(&after));
+        }
+    }
+
+    #[test]
+    fn an_edit_that_does_not_fit_the_text_makes_the_index_afresh() {
+        let mut index = LineIndex::new("a\nb\n");
+        index.edit("a\n", 10..20, 0);
+        assert_eq!(index, LineIndex::new("a\n"));
+        let mut index = LineIndex::default();
+        index.edit("x\ry", 0..0, 3);
+        assert_eq!(index, LineIndex::new("x\ry"));
+    }
 
     #[test]
     fn names_show_apart_and_come_back() {

@@ -297,10 +297,13 @@ impl State {
                     let a = convert::offset_in(&text, &index, range.start, encoding);
                     let b = convert::offset_in(&text, &index, range.end, encoding);
                     text.replace_range(a.min(b)..a.max(b), &change.text);
+                    index.edit(&text, a.min(b)..a.max(b), change.text.len());
                 }
-                None => text = change.text,
+                None => {
+                    text = change.text;
+                    index = crate::source::LineIndex::new(&text);
+                }
             }
-            index = crate::source::LineIndex::new(&text);
         }
         doc.source = SourceFile {
             path: std::mem::take(&mut doc.source.path),
