@@ -468,6 +468,10 @@ type Publication = (Option<(usize, u32)>, Uri, Option<i32>, Vec<lsp::Diagnostic>
 async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<Uri, Sent>) {
     let round = snapshot.generation;
     let mut changed: Vec<Publication> = Vec::new();
+    // Entries replaced, each holding a snapshot that may be the last one of its
+    // generation: freed once the lists are out, not on the way to them (dropping the
+    // trees of a 4 MB file took milliseconds of each keystroke).
+    let mut retired: Vec<Arc<Snapshot>> = Vec::new();
     for (u, unit) in snapshot.units.iter().enumerate() {
         let all = &unit.analysis.diagnostics;
         let mut by_file: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
@@ -498,7 +502,9 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
             });
             if same {
                 if let Some(entry) = sent.get_mut(uri) {
-                    (entry.snapshot, entry.unit, entry.diagnostics, entry.seen) = (snapshot.clone(), u, indexes, round);
+                    let old = std::mem::replace(&mut entry.snapshot, snapshot.clone());
+                    (entry.unit, entry.diagnostics, entry.seen) = (u, indexes, round);
+                    retired.push(old);
                 }
                 continue;
             }
@@ -520,7 +526,7 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
                 published: list,
                 seen: round,
             };
-            sent.insert(uri.clone(), entry);
+            retired.extend(sent.insert(uri.clone(), entry).map(|old| old.snapshot));
         }
     }
     // Files with no diagnostics left, or gone from every workspace: clear what they showed.
@@ -531,21 +537,54 @@ async fn publish(client: &Client, snapshot: &Arc<Snapshot>, sent: &mut BTreeMap<
             let u = snapshot.units.iter().position(|unit| std::ptr::eq(unit, file.unit)).unwrap_or(usize::MAX);
             ((u, file.id.0), file.unit.versions.get(file.id.0 as usize).copied().flatten())
         });
-        if stale.is_some_and(|entry| !entry.published.is_empty()) {
+        if stale.as_ref().is_some_and(|entry| !entry.published.is_empty()) {
             changed.push((at.map(|(at, _)| at), uri, at.and_then(|(_, version)| version), Vec::new()));
         }
+        retired.extend(stale.map(|old| old.snapshot));
     }
     // In the order of the files in the workspaces, then the files gone, by URI.
     changed.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
     for (_, uri, version, list) in changed {
         client.publish_diagnostics(uri, list, version).await;
     }
+    free(retired);
 }
 
 /// Drops a large value (an old snapshot: millions of allocations on a big workspace)
-/// on a blocking thread, off the path from an edit to its diagnostics.
+/// off the path from an edit to its diagnostics: on one thread that runs when the cores
+/// are otherwise idle (Linux's `SCHED_IDLE`), so that freeing the last keystroke's trees
+/// does not take a core from parsing the next (on two cores, it had one of them for
+/// several milliseconds of each keystroke on a 4 MB file). Where that thread cannot be
+/// had, on a blocking thread of the runtime at the usual priority.
 fn free<T: Send + 'static>(value: T) {
-    tokio::task::spawn_blocking(move || drop(value));
+    type Garbage = Box<dyn Send>;
+    static FREER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Garbage>>> = std::sync::OnceLock::new();
+    let freer = FREER.get_or_init(|| {
+        let (send, receive) = std::sync::mpsc::channel::<Garbage>();
+        let started = std::thread::Builder::new().name("strata-free".into()).spawn(move || {
+            #[cfg(target_os = "linux")]
+            {
+                use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+                let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+                // Refused (a sandbox forbidding it): the usual priority, still off the path.
+                let _ = thread_priority::set_thread_priority_and_policy(
+                    thread_priority::thread_native_id(),
+                    ThreadPriority::Min,
+                    idle,
+                );
+            }
+            receive.iter().for_each(drop);
+        });
+        started.ok().map(|_| send)
+    });
+    let value: Garbage = Box::new(value);
+    let unsent = match freer {
+        Some(freer) => freer.send(value).err().map(|unsent| unsent.0),
+        None => Some(value),
+    };
+    if let Some(value) = unsent {
+        tokio::task::spawn_blocking(move || drop(value));
+    }
 }
 
 impl LanguageServer for Backend {
@@ -771,5 +810,28 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
         self.answer(|snap| actions::code_actions(snap, &params)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// What `free` is given is dropped, however many, in the end (on the idle thread,
+    /// which gets a core when nothing else wants it).
+    #[test]
+    fn what_is_freed_is_dropped() {
+        struct Signal(std::sync::mpsc::Sender<usize>, usize);
+        impl Drop for Signal {
+            fn drop(&mut self) {
+                let _ = self.0.send(self.1);
+            }
+        }
+        let (send, dropped) = std::sync::mpsc::channel();
+        for i in 0..100 {
+            super::free(Signal(send.clone(), i));
+        }
+        drop(send);
+        let mut seen: Vec<usize> = dropped.iter().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..100).collect::<Vec<_>>());
     }
 }
