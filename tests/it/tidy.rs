@@ -152,8 +152,16 @@ fn every_dependency_is_in_architecture_md_with_what_it_is_for() {
             .map(|t| t.iter().map(|(name, _)| name.to_owned()).collect())
             .unwrap_or_default()
     };
-    let dependencies = names("dependencies");
+    let mut dependencies = names("dependencies");
     assert!(!dependencies.is_empty(), "Cargo.toml has no [dependencies]; did the test read the wrong file?");
+    // `[target.'cfg(…)'.dependencies]`: a platform's dependencies are dependencies too.
+    if let Some(targets) = doc.get("target").and_then(|t| t.as_table_like()) {
+        for (_, target) in targets.iter() {
+            if let Some(table) = target.get("dependencies").and_then(|t| t.as_table_like()) {
+                dependencies.extend(table.iter().map(|(name, _)| name.to_owned()));
+            }
+        }
+    }
     let known: Vec<String> = dependencies.iter().cloned().chain(names("dev-dependencies")).collect();
 
     let text = read("ARCHITECTURE.md");
