@@ -55,9 +55,20 @@ pub fn write_short(sources: &dyn Sources, diagnostics: &[Diagnostic], out: &mut 
             let _ = writeln!(text, "{path}:{start}: {}[{}] {}", d.severity.as_str(), d.code.name(), d.message);
         }
     };
+    in_order_to(out, diagnostics, CHUNK, work)
+}
+
+/// `parallel::in_order` with each chunk put to `out`: the first write error stops it
+/// and is returned.
+fn in_order_to<T: Sync>(
+    out: &mut dyn Output,
+    items: &[T],
+    chunk: usize,
+    work: impl Fn(&[T], &mut String) + Sync,
+) -> io::Result<()> {
     let mut written = Ok(());
-    crate::parallel::in_order(diagnostics, CHUNK, work, |chunk| {
-        written = out.put(chunk);
+    crate::parallel::in_order(items, chunk, work, |text| {
+        written = out.put(text);
         written.is_ok()
     });
     written
@@ -144,12 +155,7 @@ fn write_pretty_around<T: Sync>(
         // serde_json writes only whole characters of `&str`s: this is valid UTF-8.
         *chunk = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     };
-    let mut written = Ok(());
-    crate::parallel::in_order(items, CHUNK, work, |chunk| {
-        written = out.put(chunk);
-        written.is_ok()
-    });
-    written?;
+    in_order_to(out, items, CHUNK, work)?;
     if let Some(e) = failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         return Err(e.into());
     }
