@@ -950,8 +950,8 @@ fn suppressions<'a>(text: &'a str, ast: &'a Ast, units: usize) -> (Vec<Unit<'a>>
         }
         last_start = scope.start;
         // Before `first` every unit ends before the scope; from `end` on, starts after it.
-        let first = suppress::gallop(&reach, from, |&r| r < scope.start);
-        let end = suppress::gallop(&by_start, first, |&(start, _)| start <= scope.end);
+        let first = crate::source::gallop(&reach, from, |&r| r < scope.start);
+        let end = crate::source::gallop(&by_start, first, |&(start, _)| start <= scope.end);
         from = first;
         let mut covered: Vec<(usize, u32, u32)> = by_start[first..end]
             .iter()

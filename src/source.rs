@@ -230,6 +230,18 @@ impl LineIndex {
         self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
     }
 
+    /// `line_of` for an offset at or after the start of line `from`, searched outwards
+    /// from there (a gallop): offsets asked in increasing order cost steps in the
+    /// distance between them, not a search of every line. Any other offset is searched
+    /// for as `line_of` does.
+    pub fn line_of_from(&self, from: usize, offset: usize) -> usize {
+        let at = to_u32(offset);
+        match self.line_starts.get(from) {
+            Some(&start) if start <= at => gallop(&self.line_starts, from, |&start| start <= at) - 1,
+            _ => self.line_of(offset),
+        }
+    }
+
     /// The byte range of line `line`, without its line break.
     pub fn line_span(&self, text: &str, line: usize) -> Span {
         let start = self.line_starts.get(line).map_or(text.len(), |&s| s as usize);
@@ -357,6 +369,20 @@ pub fn name_bytes(shown: &str) -> Vec<u8> {
     out
 }
 
+/// The first index at or after `from` where `before` stops holding (it holds for a
+/// leading run of `all[from..]` and for nothing after), searched outwards from `from`
+/// (a gallop): steps in the distance to it, not in the length of `all`.
+pub(crate) fn gallop<T>(all: &[T], from: usize, before: impl Fn(&T) -> bool) -> usize {
+    let mut step = 1;
+    let mut low = from;
+    while low + step <= all.len() && before(&all[low + step - 1]) {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step).min(all.len());
+    low + all[low..high].partition_point(before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +414,14 @@ mod tests {
             let mut index = LineIndex::new(&before);
             index.edit(&after, old, inserted.len());
             prop_assert_eq!(index, LineIndex::new(&after));
+        }
+
+        /// Searched from any line, before or after the offset's, or past the last, an
+        /// offset is on the line `line_of` finds.
+        #[test]
+        fn a_line_found_from_a_line_is_the_line_found(text in text(), from in 0usize..50, offset in 0usize..200) {
+            let index = LineIndex::new(&text);
+            prop_assert_eq!(index.line_of_from(from, offset), index.line_of(offset));
         }
     }
 
