@@ -288,7 +288,7 @@ fn run_inner(
     // The wording lints read every statement word by word: about half the work. On a
     // big map they run beside the others; either way the findings come in the same order.
     const PARALLEL_RESULTS: usize = 2_000;
-    let (mut found, mut rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
+    let (found, mut rest) = if model.results.len() >= PARALLEL_RESULTS && before.is_none() {
         std::thread::scope(|scope| {
             let words = scope.spawn(wording);
             let rest = the_rest();
@@ -304,20 +304,38 @@ fn run_inner(
     };
     diags.retain(|d| !asks(d));
     rest.retain(|d| !asks(d));
-    let kept = if keep { found.clone() } else { Vec::new() };
-    if model.method() == Method::Bsc {
-        wording::keep_projects(workspace, model, &vocabularies, &mut found);
-    }
-    found.extend(rest);
+    let shown = wording::shown(workspace, model, &vocabularies, &found);
+    let mut comments = Vec::new();
+    let mut suppressions = suppress::collect(workspace, asts, &mut comments);
+    // In this order: what the wording lints found and the method shows, what the others
+    // found, what the suppression comments themselves draw.
+    let wording = || found.iter().zip(&shown).filter_map(|(d, shown)| shown.then_some(d));
+    let all: Vec<&Diagnostic> = wording().chain(&rest).chain(&comments).collect();
+    let covered = suppress::covered(&mut suppressions, &all);
+    let uncovered = covered.iter().filter(|c| !**c).count();
+    drop(all);
+    let mut unused = Vec::new();
+    suppress::unused(&suppressions, &mut unused);
 
-    let mut suppressions = suppress::collect(workspace, asts, &mut found);
-    suppress::apply(&mut suppressions, &mut found);
-    suppress::unused(&suppressions, &mut found);
-
+    // Each finding in `all`'s order takes its place in `covered`.
+    let at = std::cell::Cell::new(0);
+    let shows = |_: &Diagnostic| {
+        at.set(at.get() + 1);
+        !covered[at.get() - 1]
+    };
+    // What the wording lints found, when kept, stays whole: only what is shown is copied.
+    let (shown_wording, kept) = if keep {
+        (wording().filter(|d| shows(d)).cloned().collect(), found)
+    } else {
+        let moved = found.into_iter().zip(shown).filter_map(|(d, shown)| shown.then_some(d));
+        (moved.filter(|d| shows(d)).collect::<Vec<_>>(), Vec::new())
+    };
+    let found = shown_wording.into_iter().chain(rest.into_iter().filter(|d| shows(d)));
+    let found = found.chain(comments.into_iter().filter(|d| shows(d))).chain(unused);
     // `filter_map` promises no length: grown once, not doubling (40,000 warnings: a
     // tenth of the lints' time went to copying them on).
-    diags.reserve(found.len());
-    diags.extend(found.into_iter().filter_map(|diag| leveled(config, model, diag)));
+    diags.reserve(uncovered + suppressions.len());
+    diags.extend(found.filter_map(|diag| leveled(config, model, diag)));
     kept
 }
 
@@ -358,9 +376,7 @@ pub fn any_suppressed<'d>(
     asts: &[Ast],
     diags: impl IntoIterator<Item = &'d Diagnostic>,
 ) -> bool {
-    let mut lints: Vec<Diagnostic> = diags.into_iter().cloned().collect();
-    let count = lints.len();
+    let lints: Vec<&Diagnostic> = diags.into_iter().collect();
     let mut suppressions = suppress::collect(workspace, asts, &mut Vec::new());
-    suppress::apply(&mut suppressions, &mut lints);
-    lints.len() != count
+    suppress::covered(&mut suppressions, &lints).contains(&true)
 }

@@ -207,49 +207,47 @@ fn near<T>(all: &[T], from: usize, line: Span, span: impl Fn(&T) -> Span) -> std
     first..last
 }
 
-/// Drops the lint diagnostics a suppression covers, marking those suppressions used.
+/// Which of `diags` a suppression covers (errors never are), marking those suppressions
+/// used. Only a mask: the caller keeps what it owns, so that findings kept from one
+/// analysis to the next are not copied to be dropped (10,000 suppressed results in the
+/// language server, issue 17).
 ///
 /// A diagnostic is suppressed by the first suppression (in the order collected) that
 /// covers its start and names its code. The diagnostics are visited in order of
 /// position with the suppressions whose scope holds that position kept at hand, so
 /// each diagnostic looks only at the few scopes around it (nested items), not at every
 /// suppression of the workspace.
-pub fn apply(suppressions: &mut [Suppression], diags: &mut Vec<Diagnostic>) {
+pub fn covered(suppressions: &mut [Suppression], diags: &[&Diagnostic]) -> Vec<bool> {
+    let mut covered = vec![false; diags.len()];
     if suppressions.is_empty() {
-        return;
+        return covered;
     }
     let key = |s: &Suppression| (s.comment.file, s.scope.start);
     let mut starts: Vec<usize> = (0..suppressions.len()).collect();
     starts.sort_by_key(|&i| key(&suppressions[i]));
-    let mut order: Vec<usize> = (0..diags.len()).filter(|&i| !diags[i].code.is_error()).collect();
-    order.sort_by_key(|&i| {
-        let loc = diags[i].loc();
-        (loc.file, loc.span.start)
-    });
-    let mut dropped = vec![false; diags.len()];
+    let mut order: Vec<(FileId, u32, usize)> = (diags.iter().enumerate())
+        .filter(|(_, d)| !d.code.is_error())
+        .map(|(i, d)| (d.loc().file, d.loc().span.start, i))
+        .collect();
+    order.sort_unstable();
     let mut next = 0;
     let mut open: Vec<usize> = Vec::new();
-    for i in order {
-        let loc = diags[i].loc();
-        while next < starts.len() && key(&suppressions[starts[next]]) <= (loc.file, loc.span.start) {
+    for (file, start, i) in order {
+        while next < starts.len() && key(&suppressions[starts[next]]) <= (file, start) {
             open.push(starts[next]);
             next += 1;
         }
-        open.retain(|&s| suppressions[s].comment.file == loc.file && loc.span.start <= suppressions[s].scope.end);
+        open.retain(|&s| suppressions[s].comment.file == file && start <= suppressions[s].scope.end);
         let covering = open
             .iter()
             .filter_map(|&s| Some((s, suppressions[s].codes.iter().position(|c| *c == diags[i].code)?)))
             .min();
         if let Some((s, k)) = covering {
             suppressions[s].used[k] = true;
-            dropped[i] = true;
+            covered[i] = true;
         }
     }
-    let mut at = 0;
-    diags.retain(|_| {
-        at += 1;
-        !dropped[at - 1]
-    });
+    covered
 }
 
 /// `unused-suppression` for every code of a comment that suppressed nothing (spec

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::Lints;
 use super::vocabulary::{ACTION_VERBS, Forms, Matcher, PROJECT_VERBS, Words, entry_key};
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::sema::model::{Model, ResultNode};
+use crate::sema::model::{Method, Model, ResultNode};
 use crate::source::{Loc, Span};
 use rustc_hash::FxHashMap;
 
@@ -58,24 +58,26 @@ impl Vocabularies {
     }
 }
 
-/// Under `method: bsc`, keeps of the wording lints' findings only the `result-is-action`
-/// ones that start with a project verb. The wording lints themselves do not read the
-/// method, so that what they found stays valid when another file changes it (the
-/// language server keeps their findings from one analysis to the next).
-pub fn keep_projects(workspace: &crate::Workspace, model: &Model, vocab: &Vocabularies, found: &mut Vec<Diagnostic>) {
-    if !found.iter().any(|d| d.code == Code::ResultIsAction) {
-        return;
+/// Which of the wording lints' findings are shown under the map's method: all of them,
+/// except under `method: bsc` only the `result-is-action` ones that start with a project
+/// verb. The wording lints themselves do not read the method, so that what they found
+/// stays valid when another file changes it (the language server keeps their findings
+/// from one analysis to the next).
+pub fn shown(workspace: &crate::Workspace, model: &Model, vocab: &Vocabularies, found: &[Diagnostic]) -> Vec<bool> {
+    if model.method() != Method::Bsc || !found.iter().any(|d| d.code == Code::ResultIsAction) {
+        return vec![true; found.len()];
     }
     let by_statement: FxHashMap<Loc, &ResultNode> = model.results.iter().map(|r| (r.statement.loc, r)).collect();
     let mut words = Words::default();
-    found.retain(|diag| {
+    let project = |diag: &Diagnostic| {
         if diag.code != Code::ResultIsAction {
             return true;
         }
         let Some(result) = by_statement.get(&diag.loc()) else { return true };
         words.split(&Statement::new(workspace, result).text);
         vocab.project.at(&words, 0).is_some()
-    });
+    };
+    found.iter().map(project).collect()
 }
 
 /// The wording lints of `results` (each reads only its result's own statement).
