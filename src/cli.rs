@@ -272,11 +272,14 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
         }
         all.files.extend(item.workspace.data.iter().map(|d| &d.source));
         file_count += item.workspace.files.len();
-        let strata::Analysis { asts, model, diagnostics: found, .. } = analysis;
+        let strata::Analysis { asts, model, diagnostics: mut found, .. } = analysis;
         to_free.push((asts, model));
-        for mut diag in found {
-            shift(&mut diag, offset);
-            diagnostics.push(diag);
+        found.iter_mut().for_each(|diag| shift(diag, offset));
+        // The first workspace's list is taken whole, not copied on (40,000 diagnostics).
+        if diagnostics.is_empty() {
+            diagnostics = found;
+        } else {
+            diagnostics.append(&mut found);
         }
     }
     free_in_background(to_free);
@@ -299,7 +302,7 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
         let same = all.files[by_path[k - 1]].path == all.files[*pair].path;
         place[*pair] = if same { place[by_path[k - 1]] } else { k };
     }
-    diagnostics.sort_by_key(|d| (place[d.loc().file.0 as usize], d.loc().span.start, d.code.name()));
+    diagnostics.sort_by_key(|d| (place[d.loc().file.0 as usize], d.loc().span.start, d.code.name_order()));
     let to_file = args.output.is_some();
     let streamed = match args.format {
         _ if args.statistics => None,
@@ -316,7 +319,10 @@ fn check(args: &CheckArgs, color: ColorChoice) -> Result<i32, ToolError> {
     };
     if let Some(written) = streamed {
         written?;
-        return Ok(i32::from(diagnostics.iter().any(|d| d.severity == Severity::Error)));
+        let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        // Tens of thousands of them: freed beside the exit, not before it.
+        free_in_background(diagnostics);
+        return Ok(i32::from(failed));
     }
     let text = if args.statistics {
         let mut text = statistics(&diagnostics);

@@ -81,15 +81,9 @@ impl Diagnostic {
 
 /// Sort by file, then position, then code, as spec section 7.1 requires.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (a.primary.loc.file, a.primary.loc.span.start, a.code.name(), a.primary.loc.span.end, &a.message).cmp(&(
-            b.primary.loc.file,
-            b.primary.loc.span.start,
-            b.code.name(),
-            b.primary.loc.span.end,
-            &b.message,
-        ))
-    });
+    let key =
+        |d: &Diagnostic| (d.primary.loc.file, d.primary.loc.span.start, d.code.name_order(), d.primary.loc.span.end);
+    diagnostics.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message)));
 }
 
 /// Finds the closest of `candidates` to `name`, for "did you mean" help.

@@ -57,6 +57,23 @@ macro_rules! registry {
                 }
             }
 
+            /// Where the name comes among all the codes' names, alphabetically: ordering
+            /// by it is ordering by name, without comparing strings (sorting 40,000
+            /// diagnostics compared their names some 600,000 times).
+            pub fn name_order(self) -> usize {
+                static ORDER: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+                let order = ORDER.get_or_init(|| {
+                    let mut by_name = Code::ALL.to_vec();
+                    by_name.sort_by_key(|code| code.name());
+                    let mut order = vec![0; Code::ALL.len()];
+                    for (place, code) in by_name.into_iter().enumerate() {
+                        order[code as usize] = place;
+                    }
+                    order
+                });
+                order[self as usize]
+            }
+
             pub fn kind(self) -> Kind {
                 match self {
                     $(Code::$variant => $kind,)*
@@ -148,6 +165,26 @@ impl Code {
             Kind::Error => None,
             Kind::Lint(_) if self == Code::DirectionWord && direction_words_allowed => Some(Level::Allow),
             Kind::Lint(level) => Some(level),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn codes_in_name_order_are_codes_in_the_order_of_their_names() {
+        for a in Code::ALL {
+            for b in Code::ALL {
+                assert_eq!(
+                    a.name_order().cmp(&b.name_order()),
+                    a.name().cmp(b.name()),
+                    "{} and {}",
+                    a.name(),
+                    b.name()
+                );
+            }
         }
     }
 }
