@@ -201,7 +201,12 @@ fn tokenize(text: &str) -> Vec<String> {
         let inner =
             matches!(ch, '\'' | '’' | '-') && !word.is_empty() && chars.peek().is_some_and(|c| c.is_alphanumeric());
         if ch.is_alphanumeric() || inner {
-            word.extend(ch.to_lowercase());
+            // Most words are ASCII: lowercased without `ToLowercase`'s iterator.
+            if ch.is_ascii() {
+                word.push(ch.to_ascii_lowercase());
+            } else {
+                word.extend(ch.to_lowercase());
+            }
             continue;
         }
         if !word.is_empty() {
