@@ -312,29 +312,30 @@ fn run_inner(
     let wording = || found.iter().zip(&shown).filter_map(|(d, shown)| shown.then_some(d));
     let all: Vec<&Diagnostic> = wording().chain(&rest).chain(&comments).collect();
     let covered = suppress::covered(&mut suppressions, &all);
-    let uncovered = covered.iter().filter(|c| !**c).count();
     drop(all);
     let mut unused = Vec::new();
     suppress::unused(&suppressions, &mut unused);
+    let to_show = covered.iter().filter(|c| !**c).count() + unused.len();
 
-    // Each finding in `all`'s order takes its place in `covered`.
-    let at = std::cell::Cell::new(0);
-    let shows = |_: &Diagnostic| {
-        at.set(at.get() + 1);
-        !covered[at.get() - 1]
-    };
+    // `covered` in `all`'s three parts.
+    let (covered_wording, covered) = covered.split_at(covered.len() - rest.len() - comments.len());
+    let (covered_rest, covered_comments) = covered.split_at(rest.len());
+    fn uncovered<T>(items: impl Iterator<Item = T>, covered: &[bool]) -> impl Iterator<Item = T> {
+        items.zip(covered).filter_map(|(item, covered)| (!covered).then_some(item))
+    }
     // What the wording lints found, when kept, stays whole: only what is shown is copied.
     let (shown_wording, kept) = if keep {
-        (wording().filter(|d| shows(d)).cloned().collect(), found)
+        (uncovered(wording(), covered_wording).cloned().collect(), found)
     } else {
         let moved = found.into_iter().zip(shown).filter_map(|(d, shown)| shown.then_some(d));
-        (moved.filter(|d| shows(d)).collect::<Vec<_>>(), Vec::new())
+        (uncovered(moved, covered_wording).collect::<Vec<_>>(), Vec::new())
     };
-    let found = shown_wording.into_iter().chain(rest.into_iter().filter(|d| shows(d)));
-    let found = found.chain(comments.into_iter().filter(|d| shows(d))).chain(unused);
+    let rest = uncovered(rest.into_iter(), covered_rest);
+    let comments = uncovered(comments.into_iter(), covered_comments);
+    let found = shown_wording.into_iter().chain(rest).chain(comments).chain(unused);
     // `filter_map` promises no length: grown once, not doubling (40,000 warnings: a
     // tenth of the lints' time went to copying them on).
-    diags.reserve(uncovered + suppressions.len());
+    diags.reserve(to_show);
     diags.extend(found.filter_map(|diag| leveled(config, model, diag)));
     kept
 }
